@@ -1,0 +1,89 @@
+"""AppointEase: real-time appointment booking with a polling heartbeat (SPEC §1).
+
+``create_app`` is the application factory; nothing connects at import time.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from appointease.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the Flask app: configuration, extensions, stores, blueprints, handlers, CLI.
+
+    Args:
+        config: overrides applied after the environment (tests pass a database URL,
+            TTLs, …).
+
+    Returns:
+        The configured ``Flask`` application.
+    """
+    app = Flask(__name__, static_folder=str(ROOT / "static"), static_url_path="/static", instance_path=str(ROOT / "instance"))
+    app.config.from_mapping(load_config(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.json.sort_keys = False
+    register_extensions(app)
+    register_stores(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Wire SQLAlchemy (with the SQLite transaction recipe), Migrate and CORS."""
+    from appointease.db import configure_engine
+    from appointease.extensions import cors, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    cors.init_app(
+        app,
+        resources={r"/api/*": {"origins": app.config["APPOINTEASE_CORS_ORIGINS"]}},
+        allow_headers=["Content-Type", "Idempotency-Key", "X-Idempotency-Key"],
+        expose_headers=["Location", "Retry-After"],
+        max_age=600,
+    )
+    with app.app_context():
+        configure_engine(db.engine)
+
+
+def register_stores(app: Flask) -> None:
+    """Build the booking rules and the hold store once per process."""
+    from appointease.catalog import Rules
+    from appointease.extensions import db
+    from appointease.holds import build_hold_store
+
+    rules = Rules.from_config(app.config)
+    app.extensions["appointease.rules"] = rules
+    app.extensions["appointease.holds"] = build_hold_store(app.config["REDIS_URL"], lambda: db.session(), rules.lock_ttl)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register the API and operations blueprints."""
+    from appointease.api import register_blueprints as register
+
+    register(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Give every error SPEC §4's JSON shape."""
+    from appointease.api.handlers import register_errorhandlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the ``flask`` CLI commands (``seed-demo``)."""
+    from appointease.commands import seed_demo
+
+    app.cli.add_command(seed_demo)

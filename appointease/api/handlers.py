@@ -1,0 +1,62 @@
+"""The one place errors become HTTP: SPEC §4's JSON error shape for every failure."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from appointease.errors import AppError, Unavailable
+from appointease.extensions import db
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 400: "bad_request"}
+
+
+def error_response(code: str, message: str, status: int, fields: dict | None = None, retry_after: int | None = None):
+    """Build ``{"error": {code, message[, fields]}}`` with ``status`` (and ``Retry-After``)."""
+    body = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    response = jsonify({"error": body})
+    response.status_code = status
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Install the handlers: domain errors, HTTP errors, lost databases, anything else."""
+
+    @app.errorhandler(AppError)
+    def _app_error(exc: AppError):
+        if isinstance(exc, Unavailable):
+            db.session.rollback()
+        return error_response(exc.code, exc.message, exc.status, exc.fields, exc.retry_after)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        code = _HTTP_CODES.get(exc.code, "http_error")
+        message = "No such endpoint." if exc.code == 404 else exc.description or exc.name
+        return error_response(code, message, exc.code or 500)
+
+    @app.errorhandler(OperationalError)
+    def _db_down(exc: OperationalError):
+        # Lost or refused connections, SQLite "database is locked" past the busy timeout.
+        log.warning("database unavailable: %s", exc.orig)
+        db.session.rollback()
+        return error_response("unavailable", Unavailable.default_message, 503, retry_after=2)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            db.session.rollback()
+            return error_response("unavailable", Unavailable.default_message, 503, retry_after=2)
+        log.exception("unhandled error")
+        try:
+            db.session.rollback()
+        except Exception:  # the session itself may be broken; the client still gets JSON
+            log.exception("rollback failed")
+        return error_response("internal_error", "Something went wrong on our side.", 500)

@@ -1,0 +1,45 @@
+"""Operations endpoints: ``/healthz``, ``/readyz`` and the demo page at ``/`` (SPEC §4)."""
+from flask import Blueprint, current_app, jsonify, send_from_directory
+from sqlalchemy import text
+
+from appointease.api.common import store
+from appointease.extensions import db
+
+ops = Blueprint("ops", __name__)
+
+
+@ops.get("/healthz")
+def healthz():
+    """Process is up; touches no backing store."""
+    return jsonify({"status": "ok"})
+
+
+@ops.get("/readyz")
+def readyz():
+    """Each backing store answers: 200 when all do, 503 (``unavailable``) otherwise."""
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception:  # any failure means "not ready"; the detail goes to the log only
+        current_app.logger.warning("readyz: database check failed", exc_info=True)
+        checks["database"] = "down"
+    finally:
+        db.session.rollback()
+    if current_app.config["REDIS_URL"]:
+        checks["redis"] = "ok" if store().ping() else "down"
+    ready = all(v == "ok" for v in checks.values())
+    body = {"status": "ok" if ready else "unavailable", "checks": checks}
+    if not ready:
+        body["error"] = {"code": "unavailable", "message": "A backing store is down."}
+    response = jsonify(body)
+    response.status_code = 200 if ready else 503
+    if not ready:
+        response.headers["Retry-After"] = "5"
+    return response
+
+
+@ops.get("/")
+def demo_page():
+    """The demo page embedding the widget against the demo data."""
+    return send_from_directory(current_app.static_folder, "index.html")

@@ -1,0 +1,54 @@
+"""Configuration: the only module that reads ``os.environ`` (SPEC §6)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _int(env: dict, name: str, default: int) -> int:
+    """Read ``name`` from ``env`` as an int, falling back to ``default``.
+
+    Raises:
+        ValueError: the variable is set but is not an integer (fail at start-up,
+            not on the first request).
+    """
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def load_config(instance_path: str, env: dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment (SPEC §6).
+
+    Args:
+        instance_path: the Flask instance folder; the embedded SQLite file lives there.
+        env: the environment to read (defaults to ``os.environ``).
+
+    Returns:
+        A dict of Flask config keys. Durations are seconds (TTLs, heartbeat
+        interval), minutes (slot step, minimum notice) or days (horizon), as named.
+    """
+    env = os.environ if env is None else env
+    default_db = "sqlite:///" + str(Path(instance_path) / "appointease.sqlite3")
+    cors = [o.strip() for o in env.get("APPOINTEASE_CORS_ORIGINS", "*").split(",") if o.strip()]
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY", "dev-only-not-secret"),
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or default_db,
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "APPOINTEASE_TIMEZONE": env.get("APPOINTEASE_TIMEZONE", "UTC"),
+        "APPOINTEASE_SELECTION_TTL": _int(env, "APPOINTEASE_SELECTION_TTL", 10),
+        "APPOINTEASE_LOCK_TTL": _int(env, "APPOINTEASE_LOCK_TTL", 600),
+        "APPOINTEASE_HEARTBEAT_INTERVAL": _int(env, "APPOINTEASE_HEARTBEAT_INTERVAL", 5),
+        "APPOINTEASE_SLOT_STEP": _int(env, "APPOINTEASE_SLOT_STEP", 30),
+        "APPOINTEASE_MIN_NOTICE_MINUTES": _int(env, "APPOINTEASE_MIN_NOTICE_MINUTES", 0),
+        "APPOINTEASE_HORIZON_DAYS": _int(env, "APPOINTEASE_HORIZON_DAYS", 90),
+        "APPOINTEASE_CORS_ORIGINS": cors,
+        "SMTP_URL": env.get("SMTP_URL") or None,
+        # Bodies larger than this are refused with 413 before parsing.
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }

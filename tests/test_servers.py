@@ -1,0 +1,131 @@
+"""Self-tests for tests/servers.py: real Redis and PostgreSQL, stopped and brought back.
+
+They skip only when the binaries are missing *and* CI is not set; under CI=true a
+missing binary is a failure (run scripts/install-system-deps.sh).
+"""
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from servers import (  # noqa: E402
+    PostgresServer,
+    RedisServer,
+    postgres_available,
+    redis_available,
+)
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _require(available: bool, what: str) -> None:
+    if not available:
+        if IN_CI:
+            pytest.fail(f"{what} not installed (CI): run scripts/install-system-deps.sh")
+        pytest.skip(f"{what} not installed; run scripts/install-system-deps.sh")
+
+
+def _raw_ping(port: int) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+        s.sendall(b"PING\r\n")
+        return s.recv(64)
+
+
+def _refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return False
+    except OSError:
+        return True
+
+
+def test_redis_start_talk_stop_restart_same_port(tmp_path):
+    _require(redis_available(), "redis-server")
+    with RedisServer(tmp_path) as redis:
+        port = redis.port
+        assert redis.url == f"redis://127.0.0.1:{port}/0"
+        assert _raw_ping(port).startswith(b"+PONG")
+        assert redis.command("SET", "k", "v1") == "OK"
+        assert redis.command("GET", "k") == "v1"
+        assert redis.command("GET", "missing") is None
+
+        redis.stop()
+        assert not redis.running
+        assert _refused(port)
+        redis.stop()  # idempotent
+
+        redis.start()
+        assert redis.port == port
+        assert redis.url == f"redis://127.0.0.1:{port}/0"
+        assert _raw_ping(port).startswith(b"+PONG")
+        assert redis.command("GET", "k") is None  # no persistence across restarts
+        assert redis.command("SET", "k", "v2") == "OK"
+        assert redis.command("GET", "k") == "v2"
+
+        redis.kill()  # crash, then recover on the same port
+        assert _refused(port)
+        redis.start()
+        assert redis.ping()
+    assert _refused(port)
+
+
+def _select_one(pg: PostgresServer, url: str) -> int:
+    """SELECT 1 through psycopg when installed, else through psql."""
+    try:
+        import psycopg
+    except ImportError:
+        return int(pg.psql("SELECT 1", dbname=url.rsplit("/", 1)[1]))
+    conninfo = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(conninfo, connect_timeout=5) as conn:
+        return conn.execute("SELECT 1").fetchone()[0]
+
+
+def test_postgres_start_talk_stop_restart_same_port(tmp_path):
+    _require(postgres_available(), "PostgreSQL 15")
+    with PostgresServer(tmp_path) as pg:
+        port = pg.port
+        base = pg.base_dir
+        assert pg.url == f"postgresql+psycopg://postgres@127.0.0.1:{port}/appointease"
+        assert pg.psql("SELECT 1") == "1"
+        assert _select_one(pg, pg.url) == 1
+        assert pg.psql("SHOW fsync") == "off"
+        assert pg.psql("SHOW max_connections") == "200"
+        assert pg.psql("SHOW server_encoding") == "UTF8"
+
+        url = pg.create_database("ae_selftest")
+        assert url == f"postgresql+psycopg://postgres@127.0.0.1:{port}/ae_selftest"
+        assert pg.create_database("ae_selftest", exist_ok=True) == url
+        with pytest.raises(RuntimeError):
+            pg.create_database("ae_selftest")
+        with pytest.raises(ValueError):
+            pg.create_database("bad; name")
+        pg.psql("CREATE TABLE t (x int); INSERT INTO t VALUES (42)", dbname="ae_selftest")
+
+        pg.stop()
+        assert not pg.running
+        assert _refused(port)
+        pg.stop()  # idempotent
+
+        pg.start()
+        assert pg.port == port
+        assert _select_one(pg, url) == 1
+        assert pg.psql("SELECT x FROM t", dbname="ae_selftest") == "42"  # data kept
+
+        pg.restart()
+        assert pg.port == port
+        assert _select_one(pg, pg.url) == 1
+
+        pg.stop(mode="immediate")  # crash-like stop, then recovery
+        assert _refused(port)
+        pg.start()
+        assert pg.psql("SELECT x FROM t", dbname="ae_selftest") == "42"
+
+        pg.drop_database("ae_selftest")
+        assert not pg.database_exists("ae_selftest")
+    assert _refused(port)
+    assert base is not None and not base.exists()  # cleanup removed the temp dir
