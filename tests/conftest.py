@@ -1,0 +1,143 @@
+"""Shared fixtures: one migrated database per test, real Redis/PostgreSQL servers.
+
+The suite runs in two matrices, chosen by ``APPOINTEASE_TEST_ENGINE``:
+
+* ``embedded`` (default): SQLite file + SQL-table hold store;
+* ``production``: PostgreSQL + Redis, both real servers started here on loopback.
+
+Redis is started for the hold-store contract tests in both matrices. With ``CI=true``
+a missing server binary fails the run instead of skipping.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from servers import PostgresServer, RedisServer, postgres_available, redis_available  # noqa: E402
+
+ENGINE = os.environ.get("APPOINTEASE_TEST_ENGINE", "embedded")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+_counter = itertools.count()
+
+#: Config every test app gets: short TTLs keep expiry tests quick.
+TEST_CONFIG = {
+    "TESTING": True,
+    "APPOINTEASE_SELECTION_TTL": 2,
+    "APPOINTEASE_LOCK_TTL": 600,
+    "APPOINTEASE_HEARTBEAT_INTERVAL": 5,
+    "APPOINTEASE_MIN_NOTICE_MINUTES": 0,
+}
+
+
+def need(available: bool, what: str) -> None:
+    """Skip when ``what`` is not installed, but fail in CI (a server test must run there)."""
+    if not available:
+        if IN_CI:
+            pytest.fail(f"{what} is not installed; run scripts/install-system-deps.sh")
+        pytest.skip(f"{what} is not installed")
+
+
+def migrate(url: str) -> None:
+    """Build the schema at ``url`` with the Alembic migrations (as ``flask db upgrade``)."""
+    from flask_migrate import upgrade
+
+    from appointease import create_app
+    from appointease.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, **TEST_CONFIG})
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real ``redis-server`` on 127.0.0.1 for the whole session."""
+    need(redis_available(), "redis-server")
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A real PostgreSQL 15 on 127.0.0.1 for the whole session, with a migrated template."""
+    need(postgres_available(), "PostgreSQL 15")
+    server = PostgresServer(tmp_path_factory.mktemp("pg")).start()
+    migrate(server.create_database("ae_template"))
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file that each test copies (faster than migrating per test)."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.sqlite3"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def database_url(request, tmp_path) -> str:
+    """A fresh, migrated database for this test, on the matrix's engine."""
+    if ENGINE == "production":
+        pg = request.getfixturevalue("pg_server")
+        name = f"t{os.getpid()}_{next(_counter)}"
+        pg.psql(f'CREATE DATABASE "{name}" TEMPLATE ae_template')
+        yield pg.url_for(name)
+        pg.drop_database(name)
+    else:
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "test.sqlite3"
+        shutil.copy(template, path)
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def redis_url(request) -> str | None:
+    """The Redis URL for this matrix (flushed before the test), or None when embedded."""
+    if ENGINE != "production":
+        return None
+    server = request.getfixturevalue("redis_server")
+    server.command("FLUSHALL")
+    return server.url
+
+
+@pytest.fixture
+def app(database_url, redis_url):
+    """The app on a fresh migrated database, with the demo catalogue loaded."""
+    from appointease import create_app
+    from appointease.commands import seed_catalogue
+    from appointease.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url, **TEST_CONFIG})
+    with app.app_context():
+        seed_catalogue(db.session())
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A Flask test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def workday() -> date:
+    """A Monday at least 2 days ahead (inside the 90-day horizon): every demo staff works."""
+    day = date.today() + timedelta(days=2)
+    return day + timedelta(days=(7 - day.weekday()) % 7)
