@@ -192,7 +192,7 @@
       this.root.setAttribute('data-step', step);
       this.title.textContent = TITLES[step];
       this.stepNo.textContent = step === 'done' ? 'Booking complete' : `Step ${i + 1} of 6`;
-      this.bar.style.width = `${Math.round(((i + 1) / 7) * 100)}%`;
+      this.bar.style.width = `${Math.round(Math.min(1, (i + 1) / 6) * 100)}%`;
       this.say(opts.msg, opts.kind);
       this.grid = null;
       this.body.replaceChildren();

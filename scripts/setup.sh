@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Create .venv (Python 3.11) and install the pinned requirements.
+#   scripts/setup.sh        runtime packages (requirements.txt)
+#   scripts/setup.sh --dev  runtime + test packages (requirements-dev.txt)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+req=requirements.txt
+[ "${1:-}" = "--dev" ] && req=requirements-dev.txt
+
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+# Skip pip when this exact requirements file was already installed into this venv.
+stamp=".venv/.installed-$(basename "$req")"
+if [ ! -f "$stamp" ] || ! cmp -s "$req" "$stamp" || { [ "$req" = requirements-dev.txt ] && ! cmp -s requirements.txt .venv/.installed-requirements.txt 2>/dev/null; }; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$req"
+  cp "$req" "$stamp"
+  [ "$req" = requirements-dev.txt ] && cp requirements.txt .venv/.installed-requirements.txt
+fi
+exit 0

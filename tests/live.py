@@ -1,0 +1,85 @@
+"""A real gunicorn serving the app on loopback, for multi-process and browser tests."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from servers import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class GunicornServer:
+    """``gunicorn -c gunicorn.conf.py wsgi:app`` on 127.0.0.1 with its own environment.
+
+    Args:
+        env: extra environment (``DATABASE_URL``, ``REDIS_URL``, TTLs, …).
+        workers: worker processes.
+        log_path: file for gunicorn's output (access and error logs).
+        port: fixed port, or None for a free one.
+
+    ``start()`` waits (bounded, 30 s) until ``/healthz`` answers; ``stop()`` sends
+    SIGTERM, then SIGKILL after 10 s. ``url`` is ``http://127.0.0.1:PORT``.
+    """
+
+    def __init__(self, env: dict, workers: int = 4, log_path: Path | None = None, port: int | None = None):
+        self.env = {k: v for k, v in env.items() if v is not None}
+        self.workers = workers
+        self.port = port or free_port()
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+        self._log = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "GunicornServer":
+        env = {**os.environ, **self.env, "WEB_CONCURRENCY": str(self.workers), "PORT": str(self.port),
+               "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_LOGLEVEL": "warning"}
+        self._log = open(self.log_path, "ab") if self.log_path else None
+        out = self._log or subprocess.DEVNULL
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not answer on {self.url} within 30 s")
+
+    def worker_pids(self) -> list[int]:
+        """PIDs of the current worker processes (children of the master)."""
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> "GunicornServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
