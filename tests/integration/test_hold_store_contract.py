@@ -1,0 +1,226 @@
+"""One contract for every hold store (SPEC §3 selections and locks).
+
+The same tests run against ``SqlHoldStore`` (on this matrix's database) and
+``RedisHoldStore`` (on the session's real ``redis-server``), in both matrices.
+"""
+from __future__ import annotations
+
+import time as _time
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from appointease.availability import parse_hhmm
+from appointease.errors import SlotHeld, Unavailable
+from appointease.holds import LOCK, SELECTION, HoldRequest, RedisHoldStore, SqlHoldStore
+
+A, B, C = "client-aaaa-0001", "client-bbbb-0002", "client-cccc-0003"
+
+
+@pytest.fixture(params=["sql", "redis"])
+def store(request):
+    """Each hold store, empty."""
+    if request.param == "sql":
+        from appointease.extensions import db
+
+        app = request.getfixturevalue("app")
+        with app.app_context():
+            yield SqlHoldStore(lambda: db.session())
+            db.session.remove()
+    else:
+        server = request.getfixturevalue("redis_server")
+        server.command("FLUSHALL")
+        redis_store = RedisHoldStore.from_url(server.url)
+        yield redis_store
+        redis_store._r.close()
+
+
+@pytest.fixture
+def day(workday) -> date:
+    return workday
+
+
+def req(client, day, hhmm, *, employee=1, minutes=30, kind=SELECTION, ttl=60) -> HoldRequest:
+    start = datetime.combine(day, parse_hhmm(hhmm), tzinfo=UTC)
+    return HoldRequest(client, employee, day, hhmm, start, start + timedelta(minutes=minutes), kind, ttl)
+
+
+def held(store, day, employee=1) -> dict[str, tuple[str, str]]:
+    """``{client_id: (time, kind)}`` of the live holds on (employee, day)."""
+    return {h.client_id: (h.time, h.kind) for h in store.holds_for(employee, day)}
+
+
+def close_to(actual: datetime, expected: datetime, seconds: float = 2.0) -> bool:
+    return abs((actual - expected).total_seconds()) <= seconds
+
+
+def test_acquire_returns_the_hold_with_its_expiry(store, day):
+    before = datetime.now(UTC)
+    info = store.acquire(req(A, day, "10:00", minutes=45, ttl=30))
+    assert (info.client_id, info.employee_id, info.day, info.time, info.kind) == (A, 1, day, "10:00", SELECTION)
+    assert info.start == datetime.combine(day, parse_hhmm("10:00"), tzinfo=UTC)
+    assert info.end - info.start == timedelta(minutes=45)
+    assert info.expires_at.tzinfo is not None
+    assert close_to(info.expires_at, before + timedelta(seconds=30))
+    assert held(store, day) == {A: ("10:00", SELECTION)}
+
+
+def test_overlapping_hold_of_another_client_is_refused(store, day):
+    store.acquire(req(A, day, "10:00", minutes=60))
+    with pytest.raises(SlotHeld):
+        store.acquire(req(B, day, "10:00"))
+    with pytest.raises(SlotHeld):  # 10:30 lies inside A's hour
+        store.acquire(req(B, day, "10:30"))
+    with pytest.raises(SlotHeld):  # 09:30–10:30 overlaps, and so does a lock
+        store.acquire(req(B, day, "09:30", minutes=60, kind=LOCK))
+    assert held(store, day) == {A: ("10:00", SELECTION)}
+
+
+def test_a_lock_blocks_others_like_a_selection(store, day):
+    store.acquire(req(A, day, "10:00", kind=LOCK, ttl=600))
+    with pytest.raises(SlotHeld):
+        store.acquire(req(B, day, "10:00"))
+
+
+def test_adjacent_slots_and_other_employees_or_days_do_not_conflict(store, day):
+    store.acquire(req(A, day, "10:00"))
+    store.acquire(req(B, day, "10:30"))  # starts when A's ends
+    store.acquire(req(C, day, "09:30"))  # ends when A's starts
+    assert held(store, day) == {A: ("10:00", SELECTION), B: ("10:30", SELECTION), C: ("09:30", SELECTION)}
+    other = "client-dddd-0004"
+    store.acquire(req(other, day, "10:00", employee=2))
+    assert held(store, day, employee=2) == {other: ("10:00", SELECTION)}
+    tomorrow = day + timedelta(days=1)
+    store.acquire(req("client-eeee-0005", tomorrow, "10:00"))
+    assert set(held(store, tomorrow)) == {"client-eeee-0005"}
+
+
+def test_same_client_reacquiring_replaces_its_hold(store, day):
+    store.acquire(req(A, day, "10:00"))
+    store.acquire(req(A, day, "11:00"))
+    assert held(store, day) == {A: ("11:00", SELECTION)}
+    # The freed 10:00 slot is open to others.
+    store.acquire(req(B, day, "10:00"))
+    # Its own overlapping hold never blocks the client itself.
+    store.acquire(req(A, day, "11:30", minutes=60))
+    assert held(store, day) == {B: ("10:00", SELECTION), A: ("11:30", SELECTION)}
+
+
+def test_one_hold_per_client_across_employees_and_days(store, day):
+    store.acquire(req(A, day, "10:00"))
+    store.acquire(req(A, day, "14:00", employee=3))
+    assert A not in held(store, day, employee=1)
+    assert held(store, day, employee=3) == {A: ("14:00", SELECTION)}
+    later = day + timedelta(days=1)
+    store.acquire(req(A, later, "09:00", employee=2))
+    assert held(store, day, employee=3) == {}
+    assert held(store, later, employee=2) == {A: ("09:00", SELECTION)}
+    hold = store.client_hold(A)
+    assert (hold.employee_id, hold.day, hold.time) == (2, later, "09:00")
+    # Nobody is blocked by A's old holds.
+    store.acquire(req(B, day, "10:00"))
+    store.acquire(req(C, day, "14:00", employee=3))
+
+
+def test_lock_replaces_the_clients_own_selection(store, day):
+    store.acquire(req(A, day, "10:00", kind=SELECTION, ttl=2))
+    info = store.acquire(req(A, day, "10:00", kind=LOCK, ttl=600))
+    assert info.kind == LOCK
+    assert close_to(info.expires_at, datetime.now(UTC) + timedelta(seconds=600))
+    holds = store.holds_for(1, day)
+    assert [(h.client_id, h.kind) for h in holds] == [(A, LOCK)]
+    assert store.client_hold(A).kind == LOCK
+
+
+def test_release_only_by_the_owner_and_idempotent(store, day):
+    store.acquire(req(A, day, "10:00"))
+    assert store.release(B, 1, day, "10:00") is False  # not B's hold
+    assert held(store, day) == {A: ("10:00", SELECTION)}
+    with pytest.raises(SlotHeld):
+        store.acquire(req(B, day, "10:00"))
+    assert store.release(A, 1, day, "10:00") is True
+    assert store.release(A, 1, day, "10:00") is False  # already gone
+    assert held(store, day) == {}
+    assert store.client_hold(A) is None
+    store.acquire(req(B, day, "10:00"))
+
+
+def test_release_with_the_wrong_time_or_place_does_nothing(store, day):
+    store.acquire(req(A, day, "10:00"))
+    assert store.release(A, 1, day, "10:30") is False
+    assert store.release(A, 2, day, "10:00") is False
+    assert store.release(A, 1, day + timedelta(days=1), "10:00") is False
+    assert held(store, day) == {A: ("10:00", SELECTION)}
+    # Without a time, the client's hold on that (employee, day) goes.
+    assert store.release(A, 1, day) is True
+    assert held(store, day) == {}
+
+
+def test_holds_for_lists_live_holds_and_drops_expired_ones(store, day):
+    store.acquire(req(A, day, "09:00", ttl=1))
+    store.acquire(req(B, day, "10:00", kind=LOCK, ttl=1))
+    store.acquire(req(C, day, "11:00", ttl=60))
+    assert set(held(store, day)) == {A, B, C}
+    _time.sleep(1.2)
+    assert held(store, day) == {C: ("11:00", SELECTION)}
+    assert store.client_hold(A) is None and store.client_hold(B) is None
+    assert store.client_hold(C).time == "11:00"
+    # Expired holds no longer block anyone.
+    store.acquire(req(C, day, "09:00"))
+    store.acquire(req("client-dddd-0004", day, "10:00", kind=LOCK, ttl=600))
+
+
+def test_renew_extends_the_clients_selection(store, day):
+    store.acquire(req(A, day, "10:00", ttl=5))
+    holds = store.holds_for(1, day, renew=(A, "10:00", 120))
+    assert [h.client_id for h in holds] == [A]
+    assert close_to(holds[0].expires_at, datetime.now(UTC) + timedelta(seconds=120))
+    assert close_to(store.client_hold(A).expires_at, datetime.now(UTC) + timedelta(seconds=120))
+
+
+def test_renew_never_extends_a_lock(store, day):
+    first = store.acquire(req(A, day, "10:00", kind=LOCK, ttl=30))
+    holds = store.holds_for(1, day, renew=(A, "10:00", 600))
+    assert [(h.client_id, h.kind) for h in holds] == [(A, LOCK)]
+    assert close_to(holds[0].expires_at, first.expires_at, 0.01)
+
+
+def test_renew_never_extends_another_clients_hold_or_another_time(store, day):
+    b = store.acquire(req(B, day, "10:00", ttl=30))
+    a = store.acquire(req(A, day, "11:00", ttl=30))
+    store.holds_for(1, day, renew=(A, "10:00", 600))  # A asks to renew B's slot
+    store.holds_for(1, day, renew=(A, "11:30", 600))  # A names a time it does not hold
+    expiry = {h.client_id: h.expires_at for h in store.holds_for(1, day)}
+    assert close_to(expiry[B], b.expires_at, 0.01)
+    assert close_to(expiry[A], a.expires_at, 0.01)
+
+
+def test_client_hold(store, day):
+    assert store.client_hold(A) is None
+    store.acquire(req(A, day, "15:00", employee=3, minutes=60, kind=LOCK, ttl=600))
+    hold = store.client_hold(A)
+    assert (hold.client_id, hold.employee_id, hold.day, hold.time, hold.kind) == (A, 3, day, "15:00", LOCK)
+    assert hold.end - hold.start == timedelta(hours=1)
+    assert store.client_hold(B) is None
+
+
+def test_ping(store):
+    assert store.ping() is True
+
+
+def test_storage_names_the_engine(store):
+    assert store.storage == ("database" if isinstance(store, SqlHoldStore) else "redis")
+
+
+def test_unreachable_redis_reports_unavailable_fast(day):
+    from servers import free_port
+
+    dead = RedisHoldStore.from_url(f"redis://127.0.0.1:{free_port()}/0")
+    started = _time.monotonic()
+    assert dead.ping() is False
+    with pytest.raises(Unavailable):
+        dead.acquire(req(A, day, "10:00"))
+    with pytest.raises(Unavailable):
+        dead.holds_for(1, day)
+    assert _time.monotonic() - started < 5
+    dead._r.close()
