@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from appointease.config import load_config
+from appointease.config import engine_options, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if config:
         app.config.from_mapping(config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.json.sort_keys = False
     register_extensions(app)

@@ -34,10 +34,11 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
     """
     env = os.environ if env is None else env
     default_db = "sqlite:///" + str(Path(instance_path) / "appointease.sqlite3")
+    database_url = env.get("DATABASE_URL") or default_db
     cors = [o.strip() for o in env.get("APPOINTEASE_CORS_ORIGINS", "*").split(",") if o.strip()]
     return {
         "SECRET_KEY": env.get("SECRET_KEY", "dev-only-not-secret"),
-        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or default_db,
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": env.get("REDIS_URL") or None,
         "APPOINTEASE_TIMEZONE": env.get("APPOINTEASE_TIMEZONE", "UTC"),
         "APPOINTEASE_SELECTION_TTL": _int(env, "APPOINTEASE_SELECTION_TTL", 10),
@@ -50,5 +51,23 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "SMTP_URL": env.get("SMTP_URL") or None,
         # Bodies larger than this are refused with 413 before parsing.
         "MAX_CONTENT_LENGTH": 64 * 1024,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }
+
+
+def engine_options(database_url: str) -> dict:
+    """SQLAlchemy engine options: pre-ping everywhere; on PostgreSQL bounded waits.
+
+    A lost or restarted PostgreSQL must give a quick 503, never a hang: connecting
+    gives up after 3 s, a pool checkout after 5 s, and a statement after 15 s
+    (``statement_timeout``, PostgreSQL docs §20.11).
+    """
+    options: dict = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        options.update(
+            pool_size=5,
+            max_overflow=5,
+            pool_timeout=5,
+            pool_recycle=1800,
+            connect_args={"connect_timeout": 3, "options": "-c statement_timeout=15000"},
+        )
+    return options

@@ -1,0 +1,218 @@
+"""The heartbeat's lists (SPEC §4 ``POST /heartbeat``), seen from the asking client.
+
+Holds and bookings are made through the public API; the heartbeat is asked both over
+HTTP and by calling ``appointease.slots.heartbeat`` directly.
+"""
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from appointease import slots
+from appointease.catalog import Rules
+from appointease.extensions import db
+
+ME, OTHER, THIRD = "client-me-000001", "client-other-0002", "client-third-0003"
+
+
+@pytest.fixture
+def api(client, workday):
+    """Small helpers over the public API for one working day."""
+
+    class Api:
+        day = workday.isoformat()
+
+        def hold(self, kind, client_id, time, employee_id=1, service_id=1):
+            body = {"date": self.day, "time": time, "employee_id": employee_id, "service_id": service_id,
+                    "client_id": client_id}
+            r = client.post(f"/api/v1/slots/{kind}", json=body)
+            assert r.status_code == 200, r.json
+            return r.json
+
+        def book(self, time, employee_id=1, service_id=1, name="Ann Example", email="ann@example.com", client_id=None):
+            body = {"date": self.day, "time": time, "employee_id": employee_id, "service_id": service_id,
+                    "name": name, "email": email}
+            if client_id:
+                body["client_id"] = client_id
+            r = client.post("/api/v1/appointments", json=body)
+            assert r.status_code == 201, r.json
+            return r.json
+
+        def beat(self, client_id=ME, employee_id=1, **extra):
+            r = client.post("/api/v1/heartbeat",
+                            json={"date": self.day, "employee_id": employee_id, "client_id": client_id, **extra})
+            assert r.status_code == 200, r.json
+            return r
+
+    return Api()
+
+
+def lists(answer: dict) -> tuple[list, list, list]:
+    return answer["booked"], answer["locked"], answer["processing"]
+
+
+def test_quiet_day_has_empty_lists(api):
+    answer = api.beat().json
+    assert lists(answer) == ([], [], [])
+    assert answer["mine"] is None
+    assert answer["date"] == api.day and answer["employee_id"] == 1
+    assert answer["interval_seconds"] == 5
+    assert isinstance(answer["version"], str) and answer["version"]
+    assert datetime.fromisoformat(answer["server_time"]).tzinfo is not None
+
+
+def test_each_list_from_the_asking_clients_view(api):
+    api.book("09:00")
+    api.hold("lock", OTHER, "10:00")
+    api.hold("select", THIRD, "11:00")
+    api.hold("select", ME, "12:00")
+    answer = api.beat(ME).json
+    assert lists(answer) == (["09:00"], ["10:00"], ["11:00"])
+    assert answer["mine"]["time"] == "12:00" and answer["mine"]["kind"] == "selection"
+    # OTHER sees its own lock as mine and ME's selection as processing.
+    answer = api.beat(OTHER).json
+    assert lists(answer) == (["09:00"], [], ["11:00", "12:00"])
+    assert answer["mine"]["time"] == "10:00" and answer["mine"]["kind"] == "lock"
+    # Other employees are not affected.
+    assert lists(api.beat(ME, employee_id=3).json) == ([], [], [])
+
+
+def test_own_hold_is_in_mine_never_in_locked_or_processing(api):
+    held = api.hold("lock", ME, "14:00", employee_id=3, service_id=3)  # a 60-minute lock
+    answer = api.beat(ME, employee_id=3, service_id=1).json
+    assert lists(answer) == ([], [], [])
+    assert answer["mine"] == {"time": "14:00", "kind": "lock", "expires_at": held["expires_at"]}
+    # Everyone else sees both half-hours of that hour as locked.
+    assert api.beat(OTHER, employee_id=3, service_id=1).json["locked"] == ["14:00", "14:30"]
+
+
+def test_selection_then_lock_moves_between_lists(api):
+    api.hold("select", OTHER, "10:00")
+    assert api.beat(ME).json["processing"] == ["10:00"]
+    api.hold("lock", OTHER, "10:00")
+    answer = api.beat(ME).json
+    assert answer["processing"] == [] and answer["locked"] == ["10:00"]
+
+
+@pytest.mark.parametrize(
+    ("service_id", "expected"),
+    [
+        (None, ["10:00", "10:30"]),  # no service: slots one grid step (30 min) long
+        (1, ["10:00", "10:30"]),  # Haircut, 30 minutes
+        (2, ["09:30", "10:00", "10:30"]),  # Colour consultation, 45 minutes
+        (3, ["09:30", "10:00", "10:30"]),  # Massage, 60 minutes
+    ],
+)
+def test_listed_times_use_the_services_duration_or_the_grid_step(api, service_id, expected):
+    api.book("10:00", employee_id=3, service_id=3)  # 10:00–11:00
+    api.hold("lock", OTHER, "14:00", employee_id=3, service_id=1)  # 14:00–14:30
+    api.hold("select", THIRD, "16:00", employee_id=3, service_id=1)  # 16:00–16:30
+    extra = {} if service_id is None else {"service_id": service_id}
+    answer = api.beat(ME, employee_id=3, **extra).json
+    assert answer["booked"] == expected
+    slot_hours = {None: 0.5, 1: 0.5, 2: 0.75, 3: 1}[service_id]
+    assert answer["locked"] == (["14:00"] if slot_hours == 0.5 else ["13:30", "14:00"])
+    # The last slot of a long service starts before 16:00, so it may still overlap 16:00–16:30.
+    assert answer["processing"] == {0.5: ["16:00"], 0.75: ["15:30", "16:00"], 1: ["15:30", "16:00"]}[slot_hours]
+
+
+def test_lunch_break_times_are_never_listed(api):
+    # Sam (2) works 09:00–12:30 and 13:30–17:00; a 60-minute Massage at 11:30 ends at lunch.
+    api.book("11:30", employee_id=2, service_id=3)
+    answer = api.beat(ME, employee_id=2).json
+    assert answer["booked"] == ["11:30", "12:00"]
+    assert "12:30" not in json.dumps(answer) and "13:00" not in json.dumps(answer)
+
+
+def test_unchanged_answer_when_known_version_matches(api):
+    first = api.beat(ME, service_id=1).json
+    same = api.beat(ME, service_id=1, known_version=first["version"]).json
+    assert set(same) == {"changed", "version", "interval_seconds", "server_time"}
+    assert same["changed"] is False and same["version"] == first["version"]
+    assert same["interval_seconds"] == 5
+    # Something changes: the next poll with the old version gets the full answer.
+    api.hold("select", OTHER, "13:00")
+    full = api.beat(ME, service_id=1, known_version=first["version"]).json
+    assert full.get("changed", True) is not False
+    assert full["processing"] == ["13:00"] and full["version"] != first["version"]
+    # …and with the new version it is quiet again.
+    again = api.beat(ME, service_id=1, known_version=full["version"]).json
+    assert again["changed"] is False
+    # A booking is a change too.
+    api.book("15:00")
+    booked = api.beat(ME, service_id=1, known_version=full["version"]).json
+    assert booked["booked"] == ["15:00"]
+
+
+def test_a_stale_or_foreign_version_gets_the_full_answer(api):
+    answer = api.beat(ME, known_version="not-a-version").json
+    assert "booked" in answer and "changed" not in answer
+    other_day_version = api.beat(ME, employee_id=2).json["version"]
+    assert "booked" in api.beat(ME, employee_id=1, known_version=other_day_version).json
+
+
+def test_renewing_ones_own_selection_alone_does_not_change_the_version(api):
+    api.hold("select", ME, "10:00")
+    first = api.beat(ME, selected_time="10:00").json
+    assert first["mine"]["time"] == "10:00"
+    again = api.beat(ME, selected_time="10:00", known_version=first["version"]).json
+    assert again["changed"] is False
+
+
+def test_own_selection_changes_the_version_for_me_and_for_others(api):
+    mine_before = api.beat(ME).json["version"]
+    other_before = api.beat(OTHER).json["version"]
+    api.hold("select", ME, "10:00")
+    mine_after = api.beat(ME, known_version=mine_before).json
+    assert mine_after["mine"]["time"] == "10:00"
+    other_after = api.beat(OTHER, known_version=other_before).json
+    assert other_after["processing"] == ["10:00"]
+
+
+def test_no_personal_data_in_the_answer(api):
+    api.book("09:00", name="Zebedee Quartermaine", email="zebedee.q@example.org", client_id=OTHER)
+    api.hold("lock", THIRD, "10:00")
+    api.hold("select", "client-fourth-04", "11:00")
+    api.hold("select", ME, "12:00")
+    for extra in ({}, {"service_id": 1}, {"selected_time": "12:00"}):
+        text = api.beat(ME, **extra).get_data(as_text=True)
+        for secret in ("Zebedee", "Quartermaine", "zebedee.q@example.org", "example.org",
+                       OTHER, THIRD, "client-fourth-04", "Alex Morgan", "Alex"):
+            assert secret not in text
+        # The asking client is not echoed back either: nothing names a client.
+        assert ME not in text
+    answer = api.beat(ME).json
+    assert set(answer) == {"server_time", "interval_seconds", "version", "date", "employee_id",
+                           "booked", "locked", "processing", "mine"}
+    assert set(answer["mine"]) == {"time", "kind", "expires_at"}
+
+
+def test_heartbeat_function_directly(app, api):
+    api.book("09:00")
+    api.hold("select", OTHER, "10:00")
+    api.hold("lock", ME, "11:00")
+    rules = Rules.from_config(app.config)
+    store = app.extensions["appointease.holds"]
+    with app.app_context():
+        now = datetime.now(UTC)
+        day = datetime.fromisoformat(api.day).date()
+        answer = slots.heartbeat(db.session(), store, rules, now, day=day, employee_id=1, client_id=ME, service_id=1)
+        assert (answer["booked"], answer["locked"], answer["processing"]) == (["09:00"], [], ["10:00"])
+        assert answer["mine"]["time"] == "11:00" and answer["mine"]["kind"] == "lock"
+        assert answer["server_time"] == now and answer["interval_seconds"] == rules.heartbeat_interval
+        quiet = slots.heartbeat(db.session(), store, rules, now, day=day, employee_id=1, client_id=ME,
+                                service_id=1, known_version=answer["version"])
+        assert quiet == {"changed": False, "version": answer["version"],
+                         "interval_seconds": rules.heartbeat_interval, "server_time": now}
+        db.session.remove()
+
+
+def test_heartbeat_on_a_closed_day_is_empty(api, client, workday):
+    from datetime import timedelta
+
+    saturday = (workday + timedelta(days=5)).isoformat()
+    r = client.post("/api/v1/heartbeat", json={"date": saturday, "employee_id": 1, "client_id": ME})
+    assert r.status_code == 200
+    assert lists(r.json) == ([], [], []) and r.json["date"] == saturday
