@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_stores(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_metrics(app)
     register_commands(app)
     logging.basicConfig(level=logging.INFO)
     return app
@@ -81,6 +82,13 @@ def register_errorhandlers(app: Flask) -> None:
     from appointease.api.handlers import register_errorhandlers as register
 
     register(app)
+
+
+def register_metrics(app: Flask) -> None:
+    """Count and time requests; serve ``/metrics`` (Prometheus)."""
+    from appointease import metrics
+
+    metrics.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

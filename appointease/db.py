@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -92,3 +94,14 @@ def try_advisory_lock(session: Session, *parts) -> bool:
     if session.get_bind().dialect.name != "postgresql":
         return True
     return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _lock_key(*parts)}).scalar())
+
+
+def upsert(session: Session, model, values: dict, keys: list[str], update: list[str]):
+    """Build ``INSERT … ON CONFLICT (keys) DO UPDATE SET update…`` for SQLite or PostgreSQL.
+
+    Returns:
+        The statement (not executed); add ``.returning(...)`` as needed.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(model).values(**values)
+    return stmt.on_conflict_do_update(index_elements=keys, set_={k: stmt.excluded[k] for k in update})

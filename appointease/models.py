@@ -223,3 +223,11 @@ class Counter(Base):
     __tablename__ = "counters"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
+
+
+class Poller(Base):
+    """When a widget (``client_id``) last polled; feeds the heartbeat-pollers gauge."""
+
+    __tablename__ = "pollers"
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

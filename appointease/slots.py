@@ -170,6 +170,7 @@ def heartbeat(
     session.rollback()
     renew = (client_id, selected_time, rules.selection_ttl) if selected_time else None
     holds = store.holds_for(employee_id, day, renew)
+    store.record_poll(client_id)
     busy += _hold_busy(holds)
     lists: dict[str, list[str]] = {BOOKED: [], LOCKED: [], PROCESSING: []}
     for slot, state in slot_states(grid, busy, client_id):

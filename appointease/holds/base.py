@@ -91,6 +91,14 @@ class HoldStore(ABC):
     def ping(self) -> bool:
         """Return True when the store answers (``/readyz``)."""
 
-    def active(self) -> list[HoldInfo]:
-        """Return every live hold (admin debug view); may be costly, never on a hot path."""
-        return []
+    @abstractmethod
+    def count_active(self) -> dict[str, int]:
+        """Return live holds by kind, ``{"selection": n, "lock": m}`` (``/metrics``)."""
+
+    @abstractmethod
+    def record_poll(self, client_id: str) -> None:
+        """Note that ``client_id`` polled just now (heartbeat pollers, ``/metrics``)."""
+
+    @abstractmethod
+    def count_pollers(self, window_seconds: int = 15) -> int:
+        """Return how many distinct clients polled in the last ``window_seconds``."""

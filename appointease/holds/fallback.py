@@ -81,5 +81,11 @@ class FallbackHoldStore(HoldStore):
     def ping(self) -> bool:
         return self.primary.ping()
 
-    def active(self) -> list[HoldInfo]:
-        return self._run("active")
+    def count_active(self) -> dict[str, int]:
+        return self._run("count_active")
+
+    def record_poll(self, client_id: str) -> None:
+        self._run("record_poll", client_id)
+
+    def count_pollers(self, window_seconds: int = 15) -> int:
+        return self._run("count_pollers", window_seconds)

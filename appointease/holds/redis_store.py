@@ -107,6 +107,13 @@ def _keys(employee_id: int, day: date) -> list[str]:
     return [f"ae:{tag}:h", f"ae:{tag}:z"]
 
 
+# Global indexes for metrics (and the admin view): member "employee|day|client" scored by
+# expiry, one sorted set per kind; and poll times per client. They are bookkeeping, not
+# the source of truth (that is the per-day hash), so they are updated beside the scripts.
+_INDEX = {"selection": "ae:idx:selection", "lock": "ae:idx:lock"}
+_POLLERS = "ae:pollers"
+
+
 def _client_key(client_id: str) -> str:
     return f"ae:c:{{{client_id}}}"
 
@@ -163,14 +170,35 @@ class RedisHoldStore(HoldStore):
         if previous and previous != where:
             emp, day = previous.split("|")
             self._call(self._release, keys=_keys(int(emp), date.fromisoformat(day)), args=[req.client_id, ""])
+        members = [f"{w}|{req.client_id}" for w in {where, previous} if w]
+        pipe = self._r.pipeline(transaction=False)
+        for key in _INDEX.values():
+            pipe.zrem(key, *members)
+            pipe.zremrangebyscore(key, "-inf", _ms(datetime.now(UTC)))
+        pipe.zadd(_INDEX[req.kind], {f"{where}|{req.client_id}": exp})
+        self._call(pipe.execute)
         return HoldInfo(req.client_id, req.employee_id, req.day, req.time, req.start, req.end, req.kind, _dt(exp))
 
     def release(self, client_id: str, employee_id: int, day: date, time: str | None = None) -> bool:
-        return bool(self._call(self._release, keys=_keys(employee_id, day), args=[client_id, time or ""]))
+        removed = bool(self._call(self._release, keys=_keys(employee_id, day), args=[client_id, time or ""]))
+        if removed:
+            member = f"{employee_id}|{day.isoformat()}|{client_id}"
+            pipe = self._r.pipeline(transaction=False)
+            for key in _INDEX.values():
+                pipe.zrem(key, member)
+            self._call(pipe.execute)
+        return removed
 
     def holds_for(self, employee_id: int, day: date, renew: tuple[str, str, int] | None = None) -> list[HoldInfo]:
         args = [renew[0], renew[1], renew[2] * 1000] if renew else ["", "", 0]
-        out = self._call(self._snapshot, keys=_keys(employee_id, day), args=args)
+        if renew is None:
+            out = self._call(self._snapshot, keys=_keys(employee_id, day), args=args)
+        else:  # one round trip: the renewal script and the index's new expiry
+            pipe = self._r.pipeline(transaction=False)
+            self._snapshot(keys=_keys(employee_id, day), args=args, client=pipe)
+            member = f"{employee_id}|{day.isoformat()}|{renew[0]}"
+            pipe.zadd(_INDEX["selection"], {member: _ms(datetime.now(UTC)) + renew[2] * 1000}, xx=True)
+            out = self._call(pipe.execute)[0]
         return [_parse(out[i], employee_id, day, out[i + 1]) for i in range(1, len(out), 2)]
 
     def client_hold(self, client_id: str) -> HoldInfo | None:
@@ -183,6 +211,24 @@ class RedisHoldStore(HoldStore):
             return None
         info = _parse(client_id, int(emp), date.fromisoformat(day), value)
         return info if info.expires_at > datetime.now(UTC) else None
+
+    def count_active(self) -> dict[str, int]:
+        now = _ms(datetime.now(UTC))
+        pipe = self._r.pipeline(transaction=False)
+        for key in _INDEX.values():
+            pipe.zcount(key, f"({now}", "+inf")
+        return dict(zip(_INDEX, self._call(pipe.execute)))
+
+    def record_poll(self, client_id: str) -> None:
+        now = _ms(datetime.now(UTC))
+        pipe = self._r.pipeline(transaction=False)
+        pipe.zadd(_POLLERS, {client_id: now})
+        pipe.zremrangebyscore(_POLLERS, "-inf", now - 60_000)
+        self._call(pipe.execute)
+
+    def count_pollers(self, window_seconds: int = 15) -> int:
+        now = _ms(datetime.now(UTC))
+        return self._call(self._r.zcount, _POLLERS, now - window_seconds * 1000, "+inf")
 
     def ping(self) -> bool:
         try:

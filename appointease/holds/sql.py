@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Callable
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from appointease.availability import overlaps
-from appointease.db import advisory_lock, write_transaction
+from appointease.db import advisory_lock, upsert, write_transaction
 from appointease.errors import SlotHeld
-from appointease.holds.base import SELECTION, HoldInfo, HoldRequest, HoldStore
-from appointease.models import Hold, utcnow
+from appointease.holds.base import LOCK, SELECTION, HoldInfo, HoldRequest, HoldStore
+from appointease.models import Hold, Poller, utcnow
 
 
 def _info(row: Hold) -> HoldInfo:
@@ -110,7 +110,24 @@ class SqlHoldStore(HoldStore):
         session.rollback()
         return True
 
-    def active(self) -> list[HoldInfo]:
+    def count_active(self) -> dict[str, int]:
         session = self._session()
-        rows = session.scalars(select(Hold).where(Hold.expires_at > self._clock()).order_by(Hold.expires_at)).all()
-        return [_info(r) for r in rows]
+        rows = session.execute(
+            select(Hold.kind, func.count()).where(Hold.expires_at > self._clock()).group_by(Hold.kind)
+        ).all()
+        session.rollback()
+        return {SELECTION: 0, LOCK: 0, **{kind: n for kind, n in rows}}
+
+    def record_poll(self, client_id: str) -> None:
+        session = self._session()
+        with write_transaction(session):
+            session.execute(upsert(session, Poller, {"client_id": client_id, "seen_at": self._clock()}, ["client_id"], ["seen_at"]))
+            # Keep the table small: forget clients silent for a minute.
+            session.execute(delete(Poller).where(Poller.seen_at < self._clock() - timedelta(seconds=60)))
+
+    def count_pollers(self, window_seconds: int = 15) -> int:
+        session = self._session()
+        since = self._clock() - timedelta(seconds=window_seconds)
+        count = session.scalar(select(func.count()).select_from(Poller).where(Poller.seen_at >= since))
+        session.rollback()
+        return count
