@@ -156,7 +156,8 @@ def heartbeat(
 
     Returns:
         The full answer ``{server_time, interval_seconds, date, employee_id, booked,
-        locked, processing, mine, version}``, or ``{changed: False, version,
+        locked, processing, mine, version, storage}`` (``storage``: ``redis`` or
+        ``database``, the hold store that answered), or ``{changed: False, version,
         interval_seconds, server_time}`` when ``known_version`` equals ``version``.
 
     Raises:
@@ -168,9 +169,7 @@ def heartbeat(
     start, end = day_bounds(day, rules)
     busy = booked_intervals(session, employee_id, start, end)
     session.rollback()
-    renew = (client_id, selected_time, rules.selection_ttl) if selected_time else None
-    holds = store.holds_for(employee_id, day, renew)
-    store.record_poll(client_id)
+    holds = store.poll(employee_id, day, client_id, selected_time, rules.selection_ttl)
     busy += _hold_busy(holds)
     lists: dict[str, list[str]] = {BOOKED: [], LOCKED: [], PROCESSING: []}
     for slot, state in slot_states(grid, busy, client_id):
@@ -186,4 +185,5 @@ def heartbeat(
         return {"changed": False, **base}
     if own:
         mine["expires_at"] = own.expires_at
-    return {**base, "date": day, "employee_id": employee_id, **lists, "mine": mine}
+    # Which engine served the holds ("database" while Redis is down, SPEC §5.5).
+    return {**base, "date": day, "employee_id": employee_id, **lists, "mine": mine, "storage": store.storage}

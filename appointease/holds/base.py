@@ -96,8 +96,13 @@ class HoldStore(ABC):
         """Return live holds by kind, ``{"selection": n, "lock": m}`` (``/metrics``)."""
 
     @abstractmethod
-    def record_poll(self, client_id: str) -> None:
-        """Note that ``client_id`` polled just now (heartbeat pollers, ``/metrics``)."""
+    def poll(self, employee_id: int, day: date, client_id: str, selected_time: str | None, ttl_seconds: int) -> list[HoldInfo]:
+        """Serve one heartbeat in one round trip: renew, note the poller, list the holds.
+
+        Renews the client's *selection* at ``selected_time`` (if given) to now +
+        ``ttl_seconds``, records that ``client_id`` polled now (pollers gauge), and
+        returns the live holds on (employee, day), as ``holds_for`` does.
+        """
 
     @abstractmethod
     def count_pollers(self, window_seconds: int = 15) -> int:

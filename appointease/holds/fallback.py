@@ -84,8 +84,12 @@ class FallbackHoldStore(HoldStore):
     def count_active(self) -> dict[str, int]:
         return self._run("count_active")
 
-    def record_poll(self, client_id: str) -> None:
-        self._run("record_poll", client_id)
+    def poll(self, employee_id: int, day: date, client_id: str, selected_time: str | None, ttl_seconds: int) -> list[HoldInfo]:
+        holds = self._run("poll", employee_id, day, client_id, selected_time, ttl_seconds)
+        if self._merging() and not self._skipping():
+            renew = (client_id, selected_time, ttl_seconds) if selected_time else None
+            holds = holds + self.secondary.holds_for(employee_id, day, renew)
+        return holds
 
     def count_pollers(self, window_seconds: int = 15) -> int:
         return self._run("count_pollers", window_seconds)

@@ -190,14 +190,27 @@ class RedisHoldStore(HoldStore):
         return removed
 
     def holds_for(self, employee_id: int, day: date, renew: tuple[str, str, int] | None = None) -> list[HoldInfo]:
+        return self._snapshot_pipeline(employee_id, day, renew, None)
+
+    def poll(self, employee_id: int, day: date, client_id: str, selected_time: str | None, ttl_seconds: int) -> list[HoldInfo]:
+        renew = (client_id, selected_time, ttl_seconds) if selected_time else None
+        return self._snapshot_pipeline(employee_id, day, renew, client_id)
+
+    def _snapshot_pipeline(self, employee_id: int, day: date, renew, poller: str | None) -> list[HoldInfo]:
+        """Run the snapshot script, the index's new expiry and the poll note in one round trip."""
         args = [renew[0], renew[1], renew[2] * 1000] if renew else ["", "", 0]
-        if renew is None:
+        if renew is None and poller is None:
             out = self._call(self._snapshot, keys=_keys(employee_id, day), args=args)
-        else:  # one round trip: the renewal script and the index's new expiry
+        else:
+            now = _ms(datetime.now(UTC))
             pipe = self._r.pipeline(transaction=False)
             self._snapshot(keys=_keys(employee_id, day), args=args, client=pipe)
-            member = f"{employee_id}|{day.isoformat()}|{renew[0]}"
-            pipe.zadd(_INDEX["selection"], {member: _ms(datetime.now(UTC)) + renew[2] * 1000}, xx=True)
+            if renew is not None:
+                member = f"{employee_id}|{day.isoformat()}|{renew[0]}"
+                pipe.zadd(_INDEX["selection"], {member: now + renew[2] * 1000}, xx=True)
+            if poller is not None:
+                pipe.zadd(_POLLERS, {poller: now})
+                pipe.zremrangebyscore(_POLLERS, "-inf", now - 60_000)
             out = self._call(pipe.execute)[0]
         return [_parse(out[i], employee_id, day, out[i + 1]) for i in range(1, len(out), 2)]
 
@@ -218,13 +231,6 @@ class RedisHoldStore(HoldStore):
         for key in _INDEX.values():
             pipe.zcount(key, f"({now}", "+inf")
         return dict(zip(_INDEX, self._call(pipe.execute)))
-
-    def record_poll(self, client_id: str) -> None:
-        now = _ms(datetime.now(UTC))
-        pipe = self._r.pipeline(transaction=False)
-        pipe.zadd(_POLLERS, {client_id: now})
-        pipe.zremrangebyscore(_POLLERS, "-inf", now - 60_000)
-        self._call(pipe.execute)
 
     def count_pollers(self, window_seconds: int = 15) -> int:
         now = _ms(datetime.now(UTC))

@@ -74,30 +74,43 @@ class SqlHoldStore(HoldStore):
             removed = session.execute(stmt).rowcount
         return bool(removed)
 
+    def _renew(self, session: Session, now, employee_id: int, day: date, client_id: str, time: str, ttl: int) -> None:
+        session.execute(
+            update(Hold)
+            .where(
+                Hold.client_id == client_id,
+                Hold.employee_id == employee_id,
+                Hold.day == day,
+                Hold.time_label == time,
+                Hold.kind == SELECTION,
+                Hold.expires_at > now,
+            )
+            .values(expires_at=now + timedelta(seconds=ttl))
+        )
+
     def holds_for(self, employee_id: int, day: date, renew: tuple[str, str, int] | None = None) -> list[HoldInfo]:
         session = self._session()
-        now = self._clock()
         if renew is not None:
-            client_id, time, ttl = renew
             with write_transaction(session):
-                session.execute(
-                    update(Hold)
-                    .where(
-                        Hold.client_id == client_id,
-                        Hold.employee_id == employee_id,
-                        Hold.day == day,
-                        Hold.time_label == time,
-                        Hold.kind == SELECTION,
-                        Hold.expires_at > now,
-                    )
-                    .values(expires_at=now + timedelta(seconds=ttl))
-                )
+                self._renew(session, self._clock(), employee_id, day, *renew)
+        now = self._clock()
         rows = session.scalars(
             select(Hold).where(Hold.employee_id == employee_id, Hold.day == day, Hold.expires_at > now)
         ).all()
         result = [_info(r) for r in rows]
         session.rollback()  # end the read transaction: no snapshot kept across requests
         return result
+
+    def poll(self, employee_id: int, day: date, client_id: str, selected_time: str | None, ttl_seconds: int) -> list[HoldInfo]:
+        session = self._session()
+        now = self._clock()
+        with write_transaction(session):
+            if selected_time:
+                self._renew(session, now, employee_id, day, client_id, selected_time, ttl_seconds)
+            session.execute(upsert(session, Poller, {"client_id": client_id, "seen_at": now}, ["client_id"], ["seen_at"]))
+            # Keep the table small: forget clients silent for a minute.
+            session.execute(delete(Poller).where(Poller.seen_at < now - timedelta(seconds=60)))
+        return self.holds_for(employee_id, day)
 
     def client_hold(self, client_id: str) -> HoldInfo | None:
         session = self._session()
@@ -117,13 +130,6 @@ class SqlHoldStore(HoldStore):
         ).all()
         session.rollback()
         return {SELECTION: 0, LOCK: 0, **{kind: n for kind, n in rows}}
-
-    def record_poll(self, client_id: str) -> None:
-        session = self._session()
-        with write_transaction(session):
-            session.execute(upsert(session, Poller, {"client_id": client_id, "seen_at": self._clock()}, ["client_id"], ["seen_at"]))
-            # Keep the table small: forget clients silent for a minute.
-            session.execute(delete(Poller).where(Poller.seen_at < self._clock() - timedelta(seconds=60)))
 
     def count_pollers(self, window_seconds: int = 15) -> int:
         session = self._session()
