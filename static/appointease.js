@@ -91,8 +91,8 @@
 
   /** Add the stylesheet next to the script unless the page already links it. */
   function ensureStylesheet() {
-    if (!script || document.querySelector('link[href*="appointease"][href*=".css"],link[data-appointease]')) return;
-    document.head.append(h('link', { rel: 'stylesheet', href: new URL('appointease.css', scriptSrc).href, 'data-appointease': true }));
+    if (!script || document.querySelector('link[href*="appointease"][href*=".css"],link[data-ae-css]')) return;
+    document.head.append(h('link', { rel: 'stylesheet', href: new URL('appointease.css', scriptSrc).href, 'data-ae-css': true }));
   }
 
   class Widget {
@@ -730,7 +730,7 @@
   /** Mount widgets on every [data-appointease] element (or one element) not yet mounted. */
   function init(el) {
     ensureStylesheet();
-    const roots = el ? [el] : document.querySelectorAll('[data-appointease]');
+    const roots = el ? [el] : document.querySelectorAll('div[data-appointease],section[data-appointease]');
     for (const root of roots) {
       if (!root.appointease) root.appointease = new Widget(root, count++);
     }
