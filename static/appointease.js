@@ -110,6 +110,7 @@
       this.version = null;
       this.interval = 5;
       this.delay = 5;
+      this.selTtl = 0; // the selection's TTL (from /slots/select): polls renew it before it lapses
       this.fails = 0;
       this.timer = 0;
       this.seq = 0; // bumped by every own hold change; stale poll answers are ignored
@@ -413,6 +414,8 @@
       }
       this.busy(false);
       if (r.ok) {
+        this.selTtl = Number(r.data && r.data.ttl_seconds) || 0;
+        this.poll();
         this.say(`${time} is reserved for you while you book. Press Next to continue.`, 'ok');
       } else {
         this.say(human(r.error), 'error');
@@ -612,7 +615,10 @@
       this.stopPolling();
       if (!POLLED.includes(this.s.step) || document.hidden || !this.root.isConnected) return;
       if (this.polling) { this.again = true; return; }
-      this.timer = setTimeout(() => this.tick(), now ? 0 : this.delay * 1000);
+      // Holding a selection: poll (and so renew it) within half its TTL, even before the first
+      // heartbeat has told us the server's interval (a TTL below the 5 s start delay lapsed).
+      const wait = !this.fails && this.s.hold === 'selection' && this.selTtl ? Math.min(this.delay, this.selTtl / 2) : this.delay;
+      this.timer = setTimeout(() => this.tick(), now ? 0 : wait * 1000);
     }
 
     async tick() {
