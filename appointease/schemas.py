@@ -6,6 +6,8 @@ oversize value reaches the database.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import Schema, ValidationError, fields, validate
 
 from appointease.availability import parse_hhmm
@@ -14,6 +16,25 @@ CLIENT_ID = validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$", error="Must be 8–64 lett
 ID = {"strict": True, "validate": validate.Range(min=1, max=2**31 - 1)}
 # Query strings are text: their integers are parsed, not strict.
 QID = {"validate": validate.Range(min=1, max=2**31 - 1)}
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+
+
+def calendar_day(value: date) -> None:
+    """Refuse dates near ``date.min``/``date.max``: a day's bounds there overflow ``datetime``."""
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValidationError(f"Must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}.")
+
+
+def storable_text(value: str) -> None:
+    """Refuse NUL and unpaired surrogates (from ``\\u0000`` / ``\\ud800`` JSON escapes):
+    neither PostgreSQL nor UTF-8 can store them."""
+    if any(ch == "\x00" or "\ud800" <= ch <= "\udfff" for ch in value):
+        raise ValidationError("Contains characters that cannot be stored.")
+
+
+def free_text(max_length: int, min_length: int | None = None) -> list:
+    """Validators for free text: its length, and only storable characters."""
+    return [validate.Length(min=min_length, max=max_length), storable_text]
 
 
 class HHMM(fields.String):
@@ -49,7 +70,7 @@ class StaffOut(Schema):
 
 
 class AvailabilityQuery(Schema):
-    date = fields.Date(required=True)
+    date = fields.Date(required=True, validate=calendar_day)
     employee_id = fields.Integer(required=True, **QID)
     service_id = fields.Integer(required=True, **QID)
     client_id = fields.String(validate=CLIENT_ID)
@@ -72,7 +93,7 @@ class AvailabilityOut(Schema):
 class SlotIn(Schema):
     """Body of ``/slots/select`` and ``/slots/lock``."""
 
-    date = fields.Date(required=True)
+    date = fields.Date(required=True, validate=calendar_day)
     time = HHMM(required=True)
     employee_id = fields.Integer(required=True, **ID)
     service_id = fields.Integer(required=True, **ID)
@@ -82,7 +103,7 @@ class SlotIn(Schema):
 class ReleaseIn(Schema):
     """Body of ``/slots/release``."""
 
-    date = fields.Date(required=True)
+    date = fields.Date(required=True, validate=calendar_day)
     time = HHMM(required=True)
     employee_id = fields.Integer(required=True, **ID)
     client_id = fields.String(required=True, validate=CLIENT_ID)
@@ -99,12 +120,12 @@ class HoldOut(Schema):
 
 
 class HeartbeatIn(Schema):
-    date = fields.Date(required=True)
+    date = fields.Date(required=True, validate=calendar_day)
     employee_id = fields.Integer(required=True, **ID)
     client_id = fields.String(required=True, validate=CLIENT_ID)
     service_id = fields.Integer(allow_none=True, **ID)
     selected_time = HHMM(allow_none=True)
-    known_version = fields.String(allow_none=True, validate=validate.Length(max=64))
+    known_version = fields.String(allow_none=True, validate=free_text(64))
 
 
 class MineOut(Schema):
@@ -126,17 +147,18 @@ class HeartbeatOut(Schema):
     processing = fields.List(fields.String())
     mine = fields.Nested(MineOut, allow_none=True)
     version = fields.String()
+    storage = fields.String()
 
 
 class AppointmentIn(Schema):
     service_id = fields.Integer(required=True, **ID)
     employee_id = fields.Integer(required=True, **ID)
-    date = fields.Date(required=True)
+    date = fields.Date(required=True, validate=calendar_day)
     time = HHMM(required=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    email = fields.Email(required=True, validate=validate.Length(max=254))
-    phone = fields.String(allow_none=True, validate=validate.Length(max=40))
-    notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    name = fields.String(required=True, validate=free_text(200, min_length=1))
+    email = fields.Email(required=True, validate=free_text(254))
+    phone = fields.String(allow_none=True, validate=free_text(40))
+    notes = fields.String(allow_none=True, validate=free_text(2000))
     client_id = fields.String(allow_none=True, validate=CLIENT_ID)
 
 

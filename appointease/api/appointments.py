@@ -11,8 +11,9 @@ from appointease.schemas import AppointmentIn, AppointmentOut
 
 def _idempotency_key() -> str | None:
     key = request.headers.get("Idempotency-Key") or request.headers.get("X-Idempotency-Key")
-    if key is not None and not 1 <= len(key) <= 255:
-        raise ValidationFailed(fields={"Idempotency-Key": ["Must be 1–255 characters."]})
+    # Printable only: a NUL or control character cannot be stored (PostgreSQL refuses NUL).
+    if key is not None and not (1 <= len(key) <= 255 and key.isprintable()):
+        raise ValidationFailed(fields={"Idempotency-Key": ["Must be 1–255 printable characters."]})
     return key
 
 

@@ -17,9 +17,12 @@ def json_body() -> dict:
     Accepting ``text/plain`` lets the widget skip a CORS preflight per call.
 
     Raises:
-        InvalidJSON: the body is empty, not JSON, or not an object.
+        InvalidJSON: the body is empty, not JSON (or nested too deeply to parse), or not an object.
     """
-    data = request.get_json(force=True, silent=True)
+    try:
+        data = request.get_json(force=True, silent=True)
+    except RecursionError:  # thousands of nested brackets: the parser gives up, not JSON we take
+        raise InvalidJSON() from None
     if not isinstance(data, dict):
         raise InvalidJSON()
     return data

@@ -40,7 +40,10 @@ def register_errorhandlers(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         code = _HTTP_CODES.get(exc.code, "http_error")
         message = "No such endpoint." if exc.code == 404 else exc.description or exc.name
-        return error_response(code, message, exc.code or 500)
+        response = error_response(code, message, exc.code or 500)
+        if exc.code == 405 and getattr(exc, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))  # RFC 9110 §15.5.6
+        return response
 
     @app.errorhandler(OperationalError)
     def _db_down(exc: OperationalError):

@@ -170,29 +170,51 @@ def test_holds_for_lists_live_holds_and_drops_expired_ones(store, day):
     store.acquire(req("client-dddd-0004", day, "10:00", kind=LOCK, ttl=600))
 
 
-def test_renew_extends_the_clients_selection(store, day):
+def renew(store, how: str, day: date, client_id: str, hhmm: str, ttl: int):
+    """Ask for a heartbeat renewal the way the heartbeat does (``poll``) or via ``holds_for``."""
+    if how == "poll":
+        return store.poll(1, day, client_id, hhmm, ttl)
+    return store.holds_for(1, day, renew=(client_id, hhmm, ttl))
+
+
+RENEWALS = pytest.mark.parametrize("how", ["poll", "holds_for"])
+
+
+@RENEWALS
+def test_renew_extends_the_clients_selection(store, day, how):
     store.acquire(req(A, day, "10:00", ttl=5))
-    holds = store.holds_for(1, day, renew=(A, "10:00", 120))
+    holds = renew(store, how, day, A, "10:00", 120)
     assert [h.client_id for h in holds] == [A]
     assert close_to(holds[0].expires_at, datetime.now(UTC) + timedelta(seconds=120))
     assert close_to(store.client_hold(A).expires_at, datetime.now(UTC) + timedelta(seconds=120))
 
 
-def test_renew_never_extends_a_lock(store, day):
+@RENEWALS
+def test_renew_never_extends_a_lock(store, day, how):
     first = store.acquire(req(A, day, "10:00", kind=LOCK, ttl=30))
-    holds = store.holds_for(1, day, renew=(A, "10:00", 600))
+    holds = renew(store, how, day, A, "10:00", 600)
     assert [(h.client_id, h.kind) for h in holds] == [(A, LOCK)]
     assert close_to(holds[0].expires_at, first.expires_at, 0.01)
 
 
-def test_renew_never_extends_another_clients_hold_or_another_time(store, day):
+@RENEWALS
+def test_renew_never_extends_another_clients_hold_or_another_time(store, day, how):
     b = store.acquire(req(B, day, "10:00", ttl=30))
     a = store.acquire(req(A, day, "11:00", ttl=30))
-    store.holds_for(1, day, renew=(A, "10:00", 600))  # A asks to renew B's slot
-    store.holds_for(1, day, renew=(A, "11:30", 600))  # A names a time it does not hold
+    renew(store, how, day, A, "10:00", 600)  # A asks to renew B's slot
+    renew(store, how, day, A, "11:30", 600)  # A names a time it does not hold
     expiry = {h.client_id: h.expires_at for h in store.holds_for(1, day)}
     assert close_to(expiry[B], b.expires_at, 0.01)
     assert close_to(expiry[A], a.expires_at, 0.01)
+
+
+def test_poll_without_a_selected_time_lists_holds_and_renews_nothing(store, day):
+    a = store.acquire(req(A, day, "10:00", ttl=30))
+    store.acquire(req(B, day, "11:00", kind=LOCK, ttl=600))
+    holds = store.poll(1, day, A, None, 600)
+    assert {h.client_id: (h.time, h.kind) for h in holds} == {A: ("10:00", SELECTION), B: ("11:00", LOCK)}
+    assert close_to(store.client_hold(A).expires_at, a.expires_at, 0.01)
+    assert store.poll(2, day, A, None, 600) == []
 
 
 def test_client_hold(store, day):
