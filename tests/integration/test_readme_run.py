@@ -29,6 +29,14 @@ def _fresh_copy(dest: Path) -> None:
             shutil.copy2(src, dest / name)
 
 
+def _readme_walkthrough(port: int) -> str:
+    """The README's curl walk-through, exactly as written but for the port."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Walk-through with curl", 1)[1]
+    script = section.split("```bash", 1)[1].split("```", 1)[0]
+    return script.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{port}")
+
+
 def test_run_command_serves_the_demo_and_books(tmp_path):
     checkout = tmp_path / "appointease"
     checkout.mkdir()
@@ -45,26 +53,31 @@ def test_run_command_serves_the_demo_and_books(tmp_path):
         while time.monotonic() < deadline:
             assert proc.poll() is None, (tmp_path / "run.log").read_text()[-3000:]
             try:
-                if requests.get(base + "/healthz", timeout=1).ok:
+                if requests.get(base + "/healthz", timeout=5).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.5)
         else:
             pytest.fail("the run command did not serve within 300 s")
-        assert "appointease" in requests.get(base + "/", timeout=5).text.lower()
-        services = requests.get(base + "/api/v1/services", timeout=5).json()
+        assert "appointease" in requests.get(base + "/", timeout=15).text.lower()
+        walk = subprocess.run(["bash", "-euo", "pipefail", "-c", _readme_walkthrough(port)],
+                              capture_output=True, text=True, timeout=60)
+        assert walk.returncode == 0, walk.stderr
+        assert '"processing":["10:00"]' in walk.stdout and '"booked":["10:00"]' in walk.stdout
+        assert "HTTP/1.1 201" in walk.stdout and "Location: /api/v1/appointments/APT-" in walk.stdout
+        services = requests.get(base + "/api/v1/services", timeout=10).json()
         assert {s["duration_minutes"] for s in services} >= {30, 45, 60}
         day = date.today() + timedelta(days=2)
         day += timedelta(days=(7 - day.weekday()) % 7)
-        slot = {"date": day.isoformat(), "time": "10:00", "employee_id": 1, "service_id": 1, "client_id": "readme-user-1"}
-        assert requests.post(base + "/api/v1/slots/select", json=slot, timeout=5).status_code == 200
-        assert requests.post(base + "/api/v1/slots/lock", json=slot, timeout=5).status_code == 200
+        slot = {"date": day.isoformat(), "time": "11:00", "employee_id": 1, "service_id": 1, "client_id": "readme-user-1"}
+        assert requests.post(base + "/api/v1/slots/select", json=slot, timeout=15).status_code == 200
+        assert requests.post(base + "/api/v1/slots/lock", json=slot, timeout=15).status_code == 200
         r = requests.post(base + "/api/v1/appointments", json={**slot, "name": "Ada", "email": "ada@example.com"},
-                          headers={"Idempotency-Key": "readme-1"}, timeout=5)
+                          headers={"Idempotency-Key": "readme-1"}, timeout=15)
         assert r.status_code == 201 and r.json()["reference"].startswith(f"APT-{date.today().year}-")
         hb = requests.post(base + "/api/v1/heartbeat", json={"date": day.isoformat(), "employee_id": 1,
-                                                              "client_id": "readme-user-2", "service_id": 1}, timeout=5)
-        assert hb.json()["booked"] == ["10:00"]
+                                                              "client_id": "readme-user-2", "service_id": 1}, timeout=15)
+        assert "11:00" in hb.json()["booked"]
         assert (checkout / "instance" / "appointease.sqlite3").exists()
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
