@@ -142,11 +142,6 @@ def find_slot(
     raise OutsideHours()
 
 
-def bookable_from(now: datetime, min_notice_minutes: int) -> datetime:
-    """Return the earliest bookable start instant: ``now`` + minimum notice."""
-    return now + timedelta(minutes=min_notice_minutes)
-
-
 def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
     """Half-open interval overlap: [a_start, a_end) ∩ [b_start, b_end) is not empty."""
     return a_start < b_end and b_start < a_end

@@ -29,7 +29,7 @@ from appointease.errors import (
     Unavailable,
 )
 from appointease.holds import HoldStore
-from appointease.models import ACTIVE_STATUSES, Appointment, Counter, Event, IdempotencyRecord
+from appointease.models import Appointment, Counter, Event, IdempotencyRecord
 from appointease.slots import booked_intervals, resolve_slot
 
 log = logging.getLogger(__name__)

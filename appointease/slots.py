@@ -25,7 +25,7 @@ from appointease.availability import (
 )
 from appointease.catalog import Rules, get_employee, get_service, schedule_of
 from appointease.errors import SlotTaken
-from appointease.holds import LOCK, SELECTION, HoldInfo, HoldRequest, HoldStore
+from appointease.holds import LOCK, HoldInfo, HoldRequest, HoldStore
 from appointease.models import ACTIVE_STATUSES, Appointment
 
 

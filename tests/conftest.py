@@ -60,6 +60,19 @@ def migrate(url: str) -> None:
         db.engine.dispose()
 
 
+def seed(url: str) -> None:
+    """Load the demo catalogue into the migrated database at ``url`` (as ``flask seed-demo``)."""
+    from appointease import create_app
+    from appointease.commands import seed_catalogue
+    from appointease.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, **TEST_CONFIG})
+    with app.app_context():
+        seed_catalogue(db.session())
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
     """A real ``redis-server`` on 127.0.0.1 for the whole session."""

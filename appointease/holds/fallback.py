@@ -17,7 +17,10 @@ class FallbackHoldStore(HoldStore):
     While degraded, and for ``remember_seconds`` after this process last saw Redis
     fail (long enough for a lock taken in the database to expire), reads merge the
     database holds in, so holds taken during the outage keep blocking after Redis
-    returns. ``storage`` tells which engine served the last call.
+    returns. So do processes (and hosts) that never saw the outage: while the SQL
+    table has live holds, which each process checks at most every ``retry_seconds``
+    (SPEC §2: nothing correct depends on process memory). ``storage`` tells which
+    engine served the last call.
 
     Args:
         primary: the Redis store.
@@ -32,6 +35,8 @@ class FallbackHoldStore(HoldStore):
         self.primary, self.secondary = primary, secondary
         self.remember_seconds, self.retry_seconds = remember_seconds, retry_seconds
         self._failed_at: float | None = None
+        self._table_checked_at: float | None = None
+        self._table_has_holds = False
 
     @property
     def storage(self) -> str:
@@ -41,7 +46,14 @@ class FallbackHoldStore(HoldStore):
         return self._failed_at is not None and _time.monotonic() - self._failed_at < self.retry_seconds
 
     def _merging(self) -> bool:
-        return self._failed_at is not None and _time.monotonic() - self._failed_at < self.remember_seconds
+        now = _time.monotonic()
+        if self._failed_at is not None and now - self._failed_at < self.remember_seconds:
+            return True
+        # Another worker or host may have fallen back without this one noticing.
+        if self._table_checked_at is None or now - self._table_checked_at >= self.retry_seconds:
+            self._table_has_holds = any(self.secondary.count_active().values())
+            self._table_checked_at = now
+        return self._table_has_holds
 
     def _run(self, name: str, *args, **kwargs):
         if not self._skipping():
