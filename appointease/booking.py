@@ -12,13 +12,11 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from appointease.catalog import Rules
-from appointease.db import advisory_lock, try_advisory_lock, write_transaction
+from appointease.db import advisory_lock, dialect_insert, try_advisory_lock, write_transaction
 from appointease.errors import (
     IdempotencyInProgress,
     IdempotencyKeyReused,
@@ -28,7 +26,7 @@ from appointease.errors import (
     SlotTaken,
     Unavailable,
 )
-from appointease.holds import HoldStore
+from appointease.holds import HoldStore, held_by_other
 from appointease.models import Appointment, Counter, Event, IdempotencyRecord
 from appointease.slots import booked_intervals, resolve_slot
 
@@ -48,10 +46,8 @@ def next_value(session: Session, name: str) -> int:
     Gap-free: the increment rolls back with the transaction. Concurrent writers
     queue on the counter row (PostgreSQL row lock; SQLite's single writer).
     """
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = (
-        insert(Counter)
+        dialect_insert(session)(Counter)
         .values(name=name, value=1)
         .on_conflict_do_update(index_elements=[Counter.name], set_={"value": Counter.value + 1})
         .returning(Counter.value)
@@ -96,7 +92,7 @@ def _appointment_body(apt: Appointment, rules: Rules) -> dict:
         "employee_id": apt.employee_id,
         "date": local.date().isoformat(),
         "time": local.strftime("%H:%M"),
-        "start": apt.start_at.astimezone(rules.tz).isoformat(),
+        "start": local.isoformat(),
         "end": apt.end_at.astimezone(rules.tz).isoformat(),
         "name": apt.customer_name,
         "email": apt.customer_email,
@@ -132,9 +128,8 @@ def book(
     slot = resolve_slot(session, rules, now, data["service_id"], data["employee_id"], data["date"], data["time"])
     session.rollback()
     client_id = data.get("client_id")
-    for hold in store.holds_for(data["employee_id"], data["date"]):
-        if hold.client_id != client_id and hold.start < slot.end and slot.start < hold.end:
-            raise SlotHeld()
+    if held_by_other(store.holds_for(data["employee_id"], data["date"]), client_id, slot.start, slot.end):
+        raise SlotHeld()
     try:
         with write_transaction(session):
             if idempotency_key:

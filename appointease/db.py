@@ -96,12 +96,16 @@ def try_advisory_lock(session: Session, *parts) -> bool:
     return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _lock_key(*parts)}).scalar())
 
 
+def dialect_insert(session: Session):
+    """Return the ``insert`` construct with ``on_conflict_do_update`` for the session's engine."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
 def upsert(session: Session, model, values: dict, keys: list[str], update: list[str]):
     """Build ``INSERT … ON CONFLICT (keys) DO UPDATE SET update…`` for SQLite or PostgreSQL.
 
     Returns:
         The statement (not executed); add ``.returning(...)`` as needed.
     """
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(model).values(**values)
+    stmt = dialect_insert(session)(model).values(**values)
     return stmt.on_conflict_do_update(index_elements=keys, set_={k: stmt.excluded[k] for k in update})

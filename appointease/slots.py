@@ -121,8 +121,7 @@ def hold_slot(
         overlaps. Unavailable: no hold store reachable.
     """
     slot = resolve_slot(session, rules, now, service_id, employee_id, day, time)
-    start, end = day_bounds(day, rules)
-    taken = any(b.start < slot.end and slot.start < b.end for b in booked_intervals(session, employee_id, start, end))
+    taken = bool(booked_intervals(session, employee_id, slot.start, slot.end))
     session.rollback()
     if taken:
         raise SlotTaken()

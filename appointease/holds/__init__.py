@@ -9,14 +9,14 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from appointease.holds.base import LOCK, SELECTION, HoldInfo, HoldRequest, HoldStore
+from appointease.holds.base import LOCK, SELECTION, HoldInfo, HoldRequest, HoldStore, held_by_other
 from appointease.holds.fallback import FallbackHoldStore
 from appointease.holds.redis_store import RedisHoldStore
 from appointease.holds.sql import SqlHoldStore
 
 __all__ = [
     "LOCK", "SELECTION", "HoldInfo", "HoldRequest", "HoldStore",
-    "FallbackHoldStore", "RedisHoldStore", "SqlHoldStore", "build_hold_store",
+    "FallbackHoldStore", "RedisHoldStore", "SqlHoldStore", "build_hold_store", "held_by_other",
 ]
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Iterable
+
+from appointease.availability import overlaps
 
 SELECTION, LOCK = "selection", "lock"
 
@@ -44,6 +47,14 @@ class HoldInfo:
     end: datetime
     kind: str
     expires_at: datetime
+
+
+def held_by_other(holds: Iterable[HoldInfo], client_id: str | None, start: datetime, end: datetime) -> bool:
+    """Return True when a hold of a client other than ``client_id`` overlaps ``[start, end)``.
+
+    The one rule behind ``slot_held`` (SPEC §4), for every store and for booking.
+    """
+    return any(h.client_id != client_id and overlaps(h.start, h.end, start, end) for h in holds)
 
 
 class HoldStore(ABC):

@@ -6,7 +6,7 @@ import time as _time
 from datetime import date
 
 from appointease.errors import SlotHeld, Unavailable
-from appointease.holds.base import HoldInfo, HoldRequest, HoldStore
+from appointease.holds.base import HoldInfo, HoldRequest, HoldStore, held_by_other
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +67,8 @@ class FallbackHoldStore(HoldStore):
     def acquire(self, req: HoldRequest) -> HoldInfo:
         if self._merging() and not self._skipping():
             # Redis is back but database holds from the outage may still be live.
-            for hold in self.secondary.holds_for(req.employee_id, req.day):
-                if hold.client_id != req.client_id and hold.start < req.end and req.start < hold.end:
-                    raise SlotHeld()
+            if held_by_other(self.secondary.holds_for(req.employee_id, req.day), req.client_id, req.start, req.end):
+                raise SlotHeld()
         return self._run("acquire", req)
 
     def release(self, client_id: str, employee_id: int, day: date, time: str | None = None) -> bool:

@@ -12,10 +12,9 @@ from typing import Callable
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from appointease.availability import overlaps
 from appointease.db import advisory_lock, upsert, write_transaction
 from appointease.errors import SlotHeld
-from appointease.holds.base import LOCK, SELECTION, HoldInfo, HoldRequest, HoldStore
+from appointease.holds.base import LOCK, SELECTION, HoldInfo, HoldRequest, HoldStore, held_by_other
 from appointease.models import Hold, Poller, utcnow
 
 
@@ -45,9 +44,8 @@ class SqlHoldStore(HoldStore):
             rows = session.scalars(
                 select(Hold).where(Hold.employee_id == req.employee_id, Hold.day == req.day, Hold.expires_at > now)
             ).all()
-            for row in rows:
-                if row.client_id != req.client_id and overlaps(row.start_at, row.end_at, req.start, req.end):
-                    raise SlotHeld()
+            if held_by_other(map(_info, rows), req.client_id, req.start, req.end):
+                raise SlotHeld()
             # One hold per client: the new hold replaces any previous one, anywhere.
             session.execute(delete(Hold).where((Hold.client_id == req.client_id) | (Hold.expires_at <= now)))
             row = Hold(
