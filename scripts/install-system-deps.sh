@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the system servers the AppointEase test suite needs (Debian 12):
-#   redis-server (7.0), PostgreSQL 15 server binaries, chromium + chromium-driver.
+#   redis-server (7.0), PostgreSQL 15 server binaries, chromium + chromium-driver,
+#   nginx (the buffering proxy of deploy/, tested by a fixture) and wrk (bench/).
 #
 # Idempotent: checks for the binaries first and only runs apt-get when something is
 # missing, so the "everything present" path is a handful of `test -x` calls (< 1 s).
@@ -24,6 +25,8 @@ REQUIRED=(
   "$PG_BIN/psql postgresql"
   "/usr/bin/chromium chromium"
   "/usr/bin/chromedriver chromium-driver"
+  "/usr/sbin/nginx nginx-light"
+  "/usr/bin/wrk wrk"
 )
 
 log() { printf 'install-system-deps: %s\n' "$*" >&2; }
@@ -96,6 +99,7 @@ stop_service() {
   fi
 }
 stop_service redis-server
+stop_service nginx
 if command -v pg_lsclusters >/dev/null 2>&1; then
   while read -r ver name _; do
     [[ -n ${ver-} && -n ${name-} ]] || continue
