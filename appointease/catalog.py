@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from appointease.grid import DEFAULT_HOURS, Schedule
 from appointease.errors import NotFound, ValidationFailed
+from appointease.events import next_value
 from appointease.models import Employee, Service, employee_services
 
 
@@ -66,3 +67,15 @@ def schedule_of(employee: Employee) -> Schedule:
     if not employee.working_hours:
         weekly = {d: list(DEFAULT_HOURS) for d in range(5)}
     return Schedule(weekly=weekly, time_off=tuple((t.start_date, t.end_date) for t in employee.time_off))
+
+
+def bump_catalog_version(session: Session) -> int:
+    """Increment the catalogue version inside the caller's write transaction; return it.
+
+    Every write to services, staff, working hours or time off calls this in the same
+    transaction, so a process caching catalogue data can compare the stored
+    ``catalog_version`` counter with the one it cached under and reload at the next
+    request after the commit — on every worker and host (SPEC §2: nothing correct
+    depends on process memory). Gap-free and rolled back with the transaction.
+    """
+    return next_value(session, "catalog_version")

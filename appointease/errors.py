@@ -103,3 +103,19 @@ class Unavailable(AppError):
 
     def __init__(self, message: str | None = None, *, retry_after: int = 5, **kw):
         super().__init__(message, retry_after=retry_after, **kw)
+
+
+class Unauthorized(AppError):
+    """No bearer token, or an unknown or revoked one (401 ``unauthorized``, SPEC §4).
+
+    ``headers`` carries the RFC 6750 §3 challenge the handler adds to the answer.
+    """
+
+    code, status, default_message = "unauthorized", 401, "A valid bearer token is required."
+    headers = {"WWW-Authenticate": 'Bearer realm="appointease"'}
+
+
+class Forbidden(AppError):
+    """Authenticated, but this token may not do that (403 ``forbidden``, SPEC §4)."""
+
+    code, status, default_message = "forbidden", 403, "This token is not allowed to do that."

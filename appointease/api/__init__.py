@@ -18,7 +18,7 @@ OPENAPI_CONFIG = {
 
 def register_blueprints(app: Flask) -> None:
     """Register the API blueprints with flask-smorest (which documents them) and the rest."""
-    from appointease.api import appointments, catalog, docs, holds, live
+    from appointease.api import admin, appointments, catalog, docs, holds, live
     from appointease.api.ops import ops
     from appointease.extensions import api
 
@@ -27,5 +27,6 @@ def register_blueprints(app: Flask) -> None:
     api.init_app(app)
     for module in (catalog, live, holds, appointments):
         api.register_blueprint(module.blp)
+    admin.register(app, api)
     app.register_blueprint(docs.bp)
     app.register_blueprint(ops)

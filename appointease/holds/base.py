@@ -118,3 +118,8 @@ class HoldStats(ABC):
     @abstractmethod
     def count_pollers(self, window_seconds: int = 15) -> int:
         """Return how many distinct clients polled in the last ``window_seconds``."""
+
+    @abstractmethod
+    def live_holds(self, limit: int = 200) -> list[HoldInfo]:
+        """Return live holds of every staff member and day, soonest expiry first, at most
+        ``limit`` (``/admin/debug``)."""

@@ -113,6 +113,13 @@ class SqlHoldStore(HoldStore, HoldStats):
             ).all()
         return {SELECTION: 0, LOCK: 0, **{kind: n for kind, n in rows}}
 
+    def live_holds(self, limit: int = 200) -> list[HoldInfo]:
+        with self._session() as session:
+            rows = session.scalars(
+                select(Hold).where(Hold.expires_at > self._clock()).order_by(Hold.expires_at, Hold.id).limit(limit)
+            ).all()
+            return [_info(r) for r in rows]
+
     def count_pollers(self, window_seconds: int = 15) -> int:
         since = self._clock() - timedelta(seconds=window_seconds)
         with self._session() as session:
