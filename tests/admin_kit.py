@@ -63,9 +63,9 @@ def error(response, status: int, code: str) -> dict:
 
 
 def ok(response, status: int = 200):
-    """Assert a success status and return the JSON body."""
+    """Assert a success status and return the JSON body (None for 204)."""
     assert response.status_code == status, (response.status_code, response.get_data(as_text=True))
-    return response.get_json()
+    return None if status == 204 else response.get_json()
 
 
 def book(client, day: str, time: str = "10:00", employee_id: int = ALEX, service_id: int = HAIRCUT,

@@ -35,7 +35,7 @@ class ServiceInfo:
     affected: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, row: Service, affected: list[str] | tuple = ()) -> "ServiceInfo":
+    def of(cls, row: Service, affected: list[str] | tuple = ()) -> ServiceInfo:
         """View a ``Service`` row."""
         return cls(row.id, row.name, row.duration_minutes, row.price, row.active, tuple(affected))
 
@@ -51,7 +51,7 @@ class StaffInfo:
     affected: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, row: Employee, affected: list[str] | tuple = ()) -> "StaffInfo":
+    def of(cls, row: Employee, affected: list[str] | tuple = ()) -> StaffInfo:
         """View an ``Employee`` row."""
         return cls(row.id, row.name, row.active, tuple(sorted(s.id for s in row.services)), tuple(affected))
 

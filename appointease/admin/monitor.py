@@ -85,7 +85,7 @@ class HoldView:
     client: str
 
     @classmethod
-    def of(cls, hold: HoldInfo, ctx: Context) -> "HoldView":
+    def of(cls, hold: HoldInfo, ctx: Context) -> HoldView:
         """View a hold at ``ctx.now``; ``seconds_left`` is rounded up (a live hold has ≥ 1)."""
         tz = ctx.rules.tz
         left = max(1, math.ceil((hold.expires_at - ctx.now).total_seconds()))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, time
+from itertools import pairwise
 
 from sqlalchemy import select
 
@@ -53,7 +54,7 @@ class TimeOffInfo:
     affected: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, row: TimeOff, affected: list[str] | tuple = ()) -> "TimeOffInfo":
+    def of(cls, row: TimeOff, affected: list[str] | tuple = ()) -> TimeOffInfo:
         """View a ``TimeOff`` row."""
         return cls(row.id, row.employee_id, row.start_date, row.end_date, row.reason, tuple(affected))
 
@@ -74,7 +75,7 @@ def week_problems(intervals: list[Interval]) -> list[str]:
             problems.append(f"{WEEKDAY_NAMES[iv.weekday]} {iv.start:%H:%M}–{iv.end:%H:%M}: the end must be after the start.")
     valid = sorted((iv for iv in intervals if 0 <= iv.weekday <= 6 and iv.start < iv.end),
                    key=lambda iv: (iv.weekday, iv.start))
-    for a, b in zip(valid, valid[1:]):
+    for a, b in pairwise(valid):
         if a.weekday == b.weekday and b.start < a.end:
             problems.append(f"{WEEKDAY_NAMES[a.weekday]}: {a.start:%H:%M}–{a.end:%H:%M} overlaps "
                             f"{b.start:%H:%M}–{b.end:%H:%M}.")

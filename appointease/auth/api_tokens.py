@@ -60,7 +60,7 @@ class TokenInfo:
     token: str | None = None
 
     @classmethod
-    def of(cls, row: ApiToken, token: str | None = None) -> "TokenInfo":
+    def of(cls, row: ApiToken, token: str | None = None) -> TokenInfo:
         """View an ``ApiToken`` row."""
         return cls(row.id, row.role, row.employee_id, row.name, row.created_at, row.revoked_at, token)
 

@@ -13,7 +13,6 @@ from appointease.auth.principal import ROLES
 from appointease.errors import AppError
 
 
-
 def _session():
     from appointease.extensions import db
 

@@ -2,13 +2,25 @@
 stored hashed, revocation, and the create/list/revoke commands."""
 from __future__ import annotations
 
+# Fixtures are imported from admin_kit and used as test arguments.
+# ruff: noqa: F401, F811
 import hashlib
 import re
 
 import pytest
+from admin_kit import (  # fixtures too
+    ALEX,
+    SAM,
+    Caller,
+    admin,
+    anonymous,
+    error,
+    make_token,
+    ok,
+    staff,
+)
 from sqlalchemy import select
 
-from admin_kit import ALEX, SAM, Caller, admin, anonymous, error, make_token, ok, staff  # noqa: F401
 from appointease.auth.api_tokens import ApiToken
 from appointease.extensions import db
 
@@ -130,8 +142,8 @@ def test_cli_create_list_revoke(app, client):
     assert staff_run.exit_code == 0, staff_run.output
     listing = runner.invoke(args=["list-tokens"])
     assert listing.exit_code == 0 and "ops laptop" in listing.output and token not in listing.output
-    assert re.search(rf"^\s*{me['token_id']}\s+admin\s+-", listing.output, re.M)
-    assert re.search(r"^\s*\d+\s+staff\s+2\s", listing.output, re.M)
+    assert re.search(rf"^\s*{me['token_id']}\s+admin\s+-", listing.output, re.MULTILINE)
+    assert re.search(r"^\s*\d+\s+staff\s+2\s", listing.output, re.MULTILINE)
 
     revoke = runner.invoke(args=["revoke-token", str(me["token_id"])])
     assert revoke.exit_code == 0 and f"Token {me['token_id']} revoked." in revoke.output

@@ -4,7 +4,11 @@ Admin tokens see every staff member; a staff token only its own (403 otherwise).
 """
 from appointease.admin import appointments
 from appointease.api.admin.common import AdminBlueprint, current_principal
-from appointease.api.admin.schemas import AdminAppointmentOut, AdminAppointmentsQuery, StatusIn
+from appointease.api.admin.schemas import (
+    AdminAppointmentOut,
+    AdminAppointmentsQuery,
+    StatusIn,
+)
 from appointease.api.common import domain
 from appointease.auth.principal import ADMIN, STAFF
 

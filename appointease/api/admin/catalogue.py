@@ -6,7 +6,14 @@ lists the upcoming appointments left stranded (``affected``).
 from appointease.admin import catalogue
 from appointease.api.admin.common import ID, AdminBlueprint
 from appointease.api.admin.schemas import (
-    AdminServiceOut, AdminStaffOut, ServiceChangeOut, ServiceIn, ServicePatch, StaffChangeOut, StaffIn, StaffPatch,
+    AdminServiceOut,
+    AdminStaffOut,
+    ServiceChangeOut,
+    ServiceIn,
+    ServicePatch,
+    StaffChangeOut,
+    StaffIn,
+    StaffPatch,
 )
 from appointease.api.common import domain
 from appointease.auth.principal import ADMIN

@@ -19,7 +19,7 @@ TOKEN_SCHEME = "apiToken"
 TOKEN_SCHEME_DOC = {"type": "http", "scheme": "bearer",
                     "description": "A staff or admin API token from `flask --app app create-token`."}
 
-__all__ = ["ID", "AdminBlueprint", "current_principal", "hold_stats", "TOKEN_SCHEME", "TOKEN_SCHEME_DOC"]
+__all__ = ["ID", "TOKEN_SCHEME", "TOKEN_SCHEME_DOC", "AdminBlueprint", "current_principal", "hold_stats"]
 
 
 def dotted(messages, prefix: str = "") -> dict[str, list[str]]:

@@ -1,7 +1,14 @@
 """What dashboards poll (SPEC §4): ``/admin/events``, ``/admin/holds``, ``/admin/debug``, ``/admin/me``."""
 from appointease.admin import monitor
 from appointease.api.admin.common import AdminBlueprint, current_principal, hold_stats
-from appointease.api.admin.schemas import AdminFeedOut, DayHoldsQuery, DebugOut, FeedQuery, LiveHoldOut, WhoAmIOut
+from appointease.api.admin.schemas import (
+    AdminFeedOut,
+    DayHoldsQuery,
+    DebugOut,
+    FeedQuery,
+    LiveHoldOut,
+    WhoAmIOut,
+)
 from appointease.api.common import domain
 from appointease.auth.principal import ADMIN, STAFF
 

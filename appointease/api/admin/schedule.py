@@ -1,7 +1,14 @@
 """``/admin/staff/<id>/hours`` and ``/admin/staff/<id>/time-off`` (admin tokens, SPEC §4)."""
 from appointease.admin import schedule
 from appointease.api.admin.common import ID, AdminBlueprint
-from appointease.api.admin.schemas import IntervalIn, TimeOffChangeOut, TimeOffIn, TimeOffOut, WeekChangeOut, WeekOut
+from appointease.api.admin.schemas import (
+    IntervalIn,
+    TimeOffChangeOut,
+    TimeOffIn,
+    TimeOffOut,
+    WeekChangeOut,
+    WeekOut,
+)
 from appointease.api.common import domain
 from appointease.auth.principal import ADMIN
 

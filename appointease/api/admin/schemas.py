@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
 from appointease.admin.schedule import Interval, week_problems
 from appointease.auth.principal import ROLES
@@ -15,10 +22,17 @@ from appointease.grid import parse_hhmm
 from appointease.lifecycle import Status
 from appointease.schemas import HHMM, ID, QID, TIME_PATTERN, Day, Price, free_text
 
+MAX_PRICE = Decimal("99999999.99")
 Bool = {"truthy": {True}, "falsy": {False}}  # JSON true/false only, not "yes" or 1
 AFFECTED = {"required": True, "metadata": {
     "description": "References of upcoming active appointments this change leaves outside the schedule "
                    "(kept, not cancelled: contact the customers)."}}
+
+
+def price_range(value: Decimal) -> None:
+    """A price fits ``Numeric(10, 2)``: 0.00 to 99999999.99."""
+    if not Decimal(0) <= value <= MAX_PRICE:
+        raise ValidationError(f"Must be between 0.00 and {MAX_PRICE}.")
 
 
 def _affected() -> fields.List:
@@ -32,8 +46,8 @@ class ServiceIn(Schema):
 
     name = fields.String(required=True, validate=free_text(200, min_length=1))
     duration_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=24 * 60))
-    price = fields.Decimal(required=True, places=2, validate=validate.Range(min=Decimal("0"), max=Decimal("99999999.99")),
-                           metadata={"type": "string", "example": "25.00"})
+    price = fields.Decimal(required=True, places=2, validate=price_range,
+                           metadata={"type": "string", "pattern": r"^\d{1,8}(\.\d{1,2})?$", "example": "25.00"})
     active = fields.Boolean(load_default=True, **Bool)
 
 
