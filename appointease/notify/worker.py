@@ -73,12 +73,12 @@ class Worker:
     def _mail_lane(self) -> None:
         lease = timedelta(seconds=5 * float(self.app.config["APPOINTEASE_SMTP_TIMEOUT"]) + 30)
         with self.app.app_context(), build_transport(self.app.config) as transport:
-            self._add("mail", send_due_mail(db.session, transport, self.settings, lease, self.clock,
+            self._add("mail", send_due_mail(db.session(), transport, self.settings, lease, self.clock,
                                             self._keep_going))
 
     def _webhook_lane(self, lane: Lane) -> None:
         with self.app.app_context():
-            self._add("webhook", run_lane(db.session, lane, self.settings, self.clock, keep_going=self._keep_going))
+            self._add("webhook", run_lane(db.session(), lane, self.settings, self.clock, keep_going=self._keep_going))
 
     def _start(self, key: object, pool: ThreadPoolExecutor, fn, *args) -> bool:
         if key in self._running:
@@ -99,7 +99,7 @@ class Worker:
         """Run one pass: follow the event log, start due lanes. Returns events handled + lanes started."""
         self._reap()
         with self.app.app_context():
-            session = db.session
+            session = db.session()
             now = self.clock()
             work = follow(session, EMAIL, queue_confirmations, now)
             work += follow(session, WEBHOOKS, self._queue_webhooks, now)
