@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from servers import free_port
 
@@ -44,18 +45,31 @@ class _Capture:
 class SMTPCapture:
     """An SMTP server on 127.0.0.1 that keeps what it accepts.
 
+    Args:
+        **smtp_options: passed to aiosmtpd's ``Controller`` (``ssl_context`` for implicit
+            TLS, ``tls_context`` + ``require_starttls`` for STARTTLS, ``auth_required`` …).
+
     Attributes:
         messages: parsed ``EmailMessage`` objects, in arrival order.
         refuse: ``{lower-case address: "550 …" | "451 …"}`` answers to RCPT TO.
+        logins: ``(user, password)`` pairs presented with AUTH.
         url: ``smtp://127.0.0.1:PORT`` for ``SMTP_URL``.
     """
 
-    def __init__(self):
+    def __init__(self, **smtp_options):
         self.port = free_port()
         self.messages: list[EmailMessage] = []
         self.refuse: dict[str, str] = {}
+        self.logins: list[tuple[str, str]] = []
         self.lock = threading.Lock()
+        self.options = smtp_options
         self._controller: Controller | None = None
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        """aiosmtpd authenticator: records the login; accepts only ``user``/``secret pass``."""
+        login = (auth_data.login.decode(), auth_data.password.decode())
+        self.logins.append(login)
+        return AuthResult(success=login == ("user", "secret pass"), handled=False)  # handled=False: send 535
 
     @property
     def url(self) -> str:
@@ -64,7 +78,7 @@ class SMTPCapture:
     def start(self) -> SMTPCapture:
         """Listen (again) on the same port."""
         if self._controller is None:
-            self._controller = Controller(_Capture(self), hostname="127.0.0.1", port=self.port)
+            self._controller = Controller(_Capture(self), hostname="127.0.0.1", port=self.port, **self.options)
             self._controller.start()
         return self
 
@@ -185,3 +199,31 @@ class HTTPReceiver:
                 return got
             time.sleep(0.02)
         raise AssertionError(f"expected {count} requests at {path}, got {len(self.at(path))}")
+
+
+def self_signed_certificate(folder) -> tuple[str, str]:
+    """Write a self-signed certificate for 127.0.0.1 (and its key) to ``folder``; return both paths."""
+    from datetime import UTC, datetime, timedelta
+    from ipaddress import ip_address
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = f"{folder}/cert.pem", f"{folder}/key.pem"
+    with open(cert_path, "wb") as fh:
+        fh.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as fh:
+        fh.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                   serialization.NoEncryption()))
+    return cert_path, key_path
