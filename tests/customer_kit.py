@@ -35,12 +35,15 @@ def code_from(msg) -> str:
     return six[0]
 
 
-def latest_mail(app, to: str):
-    """The newest ``.eml`` in the outbox addressed to ``to`` (parsed), or None."""
+def latest_mail(app, to: str, subject: str = "sign-in code"):
+    """The newest ``.eml`` in the outbox to ``to`` whose subject contains ``subject`` (parsed), or None.
+
+    The worker also mails booking confirmations; by default only sign-in code mails count.
+    """
     found = None
     for path in sorted(outbox(app).glob("*.eml")):
         msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        if msg["To"] == to:
+        if msg["To"] == to and subject in msg["Subject"]:
             found = msg
     return found
 
