@@ -9,10 +9,11 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from appointease import feeds
 from appointease.auth.principal import Principal
 from appointease.context import Context
 from appointease.errors import ValidationFailed
-from appointease.events import events_since
+from appointease.feeds import Feed
 from appointease.holds import HoldInfo, HoldStats
 from appointease.models import Employee
 
@@ -23,51 +24,13 @@ POLLER_WINDOW_SECONDS = 15
 DEBUG_HOLDS = 200
 
 
-@dataclass(frozen=True)
-class EventView:
-    """One feed entry; ``start`` is the appointment's start in the business time zone."""
-
-    seq: int
-    type: str
-    reference: str
-    status: str
-    employee_id: int
-    start: datetime
-    occurred_at: datetime
-
-    @property
-    def day(self) -> date:
-        """The appointment's business-local date."""
-        return self.start.date()
-
-    @property
-    def time(self) -> str:
-        """The appointment's business-local ``HH:MM``."""
-        return self.start.strftime("%H:%M")
-
-
-@dataclass(frozen=True)
-class Feed:
-    """A page of the feed; ``next_since`` is the last ``seq`` returned, or the ``since`` asked."""
-
-    events: list[EventView]
-    next_since: int
-
-
 def feed(ctx: Context, actor: Principal, since: int, limit: int) -> Feed:
     """Return events with ``seq > since`` in ``seq`` order (SPEC §4 ``/admin/events``).
 
-    Reads through ``events.events_since`` like every feed, so no event is skipped or
-    repeated across pages. A staff token sees only its own employee's events.
-
-    Args:
-        since: the last ``seq`` seen (0 from the start). limit: 1…``events.MAX_PAGE``.
+    The same feed as ``/me/events`` (``feeds.feed``), so no event is skipped or repeated
+    across pages; a staff token sees only its own employee's events.
     """
-    tz = ctx.rules.tz
-    rows = events_since(ctx.session, since, limit=limit, employee_id=actor.scope(None))
-    views = [EventView(e.seq, e.type, e.reference, e.status, e.employee_id, e.start_at.astimezone(tz),
-                       e.occurred_at.astimezone(tz)) for e in rows]
-    return Feed(views, views[-1].seq if views else since)
+    return feeds.feed(ctx, since, limit, employee_id=actor.scope(None))
 
 
 @dataclass(frozen=True)

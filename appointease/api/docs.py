@@ -28,7 +28,7 @@ def reference():
     responses = doc.get("components", {}).get("responses", {})
     operations = []
     for path, item in doc["paths"].items():
-        shared = item.get("parameters", [])  # path parameters, e.g. {reference}
+        shared = item.get("parameters", [])  # path parameters such as {reference}
         for method, op in item.items():
             if method == "parameters":
                 continue

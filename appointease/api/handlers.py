@@ -52,7 +52,7 @@ def register_errorhandlers(app: Flask) -> None:
         if isinstance(exc, Unavailable):
             db.session.rollback()
         response = error_response(exc.code, exc.message, exc.status, exc.fields, exc.retry_after)
-        response.headers.update(getattr(exc, "headers", None) or {})  # e.g. WWW-Authenticate on 401
+        response.headers.update(exc.headers)
         return response
 
     @app.errorhandler(HTTPException)

@@ -1,15 +1,16 @@
 """Who is calling: the principal a bearer API token stands for (SPEC §4 "Staff and admin").
 
-Pure Python (no Flask): domain functions receive the principal as their ``actor`` and
-ask it whether it may act on a staff member's appointments.
+Pure Python (no Flask). The shared appointment functions take its ``actor``
+(``appointease.auth.actor.Actor``); ``scope`` limits a staff token's lists and feeds to
+its own staff member.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from appointease.auth.actor import ADMIN, STAFF, Actor
 from appointease.errors import Forbidden
 
-ADMIN, STAFF = "admin", "staff"
 ROLES = (ADMIN, STAFF)
 
 
@@ -29,6 +30,11 @@ class Principal:
     role: str
     employee_id: int | None
     name: str | None = None
+
+    @property
+    def actor(self) -> Actor:
+        """The ``Actor`` the shared appointment functions (``appointments``, ``changes``) take."""
+        return Actor.admin() if self.is_admin else Actor.staff(self.employee_id)
 
     @property
     def is_admin(self) -> bool:

@@ -51,7 +51,7 @@ def test_day_list_is_full_json_in_start_order(admin, client, workday):
         "reference": late["reference"], "status": "confirmed", "service_id": COLOUR,
         "service_name": "Colour consultation", "employee_id": JORDAN, "employee_name": "Jordan Lee",
         "date": day, "time": "15:00", "start": late["start"], "end": late["end"], "name": "Ann Example",
-        "email": "ann@example.com", "phone": "+44 1", "notes": "Window seat", "created_at": listed[1]["created_at"],
+        "email": "ann@example.com", "phone": "+44 1", "notes": "Window seat",
     }
     assert ok(admin.get(f"/appointments/{late['reference']}")) == listed[1]
 
@@ -154,3 +154,82 @@ def test_status_of_unknown_appointment_is_404(admin):
     error(admin.get("/appointments/APT-2026-999999"), 404, "not_found")
     error(admin.post("/appointments/APT-2026-999999/status", data="nope", content_type="application/json"), 400,
           "invalid_json")
+
+
+# ------------------------------------------------------------------ cancel and reschedule (the customer routes' semantics)
+
+def test_admin_cancel_frees_the_slot_and_is_idempotent(app, admin, client, workday):
+    day = workday.isoformat()
+    ref = book(client, day, "10:00", employee_id=SAM)["reference"]
+    key = {"Idempotency-Key": "admin-cancel-1"}
+    first = ok(admin.post(f"/appointments/{ref}/cancel", headers=key))
+    again = ok(admin.post(f"/appointments/{ref}/cancel", headers=key))
+    assert first == again and first["status"] == "cancelled" and first["employee_name"] == "Sam Rivera"
+    with app.app_context():
+        assert db.session.scalars(select(Event.type).order_by(Event.seq)).all() == [
+            "appointment.created", "appointment.cancelled"]
+        db.session.remove()
+    error(admin.post(f"/appointments/{ref}/cancel"), 409, "invalid_transition")
+    assert book(client, day, "10:00", employee_id=SAM)["status"] == "confirmed"
+
+
+def test_admin_reschedule_moves_to_another_time_and_staff_member(admin, client, workday):
+    day = workday.isoformat()
+    ref = book(client, day, "10:00", employee_id=ALEX)["reference"]
+    moved = ok(admin.post(f"/appointments/{ref}/reschedule", json={"date": day, "time": "14:00", "employee_id": JORDAN}))
+    assert (moved["reference"], moved["time"], moved["employee_id"], moved["employee_name"]) == (
+        ref, "14:00", JORDAN, "Jordan Lee")
+    beat = lambda e: ok(client.post("/api/v1/heartbeat", json={"date": day, "employee_id": e,
+                                                               "client_id": "watcher-0001"}))["booked"]
+    assert beat(ALEX) == [] and beat(JORDAN) == ["14:00"]
+    other = book(client, day, "15:00", employee_id=JORDAN)["reference"]
+    error(admin.post(f"/appointments/{other}/reschedule", json={"date": day, "time": "14:00"}), 409, "slot_taken")
+    error(admin.post(f"/appointments/{other}/reschedule", json={"date": day, "time": "07:00"}), 422, "outside_hours")
+    assert "date" in error(admin.post(f"/appointments/{other}/reschedule", json={"time": "16:00"}), 422,
+                           "validation_error")["fields"]
+    error(admin.post("/appointments/APT-2026-999999/reschedule", json={"date": day, "time": "16:00"}), 404, "not_found")
+
+
+def test_staff_cancel_and_reschedule_only_their_own(staff, client, workday):
+    day = workday.isoformat()
+    mine = book(client, day, "10:00", employee_id=ALEX)["reference"]
+    theirs = book(client, day, "10:00", employee_id=SAM)["reference"]
+    error(staff.post(f"/appointments/{theirs}/cancel"), 403, "forbidden")
+    error(staff.post(f"/appointments/{theirs}/reschedule", json={"date": day, "time": "11:00"}), 403, "forbidden")
+    error(staff.post(f"/appointments/{mine}/reschedule", json={"date": day, "time": "11:00", "employee_id": SAM}),
+          403, "forbidden")
+    assert ok(staff.post(f"/appointments/{mine}/reschedule", json={"date": day, "time": "11:00"}))["time"] == "11:00"
+    assert ok(staff.post(f"/appointments/{mine}/cancel"))["status"] == "cancelled"
+
+
+def test_cancel_after_the_cut_off_is_too_late_for_admins_too(app, admin, client, workday):
+    app.extensions["appointease.rules"] = replace(app.extensions["appointease.rules"], cancel_cutoff=60 * 24 * 30)
+    ref = book(client, workday.isoformat(), "10:00")["reference"]
+    error(admin.post(f"/appointments/{ref}/cancel"), 422, "too_late")
+    error(set_status(admin, ref, "cancelled"), 422, "too_late")
+    assert ok(set_status(admin, ref, "no_show"))["status"] == "no_show"
+
+
+def test_status_change_honours_an_idempotency_key(app, admin, client, workday):
+    ref = book(client, workday.isoformat(), "10:00")["reference"]
+    key = {"Idempotency-Key": "check-in-1"}
+    first = admin.post(f"/appointments/{ref}/status", json={"status": "checked_in"}, headers=key)
+    again = admin.post(f"/appointments/{ref}/status", json={"status": "checked_in"}, headers=key)
+    assert ok(first) == ok(again)
+    error(admin.post(f"/appointments/{ref}/status", json={"status": "completed"}, headers=key), 422,
+          "idempotency_key_reused")
+    with app.app_context():
+        assert db.session.scalars(select(Event.type).order_by(Event.seq)).all() == [
+            "appointment.created", "appointment.checked_in"]
+        db.session.remove()
+
+
+def test_a_staff_check_in_shows_in_the_customers_feed(app, staff, client, workday):
+    """Changes made by staff reach the customer's own feed (SPEC §4 ``/me/events``)."""
+    from customer_kit import sign_in  # the customers engineer's helper: OTP through the real mail path
+
+    ref = book(client, workday.isoformat(), "10:00", email="carol@example.com")["reference"]
+    ok(set_status(staff, ref, "checked_in"))
+    feed = ok(client.get("/api/v1/me/events", headers=sign_in(app, client, "carol@example.com")))
+    assert [(e["type"], e["reference"], e["status"]) for e in feed["events"]] == [
+        ("appointment.created", ref, "confirmed"), ("appointment.checked_in", ref, "checked_in")]

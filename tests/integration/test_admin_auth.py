@@ -34,7 +34,8 @@ ROUTES = [
     ("GET", "/staff/1/time-off", True), ("POST", "/staff/1/time-off", True), ("DELETE", "/staff/1/time-off/1", True),
     ("GET", "/tokens", True), ("POST", "/tokens", True), ("DELETE", "/tokens/1", True),
     ("GET", "/appointments?date=2026-11-23", False), ("GET", "/appointments/APT-2026-000001", False),
-    ("POST", "/appointments/APT-2026-000001/status", False),
+    ("POST", "/appointments/APT-2026-000001/status", False), ("POST", "/appointments/APT-2026-000001/cancel", False),
+    ("POST", "/appointments/APT-2026-000001/reschedule", False),
     ("GET", "/events", False), ("GET", "/holds?date=2026-11-23", False), ("GET", "/debug", False),
     ("GET", "/me", False),
 ]

@@ -15,6 +15,7 @@ def test_admin_paths_are_documented_with_bearer_security(client):
         ("get", "/staff/{employee_id}/time-off"), ("post", "/staff/{employee_id}/time-off"),
         ("delete", "/staff/{employee_id}/time-off/{time_off_id}"),
         ("get", "/appointments"), ("get", "/appointments/{reference}"), ("post", "/appointments/{reference}/status"),
+        ("post", "/appointments/{reference}/cancel"), ("post", "/appointments/{reference}/reschedule"),
         ("get", "/events"), ("get", "/holds"), ("get", "/debug"), ("get", "/me"),
         ("get", "/tokens"), ("post", "/tokens"), ("delete", "/tokens/{token_id}"),
     }
@@ -33,7 +34,9 @@ def test_admin_paths_are_documented_with_bearer_security(client):
                                                  "description": "0 = Monday … 6 = Sunday"}
     ids = admin["/staff/{employee_id}"]["parameters"][0]
     assert ids["schema"] == {"type": "integer", "minimum": 1, "maximum": 2147483647}
-    full = doc["components"]["schemas"]["AdminAppointmentOut"]
+    day_list = admin["/appointments"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert day_list["items"] == {"$ref": "#/components/schemas/AppointmentFull"}  # the customer routes' schema
+    full = doc["components"]["schemas"]["AppointmentFull"]
     assert {"service_name", "employee_name", "phone", "notes"} <= set(full["required"])
     # Public routes need no token.
     assert "security" not in doc["paths"]["/api/v1/heartbeat"]["post"]

@@ -2,23 +2,22 @@
 from appointease.admin import monitor
 from appointease.api.admin.common import AdminBlueprint, current_principal, hold_stats
 from appointease.api.admin.schemas import (
-    AdminFeedOut,
     DayHoldsQuery,
     DebugOut,
-    FeedQuery,
     LiveHoldOut,
     WhoAmIOut,
 )
 from appointease.api.common import domain
 from appointease.auth.principal import ADMIN, STAFF
+from appointease.customer_schemas import EventsQuery, FeedOut
 
 blp = AdminBlueprint("admin_monitor", __name__, url_prefix="/api/v1/admin", description="Feed, live holds, debug (staff and admin).")
 
 
 @blp.get("/events")
 @blp.guard(ADMIN, STAFF)
-@blp.arguments(FeedQuery, location="query")
-@blp.response(200, AdminFeedOut)
+@blp.arguments(EventsQuery, location="query")
+@blp.response(200, FeedOut)
 @blp.errors(422)
 def events(args):
     """Every appointment change after ``since``, in ``seq`` order (a staff token: its own only)."""

@@ -17,7 +17,6 @@ from marshmallow import (
 
 from appointease.admin.schedule import Interval, week_problems
 from appointease.auth.principal import ROLES
-from appointease.events import MAX_PAGE
 from appointease.grid import parse_hhmm
 from appointease.lifecycle import Status
 from appointease.schemas import HHMM, ID, QID, TIME_PATTERN, Day, Price, free_text
@@ -181,48 +180,7 @@ class StatusIn(Schema):
     status = fields.Enum(Status, by_value=True, required=True)
 
 
-class AdminAppointmentOut(Schema):
-    """An appointment in full (SPEC §4 "An appointment in JSON"), plus ``created_at``."""
-
-    reference = fields.String(required=True, metadata={"example": "APT-2026-000042"})
-    status = fields.Enum(Status, by_value=True, required=True)
-    service_id = fields.Integer(required=True)
-    service_name = fields.String(required=True)
-    employee_id = fields.Integer(required=True)
-    employee_name = fields.String(required=True)
-    date = fields.Date(required=True, attribute="day")
-    time = fields.String(required=True, metadata={"pattern": TIME_PATTERN})
-    start = fields.AwareDateTime(required=True)
-    end = fields.AwareDateTime(required=True)
-    name = fields.String(required=True)
-    email = fields.String(required=True)
-    phone = fields.String(required=True, allow_none=True)
-    notes = fields.String(required=True, allow_none=True)
-    created_at = fields.AwareDateTime(required=True)
-
-
 # ------------------------------------------------------------------ feed, holds, debug
-
-class FeedQuery(Schema):
-    since = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**63 - 1))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_PAGE))
-
-
-class AdminEventOut(Schema):
-    seq = fields.Integer(required=True)
-    type = fields.String(required=True, metadata={"example": "appointment.checked_in"})
-    reference = fields.String(required=True)
-    status = fields.String(required=True)
-    employee_id = fields.Integer(required=True)
-    date = fields.Date(required=True, attribute="day")
-    time = fields.String(required=True, metadata={"pattern": TIME_PATTERN})
-    occurred_at = fields.AwareDateTime(required=True)
-
-
-class AdminFeedOut(Schema):
-    events = fields.List(fields.Nested(AdminEventOut), required=True)
-    next_since = fields.Integer(required=True, metadata={"description": "Pass as ?since= to read on."})
-
 
 class DayHoldsQuery(Schema):
     date = Day(required=True)
@@ -261,7 +219,7 @@ class WhoAmIOut(Schema):
 
 # ------------------------------------------------------------------ tokens
 
-class TokenIn(Schema):
+class ApiTokenIn(Schema):
     """``POST /admin/tokens``."""
 
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
@@ -269,7 +227,7 @@ class TokenIn(Schema):
     name = fields.String(allow_none=True, validate=free_text(200))
 
 
-class TokenOut(Schema):
+class ApiTokenOut(Schema):
     id = fields.Integer(required=True)
     role = fields.String(required=True)
     employee_id = fields.Integer(required=True, allow_none=True)
@@ -278,5 +236,5 @@ class TokenOut(Schema):
     revoked_at = fields.AwareDateTime(required=True, allow_none=True)
 
 
-class NewTokenOut(TokenOut):
+class NewApiTokenOut(ApiTokenOut):
     token = fields.String(required=True, metadata={"description": "The bearer token, shown this once only."})

@@ -1,7 +1,7 @@
 """``/admin/tokens``: API tokens over HTTP, admin tokens only (SPEC §4); the same as the
 ``create-token`` / ``list-tokens`` / ``revoke-token`` commands."""
 from appointease.api.admin.common import ID, AdminBlueprint
-from appointease.api.admin.schemas import NewTokenOut, TokenIn, TokenOut
+from appointease.api.admin.schemas import NewApiTokenOut, ApiTokenIn, ApiTokenOut
 from appointease.api.common import domain
 from appointease.auth import api_tokens
 from appointease.auth.principal import ADMIN
@@ -11,7 +11,7 @@ blp = AdminBlueprint("admin_tokens", __name__, url_prefix="/api/v1/admin", descr
 
 @blp.get("/tokens")
 @blp.guard(ADMIN)
-@blp.response(200, TokenOut(many=True))
+@blp.response(200, ApiTokenOut(many=True))
 @blp.errors()
 def list_tokens():
     """Every token, revoked ones included (never the secret)."""
@@ -20,8 +20,8 @@ def list_tokens():
 
 @blp.post("/tokens")
 @blp.guard(ADMIN)
-@blp.arguments(TokenIn)
-@blp.response(201, NewTokenOut)
+@blp.arguments(ApiTokenIn)
+@blp.response(201, NewApiTokenOut)
 @blp.errors(400, 404, 422)
 def create_token(args):
     """Create a token; the answer's ``token`` is shown this once only."""
@@ -30,7 +30,7 @@ def create_token(args):
 
 @blp.delete(f"/tokens/<{ID}:token_id>")
 @blp.guard(ADMIN)
-@blp.response(200, TokenOut)
+@blp.response(200, ApiTokenOut)
 @blp.errors(404)
 def revoke_token(token_id):
     """Revoke a token: its next request is 401."""

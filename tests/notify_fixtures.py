@@ -1,0 +1,163 @@
+"""Fixtures and helpers for the notification tests (import the fixtures into a test module).
+
+``notify_app`` is the app on the matrix's database with mail going to a real SMTP
+capture server, the business in Europe/Berlin (a zone with daylight saving), and
+retry schedules and time-outs short enough for tests to run in seconds.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from typing import Callable, Iterator
+
+import pytest
+from sqlalchemy import select
+
+from conftest import TEST_CONFIG
+from receivers import HTTPReceiver, SMTPCapture
+
+TZ = "Europe/Berlin"
+#: Short schedules: retries come after 0.2–0.5 s instead of minutes.
+FAST = {
+    "APPOINTEASE_TIMEZONE": TZ,
+    "APPOINTEASE_WORKER_POLL_SECONDS": 0.05,
+    "APPOINTEASE_MAIL_RETRY_SCHEDULE": (0.2, 0.3, 0.5),
+    "APPOINTEASE_WEBHOOK_RETRY_SCHEDULE": (0.2, 0.3, 0.5),
+    "APPOINTEASE_WEBHOOK_TIMEOUT": 2.0,
+    "APPOINTEASE_SMTP_TIMEOUT": 5.0,
+    "APPOINTEASE_PUBLIC_URL": "https://booking.example-salon.test",
+    "MAIL_FROM": "bookings@example-salon.test",
+    "APPOINTEASE_BUSINESS_NAME": "Example Salon",
+}
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP capture server (aiosmtpd) on 127.0.0.1."""
+    server = SMTPCapture().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def receiver():
+    """A real HTTP webhook receiver on 127.0.0.1."""
+    server = HTTPReceiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def make_app(database_url, redis_url, tmp_path):
+    """Build apps on this test's database: ``make_app(**config)`` (FAST settings, demo catalogue)."""
+    from appointease import create_app
+    from appointease.commands import seed_catalogue
+    from appointease.extensions import db
+
+    apps = []
+
+    def build(**config):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url, **TEST_CONFIG, **FAST,
+                          "APPOINTEASE_OUTBOX_DIR": str(tmp_path / "outbox"), **config})
+        with app.app_context():
+            seed_catalogue(db.session())
+            db.session.remove()
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def notify_app(make_app, smtp):
+    """The app with ``SMTP_URL`` pointing at the capture server."""
+    return make_app(SMTP_URL=smtp.url)
+
+
+def monday() -> date:
+    """A Monday at least 2 days ahead: every demo staff member works 09:00–17:00 local."""
+    day = date.today() + timedelta(days=2)
+    return day + timedelta(days=(7 - day.weekday()) % 7)
+
+
+def book(app, time_: str = "10:00", email: str = "ann@example.com", name: str = "Ann Example",
+         employee_id: int = 1, service_id: int = 1, day: date | None = None) -> dict:
+    """Book through ``POST /api/v1/appointments``; return the 201 body."""
+    r = app.test_client().post("/api/v1/appointments", json={
+        "service_id": service_id, "employee_id": employee_id, "date": (day or monday()).isoformat(),
+        "time": time_, "name": name, "email": email})
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def reschedule(app, reference: str, new_start: datetime) -> None:
+    """Move an appointment and append ``appointment.rescheduled`` (as the reschedule route will)."""
+    from appointease.booking import append_event
+    from appointease.db import write_transaction
+    from appointease.extensions import db
+    from appointease.models import Appointment, utcnow
+
+    with app.app_context():
+        session = db.session()
+        with write_transaction(session):
+            apt = session.scalars(select(Appointment).where(Appointment.reference == reference)).one()
+            length = apt.end_at - apt.start_at
+            apt.start_at, apt.end_at = new_start, new_start + length
+            session.flush()
+            append_event(session, apt, "appointment.rescheduled", utcnow())
+        db.session.remove()
+
+
+def set_status(app, reference: str, status: str) -> None:
+    """Change an appointment's status through the booking domain (appends its event)."""
+    from appointease.booking import change_status
+    from appointease.catalog import Rules
+    from appointease.extensions import db
+    from appointease.models import utcnow
+
+    with app.app_context():
+        change_status(db.session(), Rules.from_config(app.config), utcnow(), reference, status)
+        db.session.remove()
+
+
+def rows(app, model, *where) -> list:
+    """All rows of ``model`` (detached snapshots as dicts of their columns)."""
+    from appointease.extensions import db
+
+    with app.app_context():
+        result = [{c.key: getattr(r, c.key) for c in model.__table__.columns}
+                  for r in db.session.scalars(select(model).where(*where).order_by(*model.__table__.primary_key))]
+        db.session.remove()
+    return result
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10, what: str = "condition") -> None:
+    """Poll ``predicate`` every 20 ms until true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@contextmanager
+def running_worker(app) -> Iterator:
+    """Run ``Worker(app).run()`` in a thread for the block; stop it (and wait) after."""
+    from appointease.notify import Worker
+
+    worker = Worker(app)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        yield worker
+    finally:
+        stop.set()
+        thread.join(30)
+        assert not thread.is_alive(), "the worker did not stop"
