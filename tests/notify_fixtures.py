@@ -136,6 +136,18 @@ def rows(app, model, *where) -> list:
     return result
 
 
+def register_webhook(app, url: str, events=("*",)) -> tuple[int, str]:
+    """Register a webhook endpoint (as the admin API will); return ``(endpoint id, secret)``."""
+    from appointease.extensions import db
+    from appointease.notify import register_endpoint
+
+    with app.app_context():
+        endpoint, secret = register_endpoint(db.session(), url, list(events))
+        endpoint_id = endpoint.id
+        db.session.remove()
+    return endpoint_id, secret
+
+
 def wait_until(predicate: Callable[[], bool], timeout: float = 10, what: str = "condition") -> None:
     """Poll ``predicate`` every 20 ms until true; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout

@@ -139,6 +139,7 @@ class HTTPReceiver:
 
     def __init__(self):
         self.received: list[Received] = []
+        self.arrivals: list[str] = []  # paths, as requests arrive (before they are answered)
         self.scripts: dict[str, Script] = {}
         self.lock = threading.Lock()
         receiver = self
@@ -148,6 +149,7 @@ class HTTPReceiver:
                 arrived = time.monotonic()
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver.lock:
+                    receiver.arrivals.append(self.path)
                     script = receiver.scripts.setdefault(self.path, Script())
                     status, delay = script.next()
                 if delay:

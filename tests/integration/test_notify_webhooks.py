@@ -24,6 +24,7 @@ from notify_fixtures import (  # noqa: F401 (fixtures)
     book,
     make_app,
     receiver,
+    register_webhook,
     rows,
     running_worker,
     set_status,
@@ -40,14 +41,6 @@ def app(make_app):
     return make_app()
 
 
-def register(app, url: str, events=("*",)) -> tuple[int, str]:
-    with app.app_context():
-        endpoint, secret = register_endpoint(db.session(), url, list(events))
-        endpoint_id = endpoint.id
-        db.session.remove()
-    return endpoint_id, secret
-
-
 def deliveries(app, endpoint_id: int) -> list[dict]:
     with app.app_context():
         out = [delivery_json(d) for d in list_deliveries(db.session(), endpoint_id)]
@@ -60,7 +53,7 @@ def statuses(app, endpoint_id: int) -> list[str]:
 
 
 def test_a_booking_is_posted_signed_with_the_spec_body(app, receiver):
-    endpoint_id, secret = register(app, receiver.url("/hook"))
+    endpoint_id, secret = register_webhook(app, receiver.url("/hook"))
     assert secret.startswith("whsec_")
     apt = book(app, "10:00", email="ann@example.com")
     assert run_once(app)["webhook_delivered"] == 1
@@ -87,7 +80,7 @@ def test_a_booking_is_posted_signed_with_the_spec_body(app, receiver):
 
 def test_a_500_is_retried_with_the_same_webhook_id_until_it_succeeds(app, receiver):
     receiver.script("/flaky", statuses=[500, 503, 200])
-    endpoint_id, secret = register(app, receiver.url("/flaky"))
+    endpoint_id, secret = register_webhook(app, receiver.url("/flaky"))
     book(app)
     with running_worker(app):
         reqs = receiver.wait_for("/flaky", 3)
@@ -105,7 +98,7 @@ def test_a_500_is_retried_with_the_same_webhook_id_until_it_succeeds(app, receiv
 def test_a_timeout_is_an_error_and_is_retried(make_app, receiver):
     app = make_app(APPOINTEASE_WEBHOOK_TIMEOUT=0.5)
     receiver.script("/slow-once", statuses=[200], delays=[1.5, 0])
-    endpoint_id, _ = register(app, receiver.url("/slow-once"))
+    endpoint_id, _ = register_webhook(app, receiver.url("/slow-once"))
     book(app)
     with running_worker(app):
         wait_until(lambda: statuses(app, endpoint_id) == ["delivered"], what="delivered after a timeout")
@@ -117,7 +110,7 @@ def test_a_timeout_is_an_error_and_is_retried(make_app, receiver):
 
 def test_retries_end_in_failed_and_the_next_event_goes_on(app, receiver):
     receiver.script("/down", statuses=[500, 500, 500, 500, 200])
-    endpoint_id, _ = register(app, receiver.url("/down"))
+    endpoint_id, _ = register_webhook(app, receiver.url("/down"))
     ref = book(app)["reference"]
     set_status(app, ref, "checked_in")
     with running_worker(app):
@@ -130,7 +123,7 @@ def test_retries_end_in_failed_and_the_next_event_goes_on(app, receiver):
 
 def test_410_gone_disables_the_endpoint(app, receiver):
     receiver.script("/gone", statuses=[410])
-    endpoint_id, _ = register(app, receiver.url("/gone"))
+    endpoint_id, _ = register_webhook(app, receiver.url("/gone"))
     book(app, "09:00")
     run_once(app)
     [endpoint] = rows(app, WebhookEndpoint)
@@ -146,7 +139,7 @@ def test_410_gone_disables_the_endpoint(app, receiver):
 
 def test_one_endpoint_gets_events_in_seq_order_even_across_retries(app, receiver):
     receiver.script("/ordered", statuses=[500, 200])
-    register(app, receiver.url("/ordered"))
+    register_webhook(app, receiver.url("/ordered"))
     refs = [book(app, t)["reference"] for t in ("09:00", "10:00", "11:00")]
     set_status(app, refs[0], "cancelled")
     with running_worker(app):
@@ -160,8 +153,8 @@ def test_one_endpoint_gets_events_in_seq_order_even_across_retries(app, receiver
 def test_a_slow_receiver_does_not_delay_another_endpoint(make_app, receiver):
     app = make_app(APPOINTEASE_WEBHOOK_TIMEOUT=5.0)
     receiver.script("/slow", delays=[3.0])
-    slow_id, _ = register(app, receiver.url("/slow"))
-    fast_id, _ = register(app, receiver.url("/fast"))
+    slow_id, _ = register_webhook(app, receiver.url("/slow"))
+    fast_id, _ = register_webhook(app, receiver.url("/fast"))
     with running_worker(app):
         started = time.monotonic()
         for t in ("09:00", "10:00", "11:00"):
@@ -178,8 +171,8 @@ def test_a_slow_receiver_does_not_delay_another_endpoint(make_app, receiver):
 
 def test_an_endpoint_gets_only_events_after_its_registration_and_of_its_types(app, receiver):
     book(app, "09:00")
-    register(app, receiver.url("/all"))
-    register(app, receiver.url("/cancels"), events=["appointment.cancelled"])
+    register_webhook(app, receiver.url("/all"))
+    register_webhook(app, receiver.url("/cancels"), events=["appointment.cancelled"])
     ref = book(app, "10:00")["reference"]
     set_status(app, ref, "cancelled")
     run_once(app)
@@ -188,7 +181,7 @@ def test_an_endpoint_gets_only_events_after_its_registration_and_of_its_types(ap
 
 
 def test_send_test_posts_a_webhook_test_message(app, receiver):
-    endpoint_id, secret = register(app, receiver.url("/test"))
+    endpoint_id, secret = register_webhook(app, receiver.url("/test"))
     with app.app_context():
         send_test(db.session(), endpoint_id)
         db.session.remove()
@@ -201,7 +194,7 @@ def test_send_test_posts_a_webhook_test_message(app, receiver):
 
 def test_a_test_message_does_not_wait_behind_a_failing_event(app, receiver):
     receiver.script("/mixed", statuses=[500, 200])
-    endpoint_id, _ = register(app, receiver.url("/mixed"))
+    endpoint_id, _ = register_webhook(app, receiver.url("/mixed"))
     book(app)
     run_once(app)  # the event failed once; its retry is 0.2 s away
     with app.app_context():
@@ -238,7 +231,7 @@ def test_admin_functions_validate_list_and_delete(app, receiver):
 
 def test_two_workers_deliver_every_mail_and_webhook_exactly_once(make_app, receiver, tmp_path):
     app_a, app_b = make_app(), make_app()
-    register(app_a, receiver.url("/once"))
+    register_webhook(app_a, receiver.url("/once"))
     for t in ("09:00", "09:30", "10:00", "10:30", "11:00", "11:30"):
         book(app_a, t, email=f"c{t[:2]}{t[3:]}@example.com")
     with running_worker(app_a), running_worker(app_b):
