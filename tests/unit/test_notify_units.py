@@ -23,8 +23,9 @@ KEY = "unit-test-secret-key"
 
 
 def settings(tz: str = "Europe/Berlin", **extra) -> NotifySettings:
-    cfg = load_config("/tmp/unused", {"APPOINTEASE_TIMEZONE": tz, "APPOINTEASE_BUSINESS_NAME": "Salon 9",
-                                      "MAIL_FROM": "desk@salon.test", "APPOINTEASE_PUBLIC_URL": "https://book.salon.test/"})
+    cfg = load_config("/tmp/unused", {
+        "APPOINTEASE_TIMEZONE": tz, "APPOINTEASE_BUSINESS_NAME": "Salon 9", "MAIL_FROM": "desk@salon.test",
+        "APPOINTEASE_PUBLIC_URL": "https://book.salon.test/"})
     cfg.update(extra)
     return NotifySettings.from_config(cfg)
 
