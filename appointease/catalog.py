@@ -1,44 +1,12 @@
-"""Catalogue look-ups (services, staff, schedules) and the booking rules from config."""
+"""Catalogue look-ups: services, staff and their schedules (SPEC §3)."""
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import Mapping
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from appointease.availability import DEFAULT_HOURS, Schedule
+from appointease.grid import DEFAULT_HOURS, Schedule
 from appointease.errors import NotFound, ValidationFailed
 from appointease.models import Employee, Service, employee_services
-
-
-@dataclass(frozen=True)
-class Rules:
-    """Booking rules (SPEC §6): ``tz`` business time zone; minutes for ``slot_step``
-    and ``min_notice``; days for ``horizon_days``; seconds for the TTLs and the
-    heartbeat interval."""
-
-    tz: ZoneInfo
-    slot_step: int = 30
-    min_notice: int = 0
-    horizon_days: int = 90
-    selection_ttl: int = 10
-    lock_ttl: int = 600
-    heartbeat_interval: int = 5
-
-    @classmethod
-    def from_config(cls, cfg: Mapping) -> "Rules":
-        """Build rules from a Flask config mapping (keys of ``appointease.config``)."""
-        return cls(
-            tz=ZoneInfo(cfg["APPOINTEASE_TIMEZONE"]),
-            slot_step=cfg["APPOINTEASE_SLOT_STEP"],
-            min_notice=cfg["APPOINTEASE_MIN_NOTICE_MINUTES"],
-            horizon_days=cfg["APPOINTEASE_HORIZON_DAYS"],
-            selection_ttl=cfg["APPOINTEASE_SELECTION_TTL"],
-            lock_ttl=cfg["APPOINTEASE_LOCK_TTL"],
-            heartbeat_interval=cfg["APPOINTEASE_HEARTBEAT_INTERVAL"],
-        )
 
 
 def list_services(session: Session) -> list[Service]:

@@ -33,7 +33,7 @@ class StoreCollector:
         holds = GaugeMetricFamily("appointease_holds_active", "Live selections and locks.", labels=["kind"])
         pollers = GaugeMetricFamily("appointease_heartbeat_pollers", "Distinct widgets that polled in the last 15 s.")
         with self.app.app_context():
-            store = self.app.extensions["appointease.holds"]
+            store = self.app.extensions["appointease.hold_stats"]
             try:
                 for kind, n in store.count_active().items():
                     holds.add_metric([kind], n)
@@ -62,7 +62,7 @@ def init_app(app: Flask) -> None:
         if started is not None:
             LATENCY.labels(endpoint).observe(time.perf_counter() - started)
         REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-        if response.status_code == 201 and request.endpoint == "api.create_appointment":
+        if response.status_code == 201 and request.endpoint == "appointments.create_appointment":
             BOOKINGS.inc()
         elif response.status_code == 409 and response.is_json:
             CONFLICTS.labels((response.get_json(silent=True) or {}).get("error", {}).get("code", "unknown")).inc()

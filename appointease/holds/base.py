@@ -1,4 +1,9 @@
-"""The hold-store interface (SPEC §3 selections and locks) shared by every engine."""
+"""The hold-store interfaces (SPEC §3 selections and locks) shared by every engine.
+
+``HoldStore`` is what the request path needs (acquire, release, a day's holds, a
+heartbeat's poll); ``HoldStats`` is what operations need (``/readyz``, ``/metrics``,
+``/admin/debug``). Each engine implements both.
+"""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -6,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterable
 
-from appointease.availability import overlaps
+from appointease.grid import overlaps
 
 SELECTION, LOCK = "selection", "lock"
 
@@ -60,9 +65,10 @@ def held_by_other(holds: Iterable[HoldInfo], client_id: str | None, start: datet
 class HoldStore(ABC):
     """Selections and locks with TTLs; at most one hold per client (SPEC §3).
 
-    Every implementation must be correct across processes and hosts: the check for
-    a conflicting hold and the write are one atomic step. ``storage`` names the
-    engine as reported by ``/slots/select`` (``database`` or ``redis``).
+    Every implementation must be correct across processes and hosts: the check for a
+    conflicting hold and the write are one atomic step, and no hold write rides on the
+    caller's database transaction. ``storage`` names the engine that serves requests
+    (``database`` or ``redis``), as ``/slots/select`` reports it.
     """
 
     storage: str = "database"
@@ -85,35 +91,29 @@ class HoldStore(ABC):
         """
 
     @abstractmethod
-    def holds_for(self, employee_id: int, day: date, renew: tuple[str, str, int] | None = None) -> list[HoldInfo]:
-        """Return the live holds on (employee, day), optionally renewing one first.
-
-        Args:
-            renew: ``(client_id, time, ttl_seconds)``: extend that client's *selection*
-                at ``time`` to now + ttl (heartbeat renewal, SPEC §4). Locks are never
-                renewed.
-        """
-
-    @abstractmethod
-    def client_hold(self, client_id: str) -> HoldInfo | None:
-        """Return the client's live hold wherever it is, or None."""
-
-    @abstractmethod
-    def ping(self) -> bool:
-        """Return True when the store answers (``/readyz``)."""
-
-    @abstractmethod
-    def count_active(self) -> dict[str, int]:
-        """Return live holds by kind, ``{"selection": n, "lock": m}`` (``/metrics``)."""
+    def holds(self, employee_id: int, day: date) -> list[HoldInfo]:
+        """Return the live holds on (employee, day)."""
 
     @abstractmethod
     def poll(self, employee_id: int, day: date, client_id: str, selected_time: str | None, ttl_seconds: int) -> list[HoldInfo]:
         """Serve one heartbeat in one round trip: renew, note the poller, list the holds.
 
         Renews the client's *selection* at ``selected_time`` (if given) to now +
-        ``ttl_seconds``, records that ``client_id`` polled now (pollers gauge), and
-        returns the live holds on (employee, day), as ``holds_for`` does.
+        ``ttl_seconds`` (locks are never renewed, SPEC §3), records that ``client_id``
+        polled, and returns the live holds on (employee, day) as ``holds`` does.
         """
+
+
+class HoldStats(ABC):
+    """Counting and health for operations (``/readyz``, ``/metrics``), off the request path."""
+
+    @abstractmethod
+    def ping(self) -> bool:
+        """Return True when the store answers."""
+
+    @abstractmethod
+    def count_active(self) -> dict[str, int]:
+        """Return live holds by kind, ``{"selection": n, "lock": m}``."""
 
     @abstractmethod
     def count_pollers(self, window_seconds: int = 15) -> int:

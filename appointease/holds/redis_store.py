@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 import redis
 
 from appointease.errors import SlotHeld, Unavailable
-from appointease.holds.base import HoldInfo, HoldRequest, HoldStore
+from appointease.holds.base import HoldInfo, HoldRequest, HoldStats, HoldStore
 
 _PRUNE = """
 local t = redis.call('TIME')
@@ -123,7 +123,7 @@ def _parse(client_id: str, employee_id: int, day: date, value: str) -> HoldInfo:
     return HoldInfo(client_id, employee_id, day, hhmm, _dt(start), _dt(end), kind, _dt(exp))
 
 
-class RedisHoldStore(HoldStore):
+class RedisHoldStore(HoldStore, HoldStats):
     """Hold store on Redis ≥ 7.0.
 
     Args:
@@ -189,8 +189,8 @@ class RedisHoldStore(HoldStore):
             self._call(pipe.execute)
         return removed
 
-    def holds_for(self, employee_id: int, day: date, renew: tuple[str, str, int] | None = None) -> list[HoldInfo]:
-        return self._snapshot_pipeline(employee_id, day, renew, None)
+    def holds(self, employee_id: int, day: date) -> list[HoldInfo]:
+        return self._snapshot_pipeline(employee_id, day, None, None)
 
     def poll(self, employee_id: int, day: date, client_id: str, selected_time: str | None, ttl_seconds: int) -> list[HoldInfo]:
         renew = (client_id, selected_time, ttl_seconds) if selected_time else None
@@ -213,17 +213,6 @@ class RedisHoldStore(HoldStore):
                 pipe.zremrangebyscore(_POLLERS, "-inf", now - 60_000)
             out = self._call(pipe.execute)[0]
         return [_parse(out[i], employee_id, day, out[i + 1]) for i in range(1, len(out), 2)]
-
-    def client_hold(self, client_id: str) -> HoldInfo | None:
-        where = self._call(self._r.get, _client_key(client_id))
-        if not where:
-            return None
-        emp, day = where.split("|")
-        value = self._call(self._r.hget, _keys(int(emp), date.fromisoformat(day))[0], client_id)
-        if not value:
-            return None
-        info = _parse(client_id, int(emp), date.fromisoformat(day), value)
-        return info if info.expires_at > datetime.now(UTC) else None
 
     def count_active(self) -> dict[str, int]:
         now = _ms(datetime.now(UTC))

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from email.message import EmailMessage
-from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session

@@ -12,9 +12,9 @@ acceptance had not been committed when the process died (at least once).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session

@@ -1,9 +1,9 @@
 """The notification settings, read once from the Flask config (keys of ``appointease.config``)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Mapping
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 

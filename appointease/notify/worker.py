@@ -20,9 +20,9 @@ import logging
 import signal
 import threading
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
-from typing import Callable
 
 import click
 from flask import Flask, current_app

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from notify_fixtures import book, register_webhook, rows, wait_until
 
 from appointease.notify.models import WebhookDelivery
-from notify_fixtures import book, make_app, receiver, register_webhook, rows, wait_until  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]

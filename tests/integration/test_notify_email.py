@@ -8,21 +8,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
+from notify_fixtures import TZ, book, monday, reschedule, rows, running_worker, set_status, wait_until
+
 from appointease.notify import run_once
 from appointease.notify.models import MailMessage
-from notify_fixtures import (  # noqa: F401 (fixtures)
-    TZ,
-    book,
-    make_app,
-    monday,
-    notify_app,
-    reschedule,
-    rows,
-    running_worker,
-    set_status,
-    smtp,
-    wait_until,
-)
 
 
 def calendar_of(msg) -> icalendar.Calendar:

@@ -1,6 +1,8 @@
 """A worker that dies after claiming work: the claim is a lease, so the work comes due again (at least once)."""
 from __future__ import annotations
 
+from notify_fixtures import book, register_webhook, rows
+
 from appointease.extensions import db
 from appointease.models import utcnow
 from appointease.notify import run_once
@@ -9,7 +11,6 @@ from appointease.notify.models import MailMessage, WebhookDelivery
 from appointease.notify.outbox import claim_due_mail
 from appointease.notify.settings import NotifySettings
 from appointease.notify.webhook_delivery import claim_head
-from notify_fixtures import book, make_app, notify_app, receiver, register_webhook, rows, smtp  # noqa: F401 (fixtures)
 
 
 def test_a_mail_claimed_by_a_dead_worker_is_sent_after_its_lease(notify_app, smtp):

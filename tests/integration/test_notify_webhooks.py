@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import time
+from itertools import pairwise
 
 import pytest
+from notify_fixtures import book, register_webhook, rows, running_worker, set_status, wait_until
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from appointease.errors import NotFound, ValidationFailed
@@ -20,16 +22,6 @@ from appointease.notify import (
     send_test,
 )
 from appointease.notify.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from notify_fixtures import (  # noqa: F401 (fixtures)
-    book,
-    make_app,
-    receiver,
-    register_webhook,
-    rows,
-    running_worker,
-    set_status,
-    wait_until,
-)
 
 APPOINTMENT_KEYS = {"reference", "status", "service_id", "service_name", "employee_id", "employee_name", "date",
                     "time", "start", "end", "name", "email", "phone", "notes"}
@@ -147,7 +139,7 @@ def test_one_endpoint_gets_events_in_seq_order_even_across_retries(app, receiver
     seqs = [json.loads(r.body)["seq"] for r in reqs]
     assert seqs == [1, 1, 2, 3, 4]
     assert [json.loads(r.body)["type"] for r in reqs][-1] == "appointment.cancelled"
-    assert all(later.arrived >= earlier.answered for earlier, later in zip(reqs, reqs[1:]))  # one at a time
+    assert all(later.arrived >= earlier.answered for earlier, later in pairwise(reqs))  # one at a time
 
 
 def test_a_slow_receiver_does_not_delay_another_endpoint(make_app, receiver):

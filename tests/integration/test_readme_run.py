@@ -86,12 +86,13 @@ def test_run_command_serves_the_demo_and_books(tmp_path):
             assert time.monotonic() < deadline, "no confirmation .eml from the worker"
             time.sleep(0.25)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
         log.close()
     # run.sh stopped gunicorn and the worker with it: nothing of the process group is left.
     left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()

@@ -1,0 +1,34 @@
+"""The per-request domain context: database session, hold store, rules and clock.
+
+Built once per request by the HTTP layer (``appointease.api.common.domain``) or by a
+test or command, and passed as the first argument of every domain function, so
+domain code never reaches for Flask globals.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from appointease.config import Rules
+from appointease.holds import HoldStore
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a domain function needs.
+
+    Attributes:
+        session: the request's SQLAlchemy session. Domain functions read through it and
+            open write transactions with ``appointease.db.write_transaction``; nothing
+            else commits or rolls back.
+        holds: the hold store (it uses its own connections, never ``session``'s).
+        rules: booking rules (SPEC §6).
+        now: the request's instant, aware UTC (one clock reading per request).
+    """
+
+    session: Session
+    holds: HoldStore
+    rules: Rules
+    now: datetime
