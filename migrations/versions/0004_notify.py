@@ -1,6 +1,6 @@
 """notify: mail outbox, one-time codes, event-log cursors, webhook endpoints/deliveries/attempts
 
-Revision ID: 0003_notify
+Revision ID: 0004
 Revises: 0003_customers
 Create Date: 2026-11-22
 
@@ -12,8 +12,8 @@ mail or post its whole history.
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0003_notify'
-down_revision = '0003_customers'
+revision = '0004'
+down_revision = '0003_customers'  # chained after the customers migration in this branch
 branch_labels = None
 depends_on = None
 
