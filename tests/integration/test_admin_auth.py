@@ -33,6 +33,8 @@ ROUTES = [
     ("GET", "/staff/1/hours", True), ("PUT", "/staff/1/hours", True),
     ("GET", "/staff/1/time-off", True), ("POST", "/staff/1/time-off", True), ("DELETE", "/staff/1/time-off/1", True),
     ("GET", "/tokens", True), ("POST", "/tokens", True), ("DELETE", "/tokens/1", True),
+    ("GET", "/webhooks", True), ("POST", "/webhooks", True), ("DELETE", "/webhooks/1", True),
+    ("GET", "/webhooks/1/deliveries", True), ("POST", "/webhooks/1/test", True),
     ("GET", "/appointments?date=2026-11-23", False), ("GET", "/appointments/APT-2026-000001", False),
     ("POST", "/appointments/APT-2026-000001/status", False), ("POST", "/appointments/APT-2026-000001/cancel", False),
     ("POST", "/appointments/APT-2026-000001/reschedule", False),

@@ -18,6 +18,8 @@ def test_admin_paths_are_documented_with_bearer_security(client):
         ("post", "/appointments/{reference}/cancel"), ("post", "/appointments/{reference}/reschedule"),
         ("get", "/events"), ("get", "/holds"), ("get", "/debug"), ("get", "/me"),
         ("get", "/tokens"), ("post", "/tokens"), ("delete", "/tokens/{token_id}"),
+        ("get", "/webhooks"), ("post", "/webhooks"), ("delete", "/webhooks/{endpoint_id}"),
+        ("get", "/webhooks/{endpoint_id}/deliveries"), ("post", "/webhooks/{endpoint_id}/test"),
     }
     assert doc["components"]["securitySchemes"]["apiToken"] == {
         "type": "http", "scheme": "bearer", "description": doc["components"]["securitySchemes"]["apiToken"]["description"]}

@@ -19,6 +19,7 @@ from appointease.admin.schedule import Interval, week_problems
 from appointease.auth.principal import ROLES
 from appointease.grid import parse_hhmm
 from appointease.lifecycle import Status
+from appointease.notify.webhooks import EVENT_TYPES
 from appointease.schemas import HHMM, ID, QID, TIME_PATTERN, Day, Price, free_text
 
 MAX_PRICE = Decimal("99999999.99")
@@ -238,3 +239,58 @@ class ApiTokenOut(Schema):
 
 class NewApiTokenOut(ApiTokenOut):
     token = fields.String(required=True, metadata={"description": "The bearer token, shown this once only."})
+
+
+# ------------------------------------------------------------------ webhooks
+
+class WebhookIn(Schema):
+    """``POST /admin/webhooks``: the receiver's URL and the event types it wants (or ``["*"]``)."""
+
+    url = fields.String(required=True, validate=free_text(2000, min_length=1),
+                        metadata={"description": "An absolute http or https URL."})
+    events = fields.List(fields.String(validate=validate.OneOf(("*", *EVENT_TYPES))), required=True,
+                         validate=validate.Length(min=1, max=len(EVENT_TYPES) + 1))
+
+
+class WebhookOut(Schema):
+    id = fields.Integer(required=True)
+    url = fields.String(required=True)
+    events = fields.List(fields.String(), required=True)
+    active = fields.Boolean(required=True, metadata={"description": "False once a 410 Gone disabled it."})
+    disabled_reason = fields.String(required=True, allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class NewWebhookOut(WebhookOut):
+    secret = fields.String(required=True, metadata={
+        "description": "The Standard Webhooks signing secret (whsec_…), shown this once only."})
+
+
+class DeliveriesQuery(Schema):
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class AttemptOut(Schema):
+    attempted_at = fields.AwareDateTime(required=True)
+    response_code = fields.Integer(required=True, allow_none=True)
+    error = fields.String(required=True, allow_none=True)
+    duration_ms = fields.Integer(required=True)
+
+
+class DeliveryOut(Schema):
+    id = fields.Integer(required=True)
+    webhook_id = fields.String(required=True, metadata={"description": "The webhook-id header, the same on every retry."})
+    seq = fields.Integer(required=True, allow_none=True, attribute="event_seq")
+    type = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["pending", "delivered", "failed"]))
+    attempts = fields.Integer(required=True)
+    next_attempt_at = fields.Method("_next", required=True, allow_none=True,
+                                    metadata={"type": "string", "format": "date-time", "nullable": True})
+    last_response_code = fields.Integer(required=True, allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+    finished_at = fields.AwareDateTime(required=True, allow_none=True)
+    attempt_log = fields.List(fields.Nested(AttemptOut), required=True)
+
+    def _next(self, delivery) -> str | None:
+        """When the worker tries again; null once delivered or failed."""
+        return delivery.next_attempt_at.isoformat() if delivery.status == "pending" else None
