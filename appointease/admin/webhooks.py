@@ -28,7 +28,7 @@ class EndpointInfo:
     secret: str | None = None
 
     @classmethod
-    def of(cls, row: WebhookEndpoint, secret: str | None = None) -> "EndpointInfo":
+    def of(cls, row: WebhookEndpoint, secret: str | None = None) -> EndpointInfo:
         """View a ``WebhookEndpoint`` row."""
         return cls(row.id, row.url, tuple(row.events), row.active, row.disabled_reason, row.created_at, secret)
 

@@ -226,7 +226,9 @@ def test_status_change_honours_an_idempotency_key(app, admin, client, workday):
 
 def test_a_staff_check_in_shows_in_the_customers_feed(app, staff, client, workday):
     """Changes made by staff reach the customer's own feed (SPEC §4 ``/me/events``)."""
-    from customer_kit import sign_in  # the customers engineer's helper: OTP through the real mail path
+    from customer_kit import (
+        sign_in,  # the customers engineer's helper: OTP through the real mail path
+    )
 
     ref = book(client, workday.isoformat(), "10:00", email="carol@example.com")["reference"]
     ok(set_status(staff, ref, "checked_in"))

@@ -2,8 +2,6 @@
 secret shown once, signed deliveries and every attempt listed, retries, 410, test, delete."""
 from __future__ import annotations
 
-# Fixtures are imported from admin_kit and used as test arguments.
-# ruff: noqa: F401, F811
 import pytest
 from admin_kit import ALEX, Caller, book, error, make_token, ok
 from notify_fixtures import running_worker, wait_until

@@ -9,7 +9,14 @@ from appointease.api.admin.common import TOKEN_SCHEME, TOKEN_SCHEME_DOC
 
 def register(app: Flask, api) -> None:
     """Register the admin blueprints on the flask-smorest ``api`` and the page on ``app``."""
-    from appointease.api.admin import appointments, catalogue, monitor, schedule, tokens, webhooks
+    from appointease.api.admin import (
+        appointments,
+        catalogue,
+        monitor,
+        schedule,
+        tokens,
+        webhooks,
+    )
     from appointease.api.admin.page import page
 
     if TOKEN_SCHEME not in api.spec.components.security_schemes:

@@ -5,7 +5,13 @@ The secret is in the registration's answer only. Deliveries are made by the work
 """
 from appointease.admin import webhooks
 from appointease.api.admin.common import ID, AdminBlueprint
-from appointease.api.admin.schemas import DeliveriesQuery, DeliveryOut, NewWebhookOut, WebhookIn, WebhookOut
+from appointease.api.admin.schemas import (
+    DeliveriesQuery,
+    DeliveryOut,
+    NewWebhookOut,
+    WebhookIn,
+    WebhookOut,
+)
 from appointease.api.common import domain
 from appointease.auth.principal import ADMIN
 
