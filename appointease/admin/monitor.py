@@ -9,13 +9,15 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import func, select
+
 from appointease import feeds
 from appointease.auth.principal import Principal
 from appointease.context import Context
 from appointease.errors import ValidationFailed
 from appointease.feeds import Feed
 from appointease.holds import HoldInfo, HoldStats
-from appointease.models import Employee
+from appointease.models import Employee, Event
 
 CLIENT_PREFIX = 4
 #: "Polling now" means polled within this many seconds (three 5 s heartbeats).
@@ -104,16 +106,20 @@ def debug(ctx: Context, stats: HoldStats, actor: Principal) -> Debug:
 
 @dataclass(frozen=True)
 class Me:
-    """Who a token is (``GET /admin/me``), so the day view knows whose day to show."""
+    """Who a token is (``GET /admin/me``), so the day view knows whose day to show, and
+    ``latest_seq``: the newest event's ``seq`` (0 when none), where a dashboard that has
+    just loaded its data starts following ``/admin/events``."""
 
     token_id: int
     role: str
     employee_id: int | None
     employee_name: str | None
     name: str | None
+    latest_seq: int
 
 
 def whoami(ctx: Context, actor: Principal) -> Me:
     """Describe the calling token; ``employee_name`` for a staff token's staff member."""
     employee = ctx.session.get(Employee, actor.employee_id) if actor.employee_id is not None else None
-    return Me(actor.token_id, actor.role, actor.employee_id, employee.name if employee else None, actor.name)
+    latest = ctx.session.scalar(select(func.max(Event.seq))) or 0
+    return Me(actor.token_id, actor.role, actor.employee_id, employee.name if employee else None, actor.name, latest)

@@ -87,7 +87,7 @@ def test_revoked_token_is_401_at_once(app, admin, client):
     token = make_token(app, "staff", SAM)
     me = ok(client.get("/api/v1/admin/me", headers={"Authorization": f"Bearer {token}"}))
     assert me == {"token_id": me["token_id"], "role": "staff", "employee_id": SAM, "employee_name": "Sam Rivera",
-                  "name": None}
+                  "name": None, "latest_seq": 0}
     ok(admin.delete(f"/tokens/{me['token_id']}"))
     error(client.get("/api/v1/admin/me", headers={"Authorization": f"Bearer {token}"}), 401, "unauthorized")
 

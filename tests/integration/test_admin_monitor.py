@@ -57,6 +57,14 @@ def test_feed_delivers_every_event_exactly_once_across_pages_from_every_cursor(a
             assert all(s <= limit for s in sizes)
 
 
+def test_me_tells_where_the_feed_is(admin, client, workday):
+    assert ok(admin.get("/me"))["latest_seq"] == 0
+    make_history(admin, client, workday.isoformat())
+    me = ok(admin.get("/me"))
+    assert me["latest_seq"] == 10 and me["role"] == "admin" and me["employee_id"] is None
+    assert ok(admin.get(f"/events?since={me['latest_seq']}")) == {"events": [], "next_since": 10}
+
+
 def test_feed_pages_continue_with_events_committed_meanwhile(admin, client, workday):
     day = workday.isoformat()
     book(client, day, "09:00")

@@ -216,6 +216,8 @@ class WhoAmIOut(Schema):
     employee_id = fields.Integer(required=True, allow_none=True)
     employee_name = fields.String(required=True, allow_none=True)
     name = fields.String(required=True, allow_none=True)
+    latest_seq = fields.Integer(required=True, metadata={
+        "description": "The newest event's seq: follow /admin/events from here after loading the day."})
 
 
 # ------------------------------------------------------------------ tokens
