@@ -22,14 +22,16 @@ from datetime import date
 from decimal import Decimal
 from threading import Lock
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from appointease.grid import DEFAULT_HOURS, Busy, Schedule
+from appointease.grid import DEFAULT_HOURS, Busy, Schedule, Slot, slot_grid
 from appointease.models import Counter, Employee, Service, TimeOff, WorkingHours, employee_services
 
 CATALOG_VERSION, EVENT_SEQ = "catalog_version", "event_seq"
+_VERSIONS = select(Counter.name, Counter.value).where(Counter.name.in_((CATALOG_VERSION, EVENT_SEQ)))
 
 
 @dataclass(frozen=True)
@@ -101,14 +103,20 @@ class LiveCache:
     def __init__(self, max_days: int = 4096):
         self.max_days = max_days
         self._catalog: Catalog | None = None
+        self._grids: OrderedDict[tuple, list[Slot]] = OrderedDict()
+        self._grids_version: int | None = None
         self._booked: OrderedDict[tuple[int, date], list[Busy]] = OrderedDict()
         self._booked_seq: int | None = None
         self._lock = Lock()
 
     @staticmethod
     def versions(session: Session) -> tuple[int, int]:
-        """Return ``(catalog_version, event_seq)`` as committed now (one query; 0 when unset)."""
-        found = dict(session.execute(select(Counter.name, Counter.value).where(Counter.name.in_((CATALOG_VERSION, EVENT_SEQ)))).all())
+        """Return ``(catalog_version, event_seq)`` as committed now (one query; 0 when unset).
+
+        Runs on the session's connection (Core, a prebuilt statement): the ORM layer
+        would cost more than the query.
+        """
+        found = dict(session.connection().execute(_VERSIONS).all())
         return found.get(CATALOG_VERSION, 0), found.get(EVENT_SEQ, 0)
 
     def catalog(self, session: Session, version: int) -> Catalog:
@@ -118,6 +126,29 @@ class LiveCache:
             return current
         fresh = load_catalog(session, version)
         self._catalog = fresh
+        return fresh
+
+    def grid(self, catalog_version: int, staff: StaffEntry, day: date, duration: int, step: int, tz: ZoneInfo) -> list[Slot]:
+        """Return the slot grid of (staff, day, duration), cached for the catalogue version.
+
+        The grid is a pure function of the schedule (``grid.slot_grid``); it only
+        changes with the catalogue.
+        """
+        key = (staff.id, day, duration, step, tz.key)
+        with self._lock:
+            if self._grids_version != catalog_version:
+                self._grids.clear()
+                self._grids_version = catalog_version
+            hit = self._grids.get(key)
+            if hit is not None:
+                self._grids.move_to_end(key)
+                return hit
+        fresh = slot_grid(staff.schedule, day, duration, step, tz)
+        with self._lock:
+            if self._grids_version == catalog_version:
+                self._grids[key] = fresh
+                if len(self._grids) > self.max_days:
+                    self._grids.popitem(last=False)
         return fresh
 
     def booked(self, seq: int, employee_id: int, day: date, load: Callable[[], list[Busy]]) -> list[Busy]:
