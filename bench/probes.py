@@ -44,10 +44,12 @@ def booking_throughput(base: str, slots: list[Slot], seconds: float, concurrency
             t = time.perf_counter()
             try:
                 r = post(base, "/appointments", booking_body(slot), {"Idempotency-Key": str(uuid.uuid4())})
-                statuses[r.status_code] += 1
+                status = r.status_code
             except requests.RequestException:
-                statuses["error"] += 1
-            latencies.append(time.perf_counter() - t)
+                status = "error"
+            with lock:
+                statuses[status] += 1
+                latencies.append(time.perf_counter() - t)
 
     start = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:

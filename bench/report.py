@@ -106,7 +106,8 @@ def markdown(res: dict, machine: dict) -> str:
         f"- gunicorn.conf.py defaults (sync workers, access log on), {o['workers']} workers; wrk -t2, "
         f"{o['duration']:g} s per row after a {o['warmup']:g} s warm-up; selection TTL 3600 s for the run",
         f"- state: {s['staff']} staff, {s['services']} services, {s['appointments']} appointments over "
-        f"{s['workdays']} staff working days, {o['selections']} selections + {o['locks']} locks",
+        f"{s['workdays']} staff working days ({s['free_slots']} free 30-minute slots left), "
+        f"{o['selections']} selections + {o['locks']} locks",
         f"- heartbeat mix: {m['bodies']} widgets on {m['pairs']} (date, employee) pairs; {m.get('plain', 0)} send no "
         f"version, {m.get('known_version', 0)} `known_version`, {m.get('if_none_match', 0)} `If-None-Match`; "
         f"{m.get('renewal', 0)} renew a selection; a trickle of select → lock → book runs during heartbeat rows",

@@ -80,7 +80,9 @@ def main(argv: list[str]) -> int:
     """Run the benchmark; returns the exit status (0 when it ran, whatever the targets say)."""
     args = parse(argv)
     opts = options(args)
+    # Stop cleanly on SIGTERM, and on SIGINT even when started with it ignored (``cmd &``).
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     engines = ["embedded", "production"] if args.engine == "both" else [args.engine]
     machine = machine_info(args.note)
     if machine["load_before"] > 0.5:
@@ -90,8 +92,11 @@ def main(argv: list[str]) -> int:
         workdir = Path(tempfile.mkdtemp(prefix=f"ae-bench-{engine}-"))
         try:
             res = measure(engine, opts, workdir)
+        except KeyboardInterrupt:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
         except BaseException:
-            print(f"benchmark failed; logs kept in {workdir}", file=sys.stderr, flush=True)
+            print(f"benchmark failed; server logs kept in {workdir}", file=sys.stderr, flush=True)
             raise
         shutil.rmtree(workdir, ignore_errors=True)
         machine["load_after"] = os.getloadavg()[0]
