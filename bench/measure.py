@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import clients, probes, state, wrk
-from bench.stack import ENGINES, app_env, open_backing, start_gunicorn, worker_rss
+from bench.stack import ENGINES, app_env, children, cpu_seconds, open_backing, start_gunicorn, worker_rss
 
 STAFF = 20
 
@@ -48,8 +48,34 @@ def _log(message: str) -> None:
 
 def _point(target: str, conns: int, stats: dict, **extra) -> dict:
     _log(f"  {target:9} c={conns:<3} {stats['rps']:8.1f} req/s  p50 {stats['p50_ms']:.1f} ms  "
-         f"p99 {stats['p99_ms']:.1f} ms  body {stats['body_bytes']:.0f} B  errors {stats['error_count']}")
+         f"p99 {stats['p99_ms']:.1f} ms  body {stats['body_bytes']:.0f} B  errors {stats['error_count']}"
+         + (f"  cpu {stats['cpu_app_ms']:.2f}+{stats['cpu_backing_ms']:.2f} ms/req" if stats.get("cpu_app_ms") else ""))
     return {"target": target, "conns": conns, **stats, **extra}
+
+
+def _row(server, backing_pids: list[int], data: Path, conns: int, seconds: float) -> dict:
+    """Run wrk against ``server`` and add the CPU the servers spent per request.
+
+    ``cpu_app_ms``: gunicorn master + workers; ``cpu_backing_ms``: PostgreSQL + Redis
+    (all their processes), in CPU milliseconds per completed request. Unlike req/s these
+    barely depend on what else the machine is running. ``recycled``: workers gunicorn
+    replaced during the row (``max_requests``), seen by polling the master's children.
+    """
+    master = server.proc.pid
+    before = cpu_seconds(master), sum(cpu_seconds(p) for p in backing_pids)
+    workers = set(children(master))
+    running = wrk.start(server.url, data, conns, seconds)
+    while running.poll() is None:
+        time.sleep(0.25)
+        workers.update(children(master))
+    stats = wrk.finish(running, seconds)
+    after = cpu_seconds(master), sum(cpu_seconds(p) for p in backing_pids)
+    # gunicorn.conf.py recycles workers (max_requests); a restart's boot CPU is in the row.
+    stats["recycled"] = len(workers | set(children(master))) - server.workers
+    n = stats["requests"]
+    stats["cpu_app_ms"] = (after[0] - before[0]) * 1000 / n if n else None
+    stats["cpu_backing_ms"] = (after[1] - before[1]) * 1000 / n if n else None
+    return stats
 
 
 def _tracebacks(path: Path) -> int:
@@ -72,7 +98,7 @@ def measure(engine: str, opts: Options, workdir: Path) -> dict:
     rng = random.Random(8)
     with ExitStack() as stack:
         _log(f"{engine}: starting backing servers")
-        backing = open_backing(engine, workdir, stack)
+        backing, backing_pids = open_backing(engine, workdir, stack)
         env = app_env(backing, workdir)
         state.migrate(backing["DATABASE_URL"], dict(os.environ) | {k: v for k, v in env.items() if v is not None})
         world, rows = state.plan(datetime.now(UTC).date(), STAFF, appointments=opts.appointments)
@@ -106,12 +132,12 @@ def measure(engine: str, opts: Options, workdir: Path) -> dict:
         rss_warm = worker_rss(app)
         out["points"] = []
         for conns in opts.connections:
-            out["points"].append(_point("healthz", conns, wrk.run(app.url, hz, conns, opts.duration)))
+            out["points"].append(_point("healthz", conns, _row(app, backing_pids, hz, conns, opts.duration)))
             trickle = clients.Trickle(app.url, trickle_slots)
             trickle.start()
-            stats = wrk.run(app.url, hb, conns, opts.duration)
+            stats = _row(app, backing_pids, hb, conns, opts.duration)
             out["points"].append(_point("heartbeat", conns, stats, trickle=dict(trickle.stop())))
-            out["points"].append(_point("bare", conns, wrk.run(bare.url, hz, conns, opts.duration)))
+            out["points"].append(_point("bare", conns, _row(bare, [], hz, conns, opts.duration)))
 
         _log(f"{engine}: booking throughput ({opts.book_seconds:g} s, {opts.book_concurrency} clients)")
         out["booking"] = probes.booking_throughput(app.url, elsewhere[100:], opts.book_seconds, opts.book_concurrency)

@@ -100,6 +100,7 @@ def main(argv: list[str]) -> int:
             raise
         shutil.rmtree(workdir, ignore_errors=True)
         machine["load_after"] = os.getloadavg()[0]
+        res["machine"] = dict(machine)
         text = markdown(res, machine)
         print("\n" + text, flush=True)
         reports.append((engine, text, res))

@@ -23,22 +23,53 @@ ENGINES = {
 }
 
 
-def open_backing(engine: str, workdir: Path, stack: ExitStack) -> dict:
-    """Start the engine's backing servers and return ``{DATABASE_URL, REDIS_URL}``.
+def open_backing(engine: str, workdir: Path, stack: ExitStack) -> tuple[dict, list[int]]:
+    """Start the engine's backing servers.
 
     ``embedded``: a SQLite file in ``workdir`` (same file system as ``instance/``), no
     Redis. ``production``: PostgreSQL with its default durability (fsync on, unlike the
     test fixtures) and a Redis without persistence.
+
+    Returns:
+        ``({DATABASE_URL, REDIS_URL}, pids)``: the URLs and the PIDs of the servers'
+        main processes (postmaster, redis-server; none for SQLite), for :func:`cpu_seconds`.
     """
     if engine == "embedded":
-        return {"DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}", "REDIS_URL": None}
+        return {"DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}", "REDIS_URL": None}, []
     pg = PostgresServer(workdir / "pg", default_db="appointease", durable=True)
     stack.callback(pg.cleanup)
     pg.start()
     redis = RedisServer(workdir / "redis")
     stack.callback(redis.stop)
     redis.start()
-    return {"DATABASE_URL": pg.url, "REDIS_URL": redis.url}
+    return {"DATABASE_URL": pg.url, "REDIS_URL": redis.url}, [pg._pid(), redis.proc.pid]
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text.rsplit(")", 1)[1].split()  # fields from "state" on; the name may hold spaces
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the CPU time (user + system, seconds) of process ``pid`` and its children.
+
+    The process's own time plus its reaped children's (``cutime``/``cstime``: exited
+    gunicorn workers, PostgreSQL backends) plus its live children's own time, from
+    ``/proc/<pid>/stat`` (proc(5)). 0.0 when the process is gone.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    root = _stat(pid)
+    if root is None:
+        return 0.0
+    total = sum(int(x) for x in root[11:15])  # utime, stime, cutime, cstime
+    for kid in children(pid):
+        fields = _stat(kid)
+        if fields is not None:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 def app_env(backing: dict, workdir: Path) -> dict:
@@ -81,10 +112,19 @@ def start_gunicorn(stack: ExitStack, env: dict, workers: int, log_path: Path, ap
     return server.start()
 
 
+def children(pid: int) -> list[int]:
+    """Return the PIDs of the live children of ``pid`` (``/proc/<pid>/task/<pid>/children``,
+    read without forking, so it can be polled during a measurement); [] when it is gone."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def worker_rss(server: GunicornServer) -> dict[int, int]:
     """Return ``{pid: resident set size in KiB}`` of the server's current workers (``/proc``)."""
     sizes = {}
-    for pid in server.worker_pids():
+    for pid in children(server.proc.pid):
         try:
             status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
