@@ -75,6 +75,7 @@ def take_holds(base: str, slots: list[Slot], selections: int, locks: int) -> tup
         RuntimeError: an answer other than 200/409, or not enough slots.
     """
     wanted = ["selection"] * selections + ["lock"] * locks
+    path = {"selection": "/slots/select", "lock": "/slots/lock"}
     holds, used = [], 0
     with ThreadPoolExecutor(8) as pool:
         while len(holds) < len(wanted):
@@ -83,9 +84,8 @@ def take_holds(base: str, slots: list[Slot], selections: int, locks: int) -> tup
                 raise RuntimeError("not enough free slots for the holds")
             todo = [(kind, slots[used + i], str(uuid.uuid4())) for i, kind in enumerate(batch)]
             used += len(batch)
-            path = {"selection": "/slots/select", "lock": "/slots/lock"}
             answers = pool.map(lambda t: post(base, path[t[0]], slot_body(t[1], t[2])), todo)
-            for (kind, slot, cid), r in zip(todo, answers):
+            for (kind, slot, cid), r in zip(todo, answers, strict=True):
                 if r.status_code == 200:
                     holds.append(Hold(cid, slot, kind))
                 elif r.status_code != 409:
@@ -132,7 +132,7 @@ def heartbeat_requests(bodies: list[dict], versions: list[str]) -> tuple[list[Re
     body, a quarter ``If-None-Match: "<version>"`` (SPEC §4). Returns the requests and a
     count per kind (``plain``, ``known_version``, ``if_none_match``, ``renewal``)."""
     out, kinds = [], Counter()
-    for i, (body, version) in enumerate(zip(bodies, versions)):
+    for i, (body, version) in enumerate(zip(bodies, versions, strict=True)):
         headers = {"Content-Type": "application/json"}
         body = dict(body)
         if i % 4 == 1:

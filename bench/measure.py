@@ -78,11 +78,13 @@ def _row(server, backing_pids: list[int], data: Path, conns: int, seconds: float
     return stats
 
 
-def _tracebacks(path: Path) -> int:
+def _server_errors(path: Path) -> int:
+    """Count Python tracebacks and gunicorn ``WORKER TIMEOUT`` lines in a server log."""
     try:
-        return path.read_text(errors="replace").count("Traceback (most recent call last)")
+        text = path.read_text(errors="replace")
     except OSError:
         return 0
+    return text.count("Traceback (most recent call last)") + text.count("WORKER TIMEOUT")
 
 
 def measure(engine: str, opts: Options, workdir: Path) -> dict:
@@ -97,6 +99,7 @@ def measure(engine: str, opts: Options, workdir: Path) -> dict:
                  "started": datetime.now(UTC).isoformat(timespec="seconds")}
     rng = random.Random(8)
     with ExitStack() as stack:
+        stack.callback(wrk.stop_all)  # runs first on exit: no load generator outlives the run
         _log(f"{engine}: starting backing servers")
         backing, backing_pids = open_backing(engine, workdir, stack)
         env = app_env(backing, workdir)
@@ -151,7 +154,7 @@ def measure(engine: str, opts: Options, workdir: Path) -> dict:
             out["c2v_background"] = _point("heartbeat", 32, wrk.finish(background, 3600, interrupt=True))
         _log(f"  delay p50 {out['c2v']['delay_p50_ms']:.1f} ms, max {out['c2v']['delay_max_ms']:.1f} ms, "
              f"stale {out['c2v']['stale']}, early {out['c2v']['early']}")
-        out["tracebacks"] = _tracebacks(workdir / "app.log")
+        out["server_errors"] = _server_errors(workdir / "app.log")
         app.stop()
 
         _log(f"{engine}: soak {opts.soak:g} s (max_requests off, so the same workers are measured)")
@@ -171,6 +174,6 @@ def measure(engine: str, opts: Options, workdir: Path) -> dict:
                        "rss_max": {pid: max((s.get(pid, 0) for s in samples), default=0) for pid in soak_start},
                        "load": _point("heartbeat", 32, soak_stats, trickle=dict(trickle.stop()))}
         out["rss"] = {"idle": rss_idle, "warm": rss_warm}
-        out["tracebacks"] += _tracebacks(workdir / "soak.log")
+        out["server_errors"] += _server_errors(workdir / "soak.log")
     out["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     return out

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from bench.clients import Hold, http, post, booking_body
+from bench.clients import Hold, booking_body, http, post
 from bench.state import Slot
 
 

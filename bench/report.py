@@ -125,7 +125,8 @@ def markdown(res: dict, machine: dict) -> str:
     names = {"healthz": "app `/healthz`", "heartbeat": "app heartbeat", "bare": "bare Flask JSON"}
     for p in res["points"]:
         lines.append(f"| {names[p['target']]} | {p['conns']} | {p['rps']:.1f} | {_ms(p, 'p50_ms')} | "
-                     f"{_ms(p, 'p99_ms')} | {_fmt(p['cpu_app_ms'])} + {_fmt(p['cpu_backing_ms'])} | {_body(p)} | {_statuses(p)} |")
+                     f"{_ms(p, 'p99_ms')} | {_fmt(p['cpu_app_ms'])} + {_fmt(p['cpu_backing_ms'])} | "
+                     f"{_body(p)} | {_statuses(p)} |")
     lines += ["", "| conns | heartbeat / healthz | heartbeat / bare | healthz / bare |", "|---|---|---|---|"]
     for c in o["connections"]:
         hb, hz, bare = (_point(res, t, c) for t in ("heartbeat", "healthz", "bare"))
@@ -146,11 +147,12 @@ def markdown(res: dict, machine: dict) -> str:
               f"| refused booking of a locked slot | {rb['status']} `{rb['code']}`; shown as booked in "
               f"{rb['shown_booked']} of {rb['polls']} polls; still locked for others: {rb['shown_locked']} |",
               f"| write trickle during the heartbeat rows | {trickle} |",
-              f"| server tracebacks in the logs | {res['tracebacks']} |"]
+              f"| server errors in the app's logs (tracebacks, worker timeouts) | {res['server_errors']} |"]
     soak = res["soak"]
     lines += ["", f"## Worker memory (RSS, MiB; soak {soak['seconds']:g} s of heartbeats at 32 conns, "
                   f"{soak['load']['rps']:.1f} req/s, max_requests off)", "",
-              "| worker | idle (main server) | after warm-up (main server) | soak start | soak end | soak max | change |",
+              "| worker | idle (main server) | after warm-up (main server) | soak start | soak end | soak max "
+              "| change |",
               "|---|---|---|---|---|---|---|"]
     idle, warm = list(res["rss"]["idle"].values()), list(res["rss"]["warm"].values())
     for i, pid in enumerate(soak["rss_start"]):

@@ -135,7 +135,7 @@ def plan(today: date, staff: int = 20, days: int = 88, appointments: int = 5000,
                 world.workdays.append((day, emp))
                 busy[(day, emp)] = []
     now = datetime.now(UTC)
-    for attempt in range(appointments * 20):
+    for _ in range(appointments * 20):
         if len(rows["appointments"]) >= appointments:
             break
         day, emp = rng.choice(world.workdays)

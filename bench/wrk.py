@@ -13,6 +13,7 @@ from pathlib import Path
 
 WRK = "/usr/bin/wrk"
 SCRIPT = Path(__file__).resolve().parent / "mix.lua"
+_RUNNING: set[subprocess.Popen] = set()
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,18 @@ def start(url: str, data: Path, connections: int, seconds: float, threads: int =
     threads = min(threads, connections)
     cmd = [WRK, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
            "-s", str(SCRIPT), url, "--", str(data)]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    _RUNNING.add(proc)
+    return proc
+
+
+def stop_all() -> None:
+    """Kill every wrk this module started that is still running (cleanup on errors)."""
+    for proc in list(_RUNNING):
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+        _RUNNING.discard(proc)
 
 
 def finish(proc: subprocess.Popen, seconds: float, interrupt: bool = False) -> dict:
@@ -70,6 +82,8 @@ def finish(proc: subprocess.Popen, seconds: float, interrupt: bool = False) -> d
         proc.kill()
         out, _ = proc.communicate()
         raise RuntimeError(f"wrk did not finish:\n{out}") from None
+    finally:
+        _RUNNING.discard(proc)
     line = next((x for x in out.splitlines() if x.startswith("BENCH_JSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk exited with {proc.returncode} and no summary:\n{out}")
