@@ -82,6 +82,8 @@ def _body(p: dict) -> str:
     text = f"{p['body_bytes']:.0f}: full {p['full_mean']:.0f} ×{p['full']}"
     if p["unchanged"]:
         text += f"; unchanged {p['unchanged_mean']:.0f} ×{p['unchanged']} (max {p['unchanged_max']})"
+    if p["s304"]:
+        text += f"; 304 0 ×{p['s304']}"
     return text
 
 

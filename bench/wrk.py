@@ -69,7 +69,7 @@ def finish(proc: subprocess.Popen, seconds: float, interrupt: bool = False) -> d
 
     Returns:
         The ``BENCH_JSON`` counts of ``mix.lua`` plus ``rps`` (requests per second),
-        ``p50_ms``/``p99_ms`` and ``body_bytes`` (mean body bytes of 2xx answers).
+        ``p50_ms``/``p99_ms`` and ``body_bytes`` (mean body bytes of 200 and 304 answers).
 
     Raises:
         RuntimeError: wrk failed or printed no summary (its output included).
@@ -89,7 +89,7 @@ def finish(proc: subprocess.Popen, seconds: float, interrupt: bool = False) -> d
         raise RuntimeError(f"wrk exited with {proc.returncode} and no summary:\n{out}")
     stats = json.loads(line.split(" ", 1)[1])
     seconds = stats["duration_us"] / 1e6
-    answered = stats["full"] + stats["unchanged"]
+    answered = stats["full"] + stats["unchanged"] + stats["s304"]  # a 304 has an empty body
     stats.update(
         rps=stats["requests"] / seconds if seconds else 0.0,
         p50_ms=stats["p50_us"] / 1000, p90_ms=stats["p90_us"] / 1000, p99_ms=stats["p99_us"] / 1000,
