@@ -8,9 +8,9 @@ small query per request (``LiveCache.versions``):
   the catalogue snapshot (``Catalog``) is reloaded at the next request after a change,
   on every worker and host (issue 8: "invalidated by a version the admin writes bump").
 * ``event_seq``: the event log's gap-free sequence, bumped in the same transaction as
-  every appointment change (``events.append_event``), so the cached booked intervals
-  of a (staff, day) are dropped at the first request after any booking commits
-  (SPEC §5.2: a booking shows at the next poll, a rolled-back one never).
+  every appointment change (``events.append_event``). When it moves, the events since
+  the cache's position name the (staff, day) entries to drop, so a booking shows at
+  the next poll and a rolled-back one never (SPEC §5.2), while other days stay warm.
 
 Nothing here is needed for correctness across processes: a cold cache just loads.
 """
@@ -24,14 +24,20 @@ from threading import Lock
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from appointease.grid import DEFAULT_HOURS, Busy, Schedule, Slot, slot_grid
-from appointease.models import Counter, Employee, Service, TimeOff, WorkingHours, employee_services
+from appointease.models import Counter, Event, Employee, Service, TimeOff, WorkingHours, employee_services
 
 CATALOG_VERSION, EVENT_SEQ = "catalog_version", "event_seq"
 _VERSIONS = select(Counter.name, Counter.value).where(Counter.name.in_((CATALOG_VERSION, EVENT_SEQ)))
+_EVENTS_BETWEEN = select(Event.type, Event.employee_id, Event.start_at).where(
+    Event.seq > bindparam("after"), Event.seq <= bindparam("upto")
+)
+#: A cache further behind than this many events starts afresh instead of replaying them.
+MAX_EVENTS_TO_REPLAY = 200
+RESCHEDULED = "appointment.rescheduled"
 
 
 @dataclass(frozen=True)
@@ -151,21 +157,45 @@ class LiveCache:
                     self._grids.popitem(last=False)
         return fresh
 
+    def sync_booked(self, session: Session, seq: int, tz: ZoneInfo) -> None:
+        """Bring the booked-interval cache up to event ``seq`` (this request's read of it).
+
+        Reads the events committed since the cache's position and drops only the
+        (staff, local day) entries they touch, so a trickle of bookings does not cool
+        every other day; a reschedule (whose old slot is not in its event), a jump of
+        more than ``MAX_EVENTS_TO_REPLAY`` events, or a first sync drops everything.
+        Never moves backwards: a request that read an older ``seq`` changes nothing.
+        """
+        with self._lock:
+            current = self._booked_seq
+            if current == seq or (current is not None and seq < current):
+                return
+            if current is None or seq - current > MAX_EVENTS_TO_REPLAY:
+                self._booked.clear()
+            else:
+                rows = session.connection().execute(_EVENTS_BETWEEN, {"after": current, "upto": seq}).all()
+                if any(row.type == RESCHEDULED for row in rows):
+                    self._booked.clear()
+                for row in rows:
+                    self._booked.pop((row.employee_id, row.start_at.astimezone(tz).date()), None)
+            self._booked_seq = seq
+
     def booked(self, seq: int, employee_id: int, day: date, load: Callable[[], list[Busy]]) -> list[Busy]:
-        """Return the active appointments of (staff, day), cached for event position ``seq``.
+        """Return the active appointments of (staff, day), from the cache when it is at ``seq``.
 
         Args:
-            load: reads them from the database (called on a miss).
+            seq: the event position this request read (``versions``) and synced to.
+            load: reads them from the database (called on a miss). The result is kept
+                only if no newer event was synced meanwhile, so an entry is never older
+                than the cache's position (SPEC §5.2: never stale past a commit).
         """
         key = (employee_id, day)
         with self._lock:
-            if self._booked_seq != seq:
-                self._booked.clear()
-                self._booked_seq = seq
-            hit = self._booked.get(key)
-            if hit is not None:
-                self._booked.move_to_end(key)
-                return hit
+            if self._booked_seq == seq:
+                hit = self._booked.get(key)
+                if hit is not None:
+                    self._booked.move_to_end(key)
+                    return hit
         found = load()
         with self._lock:
             if self._booked_seq == seq:

@@ -101,6 +101,7 @@ def day_states(
 def _snapshot(ctx: Context) -> tuple[Catalog, int]:
     """Read this request's versions once and return ``(catalog snapshot, event seq)``."""
     catalog_version, seq = ctx.cache.versions(ctx.session)
+    ctx.cache.sync_booked(ctx.session, seq, ctx.rules.tz)
     return ctx.cache.catalog(ctx.session, catalog_version), seq
 
 
