@@ -129,6 +129,10 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY", "dev-only-not-secret"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # REDIS_URL names one node of a Redis Cluster; the rest are discovered.
+        "REDIS_CLUSTER": env.get("REDIS_CLUSTER", "").lower() in ("1", "true", "yes"),
+        # SPEC §8: live selections + locks one IP may hold at once (0 = no cap).
+        "APPOINTEASE_MAX_HOLDS_PER_IP": _int(env, "APPOINTEASE_MAX_HOLDS_PER_IP", 20),
         "APPOINTEASE_TIMEZONE": env.get("APPOINTEASE_TIMEZONE", "UTC"),
         "APPOINTEASE_SELECTION_TTL": _int(env, "APPOINTEASE_SELECTION_TTL", 10),
         "APPOINTEASE_LOCK_TTL": _int(env, "APPOINTEASE_LOCK_TTL", 600),
@@ -162,15 +166,18 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
 
 
 def engine_options(database_url: str) -> dict:
-    """SQLAlchemy engine options: pre-ping everywhere; on PostgreSQL bounded waits.
+    """SQLAlchemy engine options: on PostgreSQL pre-ping and bounded waits.
 
     A lost or restarted PostgreSQL must give a quick 503, never a hang: connecting
     gives up after 3 s, a pool checkout after 5 s, and a statement after 15 s
-    (``statement_timeout``, PostgreSQL docs §20.11).
+    (``statement_timeout``, PostgreSQL docs §20.11). A SQLite file cannot go away
+    under a pooled connection, so it skips the pre-ping round trip (the heartbeat's
+    hot path checks out a connection per request).
     """
-    options: dict = {"pool_pre_ping": True}
+    options: dict = {}
     if database_url.startswith("postgresql"):
         options.update(
+            pool_pre_ping=True,
             pool_size=5,
             max_overflow=5,
             pool_timeout=5,

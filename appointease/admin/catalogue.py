@@ -2,8 +2,9 @@
 
 Deactivating keeps every appointment and hides the service or staff member from new
 bookings (the public catalogue, availability and booking only see active ones). Each
-write bumps the catalogue version in its transaction (``catalog.bump_catalog_version``)
-and reports the upcoming appointments it strands (``affected``).
+write bumps the catalogue version in its transaction (``catalog``'s flush hook calls
+``bump_catalog_version``), so every process's catalogue cache reloads at its next
+request, and reports the upcoming appointments it strands (``affected``).
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from appointease.admin.stranded import references, upcoming
-from appointease.catalog import bump_catalog_version
 from appointease.context import Context
 from appointease.db import advisory_lock, write_transaction
 from appointease.errors import NotFound, ValidationFailed
@@ -91,7 +91,6 @@ def create_service(ctx: Context, *, name: str, duration_minutes: int, price: Dec
         row = Service(name=name, duration_minutes=duration_minutes, price=price, active=active)
         session.add(row)
         session.flush()
-        bump_catalog_version(session)
         return ServiceInfo.of(row)
 
 
@@ -110,7 +109,6 @@ def update_service(ctx: Context, service_id: int, **changes) -> ServiceInfo:
         for key, value in changes.items():
             setattr(row, key, value)
         affected = references(upcoming(session, ctx.now, service_id=service_id)) if deactivating else []
-        bump_catalog_version(session)
         return ServiceInfo.of(row, affected)
 
 
@@ -145,7 +143,6 @@ def create_staff(ctx: Context, *, name: str, service_ids=(), active: bool = True
         row = Employee(name=name, active=active, services=_services(session, service_ids), working_hours=hours)
         session.add(row)
         session.flush()
-        bump_catalog_version(session)
         return StaffInfo.of(row)
 
 
@@ -174,7 +171,6 @@ def update_staff(ctx: Context, employee_id: int, *, name: str | None = None, ser
             if row.active and not active:
                 stranded |= {a.reference for a in mine}
             row.active = active
-        bump_catalog_version(session)
         return StaffInfo.of(row, [a.reference for a in mine if a.reference in stranded])
 
 

@@ -1,9 +1,10 @@
 """Working hours and time off (SPEC §3, §4 ``/admin/staff/<id>/hours`` and ``/time-off``).
 
 A PUT replaces the whole week; time off is whole business-local days, inclusive. Both
-take effect for availability and heartbeats at the commit (nothing is cached per
-process) and bump the catalogue version. A change that strands upcoming appointments
-is allowed; the answer lists their references (``affected``).
+take effect for availability and heartbeats at the commit: the write bumps the catalogue
+version in its transaction (``catalog``'s flush hook), which every process's cache checks
+on its next request. A change that strands upcoming appointments is allowed; the answer
+lists their references (``affected``).
 """
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from sqlalchemy import select
 
 from appointease.admin.catalogue import employee_row
 from appointease.admin.stranded import on_days, outside_hours, upcoming
-from appointease.catalog import bump_catalog_version, schedule_of
 from appointease.context import Context
 from appointease.db import advisory_lock, write_transaction
 from appointease.errors import NotFound, ValidationFailed
+from appointease.grid import DEFAULT_HOURS
 from appointease.models import TimeOff, WorkingHours
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -83,8 +84,11 @@ def week_problems(intervals: list[Interval]) -> list[str]:
 
 
 def _week(employee) -> tuple[Interval, ...]:
-    weekly = schedule_of(employee).weekly
-    return tuple(Interval(d, s, e) for d in sorted(weekly) for s, e in sorted(weekly[d]))
+    """The stored week, sorted; no rows means the default Mon–Fri 09:00–17:00 (SPEC §3)."""
+    rows = [(w.weekday, w.start_time, w.end_time) for w in employee.working_hours]
+    if not rows:
+        rows = [(d, s, e) for d in range(5) for s, e in DEFAULT_HOURS]
+    return tuple(Interval(d, s, e) for d, s, e in sorted(rows))
 
 
 def get_week(ctx: Context, employee_id: int) -> Week:
@@ -118,7 +122,6 @@ def set_week(ctx: Context, employee_id: int, intervals: list[Interval]) -> Week:
         for iv in intervals:
             weekly.setdefault(iv.weekday, []).append((iv.start, iv.end))
         affected = outside_hours(upcoming(session, ctx.now, employee_id=employee_id), weekly, ctx.rules.tz)
-        bump_catalog_version(session)
         session.flush()
         return Week(employee_id, _week(employee), tuple(affected))
 
@@ -149,7 +152,6 @@ def add_time_off(ctx: Context, employee_id: int, start_date: date, end_date: dat
         session.add(row)
         session.flush()
         affected = on_days(upcoming(session, ctx.now, employee_id=employee_id), start_date, end_date, ctx.rules.tz)
-        bump_catalog_version(session)
         return TimeOffInfo.of(row, affected)
 
 
@@ -165,4 +167,3 @@ def delete_time_off(ctx: Context, employee_id: int, time_off_id: int) -> None:
         if row is None or row.employee_id != employee_id:
             raise NotFound("Unknown time off.")
         session.delete(row)
-        bump_catalog_version(session)

@@ -8,20 +8,46 @@ several workers cannot both pass.
 """
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from datetime import date, timedelta
+from typing import Callable, Sequence
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from appointease.db import advisory_lock, upsert, write_transaction
-from appointease.errors import SlotHeld
+from appointease.db import advisory_lock, write_transaction
+from appointease.errors import RateLimited, SlotHeld
 from appointease.holds.base import LOCK, SELECTION, HoldInfo, HoldRequest, HoldStats, HoldStore, held_by_other
-from appointease.models import Hold, Poller, utcnow
+from appointease.models import Hold, utcnow
+
+
+#: The columns a ``HoldInfo`` is made of, in its field order (Core selects: no ORM objects on the hot path).
+_COLUMNS = (Hold.client_id, Hold.employee_id, Hold.day, Hold.time_label, Hold.start_at, Hold.end_at, Hold.kind,
+            Hold.expires_at)
 
 
 def _info(row: Hold) -> HoldInfo:
     return HoldInfo(row.client_id, row.employee_id, row.day, row.time_label, row.start_at, row.end_at, row.kind, row.expires_at)
+
+
+# Built once: composing a statement costs more than running it on the heartbeat path.
+_LIVE_ONE = select(*_COLUMNS).where(
+    Hold.employee_id == bindparam("id"), Hold.day == bindparam("day"), Hold.expires_at > bindparam("now")
+)
+_LIVE_MANY = select(*_COLUMNS).where(
+    Hold.employee_id.in_(bindparam("ids", expanding=True)), Hold.day == bindparam("day"), Hold.expires_at > bindparam("now")
+)
+
+
+def _live(connection, employee_ids: Sequence[int], day: date, now) -> list[HoldInfo]:
+    """Read the live holds on (any of ``employee_ids``, ``day``) as ``HoldInfo``."""
+    if len(employee_ids) == 1:
+        rows = connection.execute(_LIVE_ONE, {"id": employee_ids[0], "day": day, "now": now}).all()
+    else:
+        rows = connection.execute(_LIVE_MANY, {"ids": list(employee_ids), "day": day, "now": now}).all()
+    return [HoldInfo(*row) for row in rows]
 
 
 class SqlHoldStore(HoldStore, HoldStats):
@@ -30,13 +56,27 @@ class SqlHoldStore(HoldStore, HoldStats):
     Args:
         engine: the SQLAlchemy engine; each operation uses its own session on it.
         clock: returns the current aware UTC instant (injectable for tests).
+        max_holds_per_ip: the per-IP cap (SPEC §8; 0 = none), counted in the same write
+            transaction as the hold (PostgreSQL: under a per-IP advisory lock).
+        reader: returns a connection to *read* holds through — the request's, so a
+            heartbeat checks out one connection, not two; None: a connection of its own.
+            Writes always use their own session.
     """
 
     storage = "database"
 
-    def __init__(self, engine: Engine, clock=utcnow):
+    def __init__(self, engine: Engine, clock=utcnow, max_holds_per_ip: int = 0,
+                 reader: Callable[[], Connection] | None = None):
         self._engine = engine
         self._clock = clock
+        self.max_holds_per_ip = max_holds_per_ip
+        self._reader = reader
+
+    def _read(self, employee_ids: Sequence[int], day: date, now) -> list[HoldInfo]:
+        if self._reader is not None:
+            return _live(self._reader(), employee_ids, day, now)
+        with self._engine.connect() as connection:
+            return _live(connection, employee_ids, day, now)
 
     def _session(self) -> Session:
         return Session(self._engine, expire_on_commit=False)
@@ -50,6 +90,8 @@ class SqlHoldStore(HoldStore, HoldStats):
             ).all()
             if held_by_other(map(_info, rows), req.client_id, req.start, req.end):
                 raise SlotHeld()
+            if self.max_holds_per_ip and req.ip:
+                self._check_ip_cap(session, req, now)
             # One hold per client: the new hold replaces any previous one, anywhere.
             session.execute(delete(Hold).where((Hold.client_id == req.client_id) | (Hold.expires_at <= now)))
             row = Hold(
@@ -61,10 +103,21 @@ class SqlHoldStore(HoldStore, HoldStats):
                 end_at=req.end,
                 kind=req.kind,
                 expires_at=now + timedelta(seconds=req.ttl_seconds),
+                ip=req.ip,
             )
             session.add(row)
             session.flush()
             return _info(row)
+
+    def _check_ip_cap(self, session: Session, req: HoldRequest, now) -> None:
+        """Refuse the hold when ``req.ip`` already has the cap's worth of other live holds."""
+        advisory_lock(session, "holds-ip", req.ip)
+        expiries = session.scalars(
+            select(Hold.expires_at).where(Hold.ip == req.ip, Hold.client_id != req.client_id, Hold.expires_at > now)
+        ).all()
+        if len(expiries) >= self.max_holds_per_ip:
+            raise RateLimited("Too many live holds from your network; try again shortly.",
+                              retry_after=math.ceil((min(expiries) - now).total_seconds()))
 
     def release(self, client_id: str, employee_id: int, day: date, time: str | None = None) -> bool:
         with self._session() as session, write_transaction(session):
@@ -74,32 +127,29 @@ class SqlHoldStore(HoldStore, HoldStats):
             return bool(session.execute(stmt).rowcount)
 
     def holds(self, employee_id: int, day: date) -> list[HoldInfo]:
-        with self._session() as session:
-            rows = session.scalars(
-                select(Hold).where(Hold.employee_id == employee_id, Hold.day == day, Hold.expires_at > self._clock())
-            ).all()
-            return [_info(r) for r in rows]
+        return self._read([employee_id], day, self._clock())
 
-    def poll(self, employee_id: int, day: date, client_id: str, selected_time: str | None, ttl_seconds: int) -> list[HoldInfo]:
+    def poll(
+        self, employee_ids: Sequence[int], day: date, client_id: str, selected_time: str | None, ttl_seconds: int,
+        ip: str | None = None,
+    ) -> dict[int, list[HoldInfo]]:
         now = self._clock()
-        with self._session() as session, write_transaction(session):
-            if selected_time:
+        live = self._read(employee_ids, day, now)
+        found: dict[int, list[HoldInfo]] = {e: [] for e in employee_ids}
+        renew = None
+        for info in live:
+            if selected_time and info.client_id == client_id and info.time == selected_time and info.kind == SELECTION:
+                renew = info = replace(info, expires_at=now + timedelta(seconds=ttl_seconds))
+            found[info.employee_id].append(info)
+        if renew is not None:  # the only write a heartbeat makes: renewing a live selection
+            with self._session() as session, write_transaction(session):
                 session.execute(
                     update(Hold)
-                    .where(
-                        Hold.client_id == client_id,
-                        Hold.employee_id == employee_id,
-                        Hold.day == day,
-                        Hold.time_label == selected_time,
-                        Hold.kind == SELECTION,
-                        Hold.expires_at > now,
-                    )
-                    .values(expires_at=now + timedelta(seconds=ttl_seconds))
+                    .where(Hold.client_id == client_id, Hold.employee_id == renew.employee_id, Hold.day == day,
+                           Hold.time_label == selected_time, Hold.kind == SELECTION, Hold.expires_at > now)
+                    .values(expires_at=renew.expires_at)
                 )
-            session.execute(upsert(session, Poller, {"client_id": client_id, "seen_at": now}, ["client_id"], ["seen_at"]))
-            # Keep the table small: forget clients silent for a minute.
-            session.execute(delete(Poller).where(Poller.seen_at < now - timedelta(seconds=60)))
-        return self.holds(employee_id, day)
+        return found
 
     def ping(self) -> bool:
         with self._session() as session:
@@ -114,13 +164,8 @@ class SqlHoldStore(HoldStore, HoldStats):
         return {SELECTION: 0, LOCK: 0, **{kind: n for kind, n in rows}}
 
     def live_holds(self, limit: int = 200) -> list[HoldInfo]:
-        with self._session() as session:
-            rows = session.scalars(
-                select(Hold).where(Hold.expires_at > self._clock()).order_by(Hold.expires_at, Hold.id).limit(limit)
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(*_COLUMNS).where(Hold.expires_at > self._clock()).order_by(Hold.expires_at, Hold.id).limit(limit)
             ).all()
-            return [_info(r) for r in rows]
-
-    def count_pollers(self, window_seconds: int = 15) -> int:
-        since = self._clock() - timedelta(seconds=window_seconds)
-        with self._session() as session:
-            return session.scalar(select(func.count()).select_from(Poller).where(Poller.seen_at >= since))
+        return [HoldInfo(*row) for row in rows]

@@ -1,7 +1,7 @@
 """api_tokens: hashed bearer tokens for staff and admins (SPEC §4 "Staff and admin")
 
 Revision ID: 0003_admin
-Revises: 0004
+Revises: 0003_customers
 Create Date: 2026-11-22
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0003_admin'
-down_revision = '0004'  # chained after the merged customers and notify migrations (was '0003')
+down_revision = '0003_customers'  # chained after the merged migrations (was '0003')
 branch_labels = None
 depends_on = None
 
