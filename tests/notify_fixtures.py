@@ -97,8 +97,8 @@ def book(app, time_: str = "10:00", email: str = "ann@example.com", name: str = 
 
 def reschedule(app, reference: str, new_start: datetime) -> None:
     """Move an appointment and append ``appointment.rescheduled`` (as the reschedule route will)."""
-    from appointease.booking import append_event
     from appointease.db import write_transaction
+    from appointease.events import append_event
     from appointease.extensions import db
     from appointease.models import Appointment, utcnow
 
@@ -114,14 +114,21 @@ def reschedule(app, reference: str, new_start: datetime) -> None:
 
 
 def set_status(app, reference: str, status: str) -> None:
-    """Change an appointment's status through the booking domain (appends its event)."""
-    from appointease.booking import change_status
-    from appointease.catalog import Rules
+    """Change an appointment's status as staff would (SPEC §3 state machine); appends its event."""
+    from appointease.db import write_transaction
+    from appointease.events import append_event
     from appointease.extensions import db
-    from appointease.models import utcnow
+    from appointease.lifecycle import can_change
+    from appointease.models import Appointment, utcnow
 
     with app.app_context():
-        change_status(db.session(), Rules.from_config(app.config), utcnow(), reference, status)
+        session = db.session()
+        with write_transaction(session):
+            apt = session.scalars(select(Appointment).where(Appointment.reference == reference)).one()
+            assert can_change(apt.status, status), (apt.status, status)
+            apt.status = status
+            session.flush()
+            append_event(session, apt, f"appointment.{status}", utcnow())
         db.session.remove()
 
 
