@@ -17,7 +17,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from conftest import need
+from conftest import ROOT, need
 from customer_kit import ALEX, HAIRCUT, code_from, db_appointments
 from live import GunicornServer
 from notify_fixtures import running_worker
@@ -32,6 +32,7 @@ SELECTION_TTL = 4  # seconds
 INTERVAL = 2       # seconds between heartbeats
 LIVE_MS = 6_000    # another visitor sees a change within a poll or two
 TOKEN_KEY = "appointease.manage"
+ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -157,11 +158,14 @@ def test_sign_in_with_the_mailed_code_and_reschedule_live(live, visitor, smtp, a
     expect(slot(ann, "14:30")).to_have_attribute("data-status", "mine")
     expect(slot(bob, "14:30")).to_have_attribute("data-status", "processing", timeout=LIVE_MS)
     expect(ann.locator("#m-confirm")).to_contain_text("14:30")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    ann.screenshot(path=str(ARTIFACTS / "manage-move.png"), full_page=True, animations="disabled")
     ann.click("#m-confirm")
 
     expect(ann.locator("#manage")).to_have_attribute("data-view", "list")
     expect(ann.locator("#m-msg")).to_contain_text(f"{ann_ref} is now on")
     expect(item(ann, ann_ref).locator(".m-item-when")).to_contain_text("14:30")
+    ann.screenshot(path=str(ARTIFACTS / "manage-list.png"), full_page=True, animations="disabled")
     # The second visitor's live grid: the old time is free, the new one booked.
     expect(slot(bob, "10:00")).to_have_attribute("data-status", "available", timeout=LIVE_MS)
     expect(slot(bob, "14:30")).to_have_attribute("data-status", "booked", timeout=LIVE_MS)
