@@ -154,3 +154,7 @@ def workday() -> date:
     """A Monday at least 2 days ahead (inside the 90-day horizon): every demo staff works."""
     day = date.today() + timedelta(days=2)
     return day + timedelta(days=(7 - day.weekday()) % 7)
+
+
+# Notification fixtures (SMTP capture server, webhook receiver, apps with fast retries).
+from notify_fixtures import make_app, notify_app, receiver, smtp  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""Fixtures and helpers for the notification tests (import the fixtures into a test module).
+"""Fixtures and helpers for the notification tests (``tests/conftest.py`` exposes the fixtures).
 
 ``notify_app`` is the app on the matrix's database with mail going to a real SMTP
 capture server, the business in Europe/Berlin (a zone with daylight saving), and
@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from typing import Callable, Iterator
 
 import pytest
-from sqlalchemy import select
-
-from conftest import TEST_CONFIG
 from receivers import HTTPReceiver, SMTPCapture
+from sqlalchemy import select
 
 TZ = "Europe/Berlin"
 #: Short schedules: retries come after 0.2–0.5 s instead of minutes.
@@ -52,6 +50,8 @@ def receiver():
 @pytest.fixture
 def make_app(database_url, redis_url, tmp_path):
     """Build apps on this test's database: ``make_app(**config)`` (FAST settings, demo catalogue)."""
+    from conftest import TEST_CONFIG
+
     from appointease import create_app
     from appointease.commands import seed_catalogue
     from appointease.extensions import db
@@ -95,8 +95,8 @@ def book(app, time_: str = "10:00", email: str = "ann@example.com", name: str = 
     return r.get_json()
 
 
-def reschedule(app, reference: str, new_start: datetime) -> None:
-    """Move an appointment and append ``appointment.rescheduled`` (as the reschedule route will)."""
+def _change(app, reference: str, type_: str, **values) -> None:
+    """Change an appointment's columns and append its event in one write transaction."""
     from appointease.db import write_transaction
     from appointease.events import append_event
     from appointease.extensions import db
@@ -106,30 +106,28 @@ def reschedule(app, reference: str, new_start: datetime) -> None:
         session = db.session()
         with write_transaction(session):
             apt = session.scalars(select(Appointment).where(Appointment.reference == reference)).one()
-            length = apt.end_at - apt.start_at
-            apt.start_at, apt.end_at = new_start, new_start + length
+            for key, value in values.items():
+                setattr(apt, key, value)
             session.flush()
-            append_event(session, apt, "appointment.rescheduled", utcnow())
+            append_event(session, apt, type_, utcnow())
         db.session.remove()
+
+
+def reschedule(app, reference: str, new_start: datetime) -> None:
+    """Move an appointment and append ``appointment.rescheduled`` (as the reschedule route will)."""
+    from appointease.extensions import db
+    from appointease.models import Appointment
+
+    with app.app_context():
+        apt = db.session.scalars(select(Appointment).where(Appointment.reference == reference)).one()
+        length = apt.end_at - apt.start_at
+        db.session.remove()
+    _change(app, reference, "appointment.rescheduled", start_at=new_start, end_at=new_start + length)
 
 
 def set_status(app, reference: str, status: str) -> None:
-    """Change an appointment's status as staff would (SPEC §3 state machine); appends its event."""
-    from appointease.db import write_transaction
-    from appointease.events import append_event
-    from appointease.extensions import db
-    from appointease.lifecycle import can_change
-    from appointease.models import Appointment, utcnow
-
-    with app.app_context():
-        session = db.session()
-        with write_transaction(session):
-            apt = session.scalars(select(Appointment).where(Appointment.reference == reference)).one()
-            assert can_change(apt.status, status), (apt.status, status)
-            apt.status = status
-            session.flush()
-            append_event(session, apt, f"appointment.{status}", utcnow())
-        db.session.remove()
+    """Set an appointment's status and append ``appointment.<status>`` (as the status routes will)."""
+    _change(app, reference, f"appointment.{status}", status=status)
 
 
 def rows(app, model, *where) -> list:
@@ -141,6 +139,18 @@ def rows(app, model, *where) -> list:
                   for r in db.session.scalars(select(model).where(*where).order_by(*model.__table__.primary_key))]
         db.session.remove()
     return result
+
+
+def register_webhook(app, url: str, events=("*",)) -> tuple[int, str]:
+    """Register a webhook endpoint (as the admin API will); return ``(endpoint id, secret)``."""
+    from appointease.extensions import db
+    from appointease.notify import register_endpoint
+
+    with app.app_context():
+        endpoint, secret = register_endpoint(db.session(), url, list(events))
+        endpoint_id = endpoint.id
+        db.session.remove()
+    return endpoint_id, secret
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 10, what: str = "condition") -> None:

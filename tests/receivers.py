@@ -18,7 +18,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-
 from servers import free_port
 
 
@@ -139,6 +138,7 @@ class HTTPReceiver:
 
     def __init__(self):
         self.received: list[Received] = []
+        self.arrivals: list[str] = []  # paths, as requests arrive (before they are answered)
         self.scripts: dict[str, Script] = {}
         self.lock = threading.Lock()
         receiver = self
@@ -148,6 +148,7 @@ class HTTPReceiver:
                 arrived = time.monotonic()
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver.lock:
+                    receiver.arrivals.append(self.path)
                     script = receiver.scripts.setdefault(self.path, Script())
                     status, delay = script.next()
                 if delay:

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from email.message import EmailMessage
-from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,7 +28,7 @@ from appointease.models import Appointment, Event
 from appointease.notify.content import appointment_at
 from appointease.notify.messages import CONFIRMATION_TYPES, confirmation_message
 from appointease.notify.models import ConsumerCursor, MailMessage, WebhookDelivery, WebhookEndpoint
-from appointease.notify.outbox import register_renderer
+from appointease.notify.outbox import enqueue_mail, register_renderer
 from appointease.notify.settings import NotifySettings
 
 EMAIL = "email"
@@ -76,7 +76,8 @@ def follow(session: Session, consumer: str, handle: Handler, now: datetime, limi
         ).first()
         if cursor is None:
             return 0
-        events = list(session.scalars(select(Event).where(Event.seq > cursor.last_seq).order_by(Event.seq).limit(limit)))
+        after = select(Event).where(Event.seq > cursor.last_seq)
+        events = list(session.scalars(after.order_by(Event.seq).limit(limit)))
         if events:
             handle(session, events, now)
             cursor.last_seq = events[-1].seq
@@ -90,10 +91,7 @@ def queue_confirmations(session: Session, events: list[Event], now: datetime) ->
         if event.type not in CONFIRMATION_TYPES:
             continue
         email = session.scalar(select(Appointment.customer_email).where(Appointment.id == event.appointment_id))
-        session.add(MailMessage(
-            kind="appointment", recipient=email, payload={"event_seq": event.seq}, event_seq=event.seq,
-            status="pending", attempts=0, next_attempt_at=now, created_at=now,
-        ))
+        enqueue_mail(session, email, "appointment", {"event_seq": event.seq}, event_seq=event.seq, now=now)
 
 
 def wants(endpoint: WebhookEndpoint, event_type: str) -> bool:

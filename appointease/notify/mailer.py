@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, Self
 from urllib.parse import unquote, urlsplit
 
 log = logging.getLogger(__name__)
@@ -190,7 +190,7 @@ class SMTPTransport:
         except (OSError, smtplib.SMTPException):
             conn.close()
 
-    def __enter__(self) -> SMTPTransport:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -224,7 +224,7 @@ class OutboxTransport:
     def close(self) -> None:
         """Nothing to release."""
 
-    def __enter__(self) -> OutboxTransport:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -59,7 +59,9 @@ def confirmation_subject(at: AppointmentAt) -> str:
     return f"{prefix}: {at.service_name} on {start:%a} {start.day} {start:%b %Y %H:%M} ({at.reference})"
 
 
-def confirmation_message(at: AppointmentAt, settings: NotifySettings, *, message_id: str, now: datetime) -> EmailMessage:
+def confirmation_message(
+    at: AppointmentAt, settings: NotifySettings, *, message_id: str, now: datetime
+) -> EmailMessage:
     """Build the confirmation for a created, rescheduled or cancelled appointment.
 
     Args:

@@ -12,9 +12,9 @@ acceptance had not been committed when the process died (at least once).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 Renderer = Callable[[Session, MailMessage, NotifySettings, datetime], "EmailMessage | None"]
 _RENDERERS: dict[str, Renderer] = {}
 
-BATCH = 20
+BATCH = 20  # rows claimed at once when the server is unreachable: BATCH × 5
 
 
 def register_renderer(kind: str, renderer: Renderer) -> None:
@@ -121,56 +121,59 @@ def _retry_or_fail(session: Session, row_id: int, attempts: int, error: MailErro
     return "retry"
 
 
+def _send_one(session: Session, mail_id: int, transport: Transport, settings: NotifySettings,
+              clock: Callable[[], datetime]) -> tuple[str, MailError | None]:
+    """Build and send one claimed row; commit its outcome. Returns (tally key, error if any)."""
+    row = session.get(MailMessage, mail_id)
+    attempts, now = row.attempts, clock()
+    if row.expires_at is not None and row.expires_at <= now:
+        _finish(session, mail_id, status="skipped", last_error="expired before it could be sent")
+        return "skipped", None
+    renderer = _RENDERERS.get(row.kind)
+    try:
+        msg = renderer(session, row, settings, now) if renderer else None
+    except LookupError as exc:  # what it is about is gone: nothing to retry
+        _finish(session, mail_id, status="failed", last_error=str(exc)[:500])
+        return "failed", None
+    if msg is None:
+        _finish(session, mail_id, status="skipped", last_error="nothing to send")
+        return "skipped", None
+    session.rollback()  # no transaction stays open across the network
+    try:
+        transport.send(msg, ident=f"mail{mail_id}")
+    except MailError as exc:
+        log.warning("mail %s to %s not sent (attempt %s): %s", mail_id, msg["To"], attempts, exc)
+        return _retry_or_fail(session, mail_id, attempts, exc, settings.mail_retry_schedule, clock()), exc
+    _finish(session, mail_id, status="sent", sent_at=clock(), last_error=None)
+    return "sent", None
+
+
 def send_due_mail(
     session: Session, transport: Transport, settings: NotifySettings, lease: timedelta,
     clock: Callable[[], datetime] = utcnow, keep_going: Callable[[], bool] = lambda: True,
 ) -> dict[str, int]:
-    """Send every mail due now, batch by batch, committing each outcome at once.
+    """Send every mail due now, one claimed row at a time, committing each outcome at once.
 
-    Between batches it stops when ``keep_going()`` turns false (the worker's stop flag);
-    rows it had claimed come due again when their lease ends.
+    Each row is claimed for ``lease`` (long enough for one message, however slow the
+    server): if this process dies mid-send, the row comes due again when the lease
+    ends. It stops when ``keep_going()`` turns false (the worker's stop flag).
 
     A temporary failure schedules the next try ``settings.mail_retry_schedule[n-1]``
     seconds after the n-th attempt; when the schedule is used up, or on a permanent
-    refusal, the row is ``failed``. When the server cannot be reached at all, the
-    rest of the batch is rescheduled with the same error instead of each waiting for
-    its own time-out.
+    refusal, the row is ``failed``. When the server cannot be reached at all, every
+    other due row is rescheduled with the same error (one attempt each) instead of
+    each waiting for its own connection time-out.
 
     Returns:
         Counts: ``{"sent", "retry", "failed", "skipped"}``.
     """
     tally = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
-    schedule = settings.mail_retry_schedule
-    while ids := claim_due_mail(session, clock(), lease):
-        unreachable: MailError | None = None
-        for mail_id in ids:
-            row = session.get(MailMessage, mail_id)
-            attempts = row.attempts
-            now = clock()
-            if unreachable is not None:
-                tally[_retry_or_fail(session, mail_id, attempts, unreachable, schedule, now)] += 1
-                continue
-            if row.expires_at is not None and row.expires_at <= now:
-                _finish(session, mail_id, status="skipped", last_error="expired before it could be sent")
-                tally["skipped"] += 1
-                continue
-            renderer = _RENDERERS.get(row.kind)
-            msg = renderer(session, row, settings, now) if renderer else None
-            if msg is None:
-                _finish(session, mail_id, status="skipped", last_error="nothing to send")
-                tally["skipped"] += 1
-                continue
-            session.rollback()  # no transaction stays open across the network
-            try:
-                transport.send(msg, ident=f"mail{mail_id}")
-            except MailError as exc:
-                log.warning("mail %s to %s not sent (attempt %s): %s", mail_id, msg["To"], attempts, exc)
-                if getattr(exc, "unreachable", False):
-                    unreachable = exc
-                tally[_retry_or_fail(session, mail_id, attempts, exc, schedule, clock())] += 1
-                continue
-            _finish(session, mail_id, status="sent", sent_at=clock(), last_error=None)
-            tally["sent"] += 1
-        if unreachable is not None or not keep_going():
+    while keep_going() and (ids := claim_due_mail(session, clock(), lease, limit=1)):
+        outcome, error = _send_one(session, ids[0], transport, settings, clock)
+        tally[outcome] += 1
+        if error is not None and error.unreachable:
+            for mail_id in claim_due_mail(session, clock(), lease, limit=BATCH * 5):
+                attempts = session.get(MailMessage, mail_id).attempts
+                tally[_retry_or_fail(session, mail_id, attempts, error, settings.mail_retry_schedule, clock())] += 1
             break
     return tally

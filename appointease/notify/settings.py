@@ -1,8 +1,9 @@
 """The notification settings, read once from the Flask config (keys of ``appointease.config``)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
+from datetime import timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -23,11 +24,22 @@ class NotifySettings:
     webhook_retry_schedule: tuple[float, ...]
     webhook_timeout: float
     webhook_concurrency: int
+    smtp_timeout: float = 10.0
 
     @property
     def host(self) -> str:
         """The public host name: the right-hand side of calendar ``UID`` and ``Message-ID`` values."""
         return urlsplit(self.public_url).hostname or "localhost"
+
+    @property
+    def mail_lease(self) -> timedelta:
+        """How long a worker holds a claimed mail: one message's exchange (up to ~10 replies) at worst."""
+        return timedelta(seconds=10 * self.smtp_timeout)
+
+    @property
+    def webhook_lease(self) -> timedelta:
+        """How long a worker holds a claimed webhook delivery: well past one attempt's time-out."""
+        return timedelta(seconds=3 * self.webhook_timeout + 5)
 
     @property
     def manage_url(self) -> str:
@@ -47,4 +59,5 @@ class NotifySettings:
             webhook_retry_schedule=tuple(cfg["APPOINTEASE_WEBHOOK_RETRY_SCHEDULE"]),
             webhook_timeout=float(cfg["APPOINTEASE_WEBHOOK_TIMEOUT"]),
             webhook_concurrency=max(1, int(cfg["APPOINTEASE_WEBHOOK_CONCURRENCY"])),
+            smtp_timeout=float(cfg["APPOINTEASE_SMTP_TIMEOUT"]),
         )

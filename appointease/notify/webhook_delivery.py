@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Callable
 
 import requests
 from sqlalchemy import func, select, update
@@ -169,10 +169,16 @@ def attempt(session: Session, delivery_id: int, settings: NotifySettings,
         return "gone"
     endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
     endpoint_id, url, webhook_id, body = endpoint.id, endpoint.url, delivery.webhook_id, delivery.payload
-    secret = decrypt_secret(endpoint.secret_encrypted)
+    try:
+        secret = decrypt_secret(endpoint.secret_encrypted)
+    except ValueError:
+        secret = None
     session.rollback()  # no transaction stays open across the network
     started = clock()
-    outcome = post(url, body, signed_headers(secret, webhook_id, body, started), settings.webhook_timeout)
+    if secret is None:  # counted and retried like any failure, so it ends in "failed", never loops
+        outcome = Outcome(None, "cannot read the signing secret: SECRET_KEY changed since registration", 0)
+    else:
+        outcome = post(url, body, signed_headers(secret, webhook_id, body, started), settings.webhook_timeout)
     status = _record(session, delivery_id, started, outcome, settings, clock)
     log.info("webhook %s (%s) to endpoint %s: %s → %s", webhook_id, delivery_id, endpoint_id,
              outcome.response_code or outcome.error, status)
@@ -188,7 +194,7 @@ def run_lane(session: Session, lane: Lane, settings: NotifySettings, clock: Call
         Counts of outcomes: ``{"delivered", "pending", "failed", "gone"}``.
     """
     tally = {"delivered": 0, "pending": 0, "failed": 0, "gone": 0}
-    lease = timedelta(seconds=settings.webhook_timeout + 30)
+    lease = settings.webhook_lease
     for _ in range(max_attempts):
         if not keep_going():
             break

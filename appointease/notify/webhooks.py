@@ -64,8 +64,9 @@ def _validate(url: object, events: object) -> tuple[str, list[str]]:
     return url, ["*"] if "*" in events else sorted(set(events))
 
 
-def register_endpoint(session: Session, url: str, events: list[str], now: datetime | None = None) -> tuple[
-        WebhookEndpoint, str]:
+def register_endpoint(
+    session: Session, url: str, events: list[str], now: datetime | None = None
+) -> tuple[WebhookEndpoint, str]:
     """Register a receiver for ``events`` (types or ``["*"]``) at ``url``; commits.
 
     The endpoint receives only events committed after this call (``seq`` above the

@@ -6,7 +6,7 @@ thread, only quick indexed queries: it moves both event consumers forward
 running — the mail lane on a thread of its own, and one thread per due webhook lane
 from a pool of ``APPOINTEASE_WEBHOOK_CONCURRENCY`` (default 8). The main loop never
 waits on the network, so a dead SMTP server or a slow receiver delays neither the
-event log, nor mail, nor other endpoints. An idle pass costs four small ``SELECT``\\s.
+event log, nor mail, nor other endpoints. An idle pass costs six small indexed ``SELECT``\\s.
 
 Without ``--once`` it runs until SIGTERM or SIGINT, then lets the running lanes finish
 their current message (bounded by the SMTP and webhook time-outs) and exits. With
@@ -20,9 +20,9 @@ import logging
 import signal
 import threading
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from datetime import datetime, timedelta
-from typing import Callable
+from datetime import datetime
 
 import click
 from flask import Flask, current_app
@@ -71,10 +71,9 @@ class Worker:
         return not self.stopping.is_set()
 
     def _mail_lane(self) -> None:
-        lease = timedelta(seconds=5 * float(self.app.config["APPOINTEASE_SMTP_TIMEOUT"]) + 30)
         with self.app.app_context(), build_transport(self.app.config) as transport:
-            self._add("mail", send_due_mail(db.session(), transport, self.settings, lease, self.clock,
-                                            self._keep_going))
+            self._add("mail", send_due_mail(db.session(), transport, self.settings, self.settings.mail_lease,
+                                            self.clock, self._keep_going))
 
     def _webhook_lane(self, lane: Lane) -> None:
         with self.app.app_context():

@@ -9,8 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from notify_fixtures import book, make_app, notify_app, smtp  # noqa: F401 (fixtures)
+from notify_fixtures import book
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,21 +8,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
+from notify_fixtures import TZ, book, monday, reschedule, rows, running_worker, set_status, wait_until
+
 from appointease.notify import run_once
 from appointease.notify.models import MailMessage
-from notify_fixtures import (  # noqa: F401 (fixtures)
-    TZ,
-    book,
-    make_app,
-    monday,
-    notify_app,
-    reschedule,
-    rows,
-    running_worker,
-    set_status,
-    smtp,
-    wait_until,
-)
 
 
 def calendar_of(msg) -> icalendar.Calendar:
@@ -77,7 +66,8 @@ def test_booking_reschedule_cancel_send_three_confirmations_with_one_calendar_en
     assert first_start.astimezone(ZoneInfo(TZ)).strftime("%H:%M") == "10:00"
     assert events[1].decoded("DTSTART") == new_start and events[1].decoded("DTEND") == new_start + timedelta(minutes=30)
     assert [c.walk("VTIMEZONE")[0]["TZID"] for c in cals] == [TZ] * 3
-    assert "ann@example.com" in str(events[0]["ATTENDEE"]) and "bookings@example-salon.test" in str(events[0]["ORGANIZER"])
+    assert "ann@example.com" in str(events[0]["ATTENDEE"])
+    assert "bookings@example-salon.test" in str(events[0]["ORGANIZER"])
     for msg, method in zip((created, moved, cancelled), ("REQUEST", "REQUEST", "CANCEL")):
         part = next(msg.iter_attachments())
         assert part.get_param("method") == method and part.get_filename() == "appointment.ics"
@@ -93,7 +83,8 @@ def test_check_in_and_other_status_changes_send_no_email(notify_app, smtp):
 
 def test_smtp_down_is_retried_with_back_off_and_nothing_is_lost(notify_app, smtp):
     smtp.stop()
-    refs = [book(notify_app, t, email=f"c{i}@example.com")["reference"] for i, t in enumerate(("09:00", "10:00", "11:00"))]
+    refs = [book(notify_app, t, email=f"c{i}@example.com")["reference"]
+            for i, t in enumerate(("09:00", "10:00", "11:00"))]
     first = run_once(notify_app)
     assert first["mail_retry"] == 3 and first["mail_sent"] == 0
     pending = rows(notify_app, MailMessage)

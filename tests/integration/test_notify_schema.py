@@ -28,9 +28,8 @@ def _tables_in(diff) -> set[str]:
 
 
 def test_models_and_migration_agree(app):
-    with app.app_context():
-        with db.engine.connect() as conn:
-            diffs = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    with app.app_context(), db.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), db.metadata)
     ours = [d for d in diffs if _tables_in(d) & NOTIFY_TABLES]
     assert ours == []
 

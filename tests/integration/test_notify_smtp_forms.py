@@ -7,11 +7,11 @@ from __future__ import annotations
 import ssl
 
 import pytest
+from notify_fixtures import book, rows
+from receivers import SMTPCapture, self_signed_certificate
 
 from appointease.notify import run_once
 from appointease.notify.models import MailMessage
-from notify_fixtures import book, make_app, rows  # noqa: F401 (fixtures)
-from receivers import SMTPCapture, self_signed_certificate
 
 
 @pytest.fixture

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import time
+from itertools import pairwise
 
 import pytest
+from notify_fixtures import book, register_webhook, rows, running_worker, set_status, wait_until
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from appointease.errors import NotFound, ValidationFailed
@@ -20,15 +22,6 @@ from appointease.notify import (
     send_test,
 )
 from appointease.notify.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from notify_fixtures import (  # noqa: F401 (fixtures)
-    book,
-    make_app,
-    receiver,
-    rows,
-    running_worker,
-    set_status,
-    wait_until,
-)
 
 APPOINTMENT_KEYS = {"reference", "status", "service_id", "service_name", "employee_id", "employee_name", "date",
                     "time", "start", "end", "name", "email", "phone", "notes"}
@@ -38,14 +31,6 @@ APPOINTMENT_KEYS = {"reference", "status", "service_id", "service_name", "employ
 def app(make_app):
     """The app, mail to the outbox folder (these tests are about webhooks)."""
     return make_app()
-
-
-def register(app, url: str, events=("*",)) -> tuple[int, str]:
-    with app.app_context():
-        endpoint, secret = register_endpoint(db.session(), url, list(events))
-        endpoint_id = endpoint.id
-        db.session.remove()
-    return endpoint_id, secret
 
 
 def deliveries(app, endpoint_id: int) -> list[dict]:
@@ -60,7 +45,7 @@ def statuses(app, endpoint_id: int) -> list[str]:
 
 
 def test_a_booking_is_posted_signed_with_the_spec_body(app, receiver):
-    endpoint_id, secret = register(app, receiver.url("/hook"))
+    endpoint_id, secret = register_webhook(app, receiver.url("/hook"))
     assert secret.startswith("whsec_")
     apt = book(app, "10:00", email="ann@example.com")
     assert run_once(app)["webhook_delivered"] == 1
@@ -87,7 +72,7 @@ def test_a_booking_is_posted_signed_with_the_spec_body(app, receiver):
 
 def test_a_500_is_retried_with_the_same_webhook_id_until_it_succeeds(app, receiver):
     receiver.script("/flaky", statuses=[500, 503, 200])
-    endpoint_id, secret = register(app, receiver.url("/flaky"))
+    endpoint_id, secret = register_webhook(app, receiver.url("/flaky"))
     book(app)
     with running_worker(app):
         reqs = receiver.wait_for("/flaky", 3)
@@ -105,7 +90,7 @@ def test_a_500_is_retried_with_the_same_webhook_id_until_it_succeeds(app, receiv
 def test_a_timeout_is_an_error_and_is_retried(make_app, receiver):
     app = make_app(APPOINTEASE_WEBHOOK_TIMEOUT=0.5)
     receiver.script("/slow-once", statuses=[200], delays=[1.5, 0])
-    endpoint_id, _ = register(app, receiver.url("/slow-once"))
+    endpoint_id, _ = register_webhook(app, receiver.url("/slow-once"))
     book(app)
     with running_worker(app):
         wait_until(lambda: statuses(app, endpoint_id) == ["delivered"], what="delivered after a timeout")
@@ -117,7 +102,7 @@ def test_a_timeout_is_an_error_and_is_retried(make_app, receiver):
 
 def test_retries_end_in_failed_and_the_next_event_goes_on(app, receiver):
     receiver.script("/down", statuses=[500, 500, 500, 500, 200])
-    endpoint_id, _ = register(app, receiver.url("/down"))
+    endpoint_id, _ = register_webhook(app, receiver.url("/down"))
     ref = book(app)["reference"]
     set_status(app, ref, "checked_in")
     with running_worker(app):
@@ -130,7 +115,7 @@ def test_retries_end_in_failed_and_the_next_event_goes_on(app, receiver):
 
 def test_410_gone_disables_the_endpoint(app, receiver):
     receiver.script("/gone", statuses=[410])
-    endpoint_id, _ = register(app, receiver.url("/gone"))
+    endpoint_id, _ = register_webhook(app, receiver.url("/gone"))
     book(app, "09:00")
     run_once(app)
     [endpoint] = rows(app, WebhookEndpoint)
@@ -146,7 +131,7 @@ def test_410_gone_disables_the_endpoint(app, receiver):
 
 def test_one_endpoint_gets_events_in_seq_order_even_across_retries(app, receiver):
     receiver.script("/ordered", statuses=[500, 200])
-    register(app, receiver.url("/ordered"))
+    register_webhook(app, receiver.url("/ordered"))
     refs = [book(app, t)["reference"] for t in ("09:00", "10:00", "11:00")]
     set_status(app, refs[0], "cancelled")
     with running_worker(app):
@@ -154,14 +139,14 @@ def test_one_endpoint_gets_events_in_seq_order_even_across_retries(app, receiver
     seqs = [json.loads(r.body)["seq"] for r in reqs]
     assert seqs == [1, 1, 2, 3, 4]
     assert [json.loads(r.body)["type"] for r in reqs][-1] == "appointment.cancelled"
-    assert all(later.arrived >= earlier.answered for earlier, later in zip(reqs, reqs[1:]))  # one at a time
+    assert all(later.arrived >= earlier.answered for earlier, later in pairwise(reqs))  # one at a time
 
 
 def test_a_slow_receiver_does_not_delay_another_endpoint(make_app, receiver):
     app = make_app(APPOINTEASE_WEBHOOK_TIMEOUT=5.0)
     receiver.script("/slow", delays=[3.0])
-    slow_id, _ = register(app, receiver.url("/slow"))
-    fast_id, _ = register(app, receiver.url("/fast"))
+    slow_id, _ = register_webhook(app, receiver.url("/slow"))
+    fast_id, _ = register_webhook(app, receiver.url("/fast"))
     with running_worker(app):
         started = time.monotonic()
         for t in ("09:00", "10:00", "11:00"):
@@ -178,8 +163,8 @@ def test_a_slow_receiver_does_not_delay_another_endpoint(make_app, receiver):
 
 def test_an_endpoint_gets_only_events_after_its_registration_and_of_its_types(app, receiver):
     book(app, "09:00")
-    register(app, receiver.url("/all"))
-    register(app, receiver.url("/cancels"), events=["appointment.cancelled"])
+    register_webhook(app, receiver.url("/all"))
+    register_webhook(app, receiver.url("/cancels"), events=["appointment.cancelled"])
     ref = book(app, "10:00")["reference"]
     set_status(app, ref, "cancelled")
     run_once(app)
@@ -188,7 +173,7 @@ def test_an_endpoint_gets_only_events_after_its_registration_and_of_its_types(ap
 
 
 def test_send_test_posts_a_webhook_test_message(app, receiver):
-    endpoint_id, secret = register(app, receiver.url("/test"))
+    endpoint_id, secret = register_webhook(app, receiver.url("/test"))
     with app.app_context():
         send_test(db.session(), endpoint_id)
         db.session.remove()
@@ -201,7 +186,7 @@ def test_send_test_posts_a_webhook_test_message(app, receiver):
 
 def test_a_test_message_does_not_wait_behind_a_failing_event(app, receiver):
     receiver.script("/mixed", statuses=[500, 200])
-    endpoint_id, _ = register(app, receiver.url("/mixed"))
+    endpoint_id, _ = register_webhook(app, receiver.url("/mixed"))
     book(app)
     run_once(app)  # the event failed once; its retry is 0.2 s away
     with app.app_context():
@@ -219,7 +204,7 @@ def test_admin_functions_validate_list_and_delete(app, receiver):
             with pytest.raises(ValidationFailed) as err:
                 register_endpoint(session, url, events)
             assert err.value.fields
-        endpoint, secret = register_endpoint(session, receiver.url("/x"), ["appointment.created", "appointment.created"])
+        endpoint, secret = register_endpoint(session, receiver.url("/x"), ["appointment.created"] * 2)
         assert endpoint.events == ["appointment.created"]
         listed = [endpoint_json(e) for e in list_endpoints(session)]
         assert listed == [{"id": endpoint.id, "url": receiver.url("/x"), "events": ["appointment.created"],
@@ -238,7 +223,7 @@ def test_admin_functions_validate_list_and_delete(app, receiver):
 
 def test_two_workers_deliver_every_mail_and_webhook_exactly_once(make_app, receiver, tmp_path):
     app_a, app_b = make_app(), make_app()
-    register(app_a, receiver.url("/once"))
+    register_webhook(app_a, receiver.url("/once"))
     for t in ("09:00", "09:30", "10:00", "10:30", "11:00", "11:30"):
         book(app_a, t, email=f"c{t[:2]}{t[3:]}@example.com")
     with running_worker(app_a), running_worker(app_b):

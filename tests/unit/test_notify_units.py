@@ -23,18 +23,21 @@ KEY = "unit-test-secret-key"
 
 
 def settings(tz: str = "Europe/Berlin", **extra) -> NotifySettings:
-    cfg = load_config("/tmp/unused", {"APPOINTEASE_TIMEZONE": tz, "APPOINTEASE_BUSINESS_NAME": "Salon 9",
-                                      "MAIL_FROM": "desk@salon.test", "APPOINTEASE_PUBLIC_URL": "https://book.salon.test/"})
+    cfg = load_config("/tmp/unused", {
+        "APPOINTEASE_TIMEZONE": tz, "APPOINTEASE_BUSINESS_NAME": "Salon 9", "MAIL_FROM": "desk@salon.test",
+        "APPOINTEASE_PUBLIC_URL": "https://book.salon.test/"})
     cfg.update(extra)
     return NotifySettings.from_config(cfg)
 
 
 def appointment(type_: str = "appointment.created", tz: str = "Europe/Berlin", start=None, **extra) -> AppointmentAt:
     start = start or datetime(2026, 3, 29, 8, 0, tzinfo=UTC)  # 10:00 in Berlin, the first day of summer time
-    values = dict(seq=7, type=type_, occurred_at=datetime(2026, 3, 1, 12, tzinfo=UTC), sequence=2,
-                  reference="APT-2026-000042", status="confirmed", service_id=1, service_name="Haircut",
-                  employee_id=1, employee_name="Alex Morgan", start=start, end=start + timedelta(minutes=30),
-                  name="Ann Example", email="ann@example.com", phone=None, notes=None, tz=ZoneInfo(tz))
+    values = {
+        "seq": 7, "type": type_, "occurred_at": datetime(2026, 3, 1, 12, tzinfo=UTC), "sequence": 2,
+        "reference": "APT-2026-000042", "status": "confirmed", "service_id": 1, "service_name": "Haircut",
+        "employee_id": 1, "employee_name": "Alex Morgan", "start": start, "end": start + timedelta(minutes=30),
+        "name": "Ann Example", "email": "ann@example.com", "phone": None, "notes": None, "tz": ZoneInfo(tz),
+    }
     values.update(extra)
     return AppointmentAt(**values)
 
