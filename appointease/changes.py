@@ -26,7 +26,13 @@ from appointease.auth.actor import Actor
 from appointease.booking import EXCLUSION_VIOLATION
 from appointease.context import Context
 from appointease.db import advisory_lock, write_transaction
-from appointease.errors import InvalidTransition, SlotHeld, SlotTaken, TooLate, Unavailable
+from appointease.errors import (
+    InvalidTransition,
+    SlotHeld,
+    SlotTaken,
+    TooLate,
+    Unavailable,
+)
 from appointease.events import append_event
 from appointease.holds import held_by_other
 from appointease.idempotency import IdempotencyKey

@@ -9,7 +9,15 @@ from marshmallow import Schema, fields, validate
 
 from appointease.events import MAX_PAGE
 from appointease.feeds import DEFAULT_LIMIT
-from appointease.schemas import CLIENT_ID, ID, TIME_PATTERN, AppointmentOut, Day, HHMM, free_text
+from appointease.schemas import (
+    CLIENT_ID,
+    HHMM,
+    ID,
+    TIME_PATTERN,
+    AppointmentOut,
+    Day,
+    free_text,
+)
 
 EMAIL = {"required": True, "validate": free_text(254), "metadata": {"example": "ann@example.com"}}
 

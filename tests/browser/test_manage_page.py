@@ -15,12 +15,11 @@ import time
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect
-
 from conftest import ROOT, need
 from customer_kit import ALEX, HAIRCUT, code_from, db_appointments
 from live import GunicornServer
 from notify_fixtures import running_worker
+from playwright.sync_api import Page, expect
 from receivers import SMTPCapture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]

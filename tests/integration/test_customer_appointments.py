@@ -10,6 +10,20 @@ import dataclasses
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from customer_kit import (
+    ALEX,
+    COLOUR,
+    HAIRCUT,
+    JORDAN,
+    MASSAGE,
+    SAM,
+    book,
+    db_appointments,
+    error_code,
+    event_types,
+    heartbeat,
+    sign_in,
+)
 from sqlalchemy import select
 
 from appointease import changes
@@ -19,8 +33,6 @@ from appointease.context import Context
 from appointease.errors import Forbidden, NotFound
 from appointease.extensions import db
 from appointease.models import Appointment, Event, utcnow
-from customer_kit import (ALEX, COLOUR, HAIRCUT, JORDAN, MASSAGE, SAM, book, db_appointments, error_code, event_types,
-                          heartbeat, sign_in)
 
 ANN, BOB = "ann@example.com", "bob@example.com"
 FULL_KEYS = ["reference", "status", "service_id", "service_name", "employee_id", "employee_name", "date", "time",

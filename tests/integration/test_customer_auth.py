@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 
 import pytest
+from customer_kit import code_from, error_code, latest_mail, mailed_code, sign_in
 from sqlalchemy import select
 
 from appointease.auth.models import CustomerSession
@@ -18,7 +19,6 @@ from appointease.extensions import db
 from appointease.models import utcnow
 from appointease.notify import run_once
 from appointease.notify.models import OneTimeCode
-from customer_kit import code_from, error_code, latest_mail, mailed_code, sign_in
 
 ANN = "ann@example.com"
 
