@@ -1,7 +1,7 @@
 """notify: mail outbox, one-time codes, event-log cursors, webhook endpoints/deliveries/attempts
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0004_notify
+Revises: 0004
 Create Date: 2026-11-22
 
 The worker's delivery state (SPEC §7, appointease.notify). The two event-log cursors
@@ -12,8 +12,8 @@ mail or post its whole history.
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0004'
-down_revision = '0003'
+revision = '0004_notify'
+down_revision = '0004'  # after main's 0004_hot_path (both were 0004 after 0003)
 branch_labels = None
 depends_on = None
 
