@@ -79,6 +79,8 @@ class EventsQuery(Schema):
 
 
 class FeedEventOut(Schema):
+    """One change: ``date``/``time`` are the appointment's start after it, business-local."""
+
     seq = fields.Integer(required=True)
     type = fields.String(required=True, metadata={"example": "appointment.rescheduled"})
     reference = fields.String(required=True)
@@ -89,6 +91,8 @@ class FeedEventOut(Schema):
 
 
 class FeedOut(Schema):
+    """A page of a feed (``GET /me/events``) and the cursor for the next one."""
+
     events = fields.List(fields.Nested(FeedEventOut), required=True)
     next_since = fields.Integer(required=True, metadata={"description": "Pass back as 'since' for the next page."})
 
