@@ -166,15 +166,18 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
 
 
 def engine_options(database_url: str) -> dict:
-    """SQLAlchemy engine options: pre-ping everywhere; on PostgreSQL bounded waits.
+    """SQLAlchemy engine options: on PostgreSQL pre-ping and bounded waits.
 
     A lost or restarted PostgreSQL must give a quick 503, never a hang: connecting
     gives up after 3 s, a pool checkout after 5 s, and a statement after 15 s
-    (``statement_timeout``, PostgreSQL docs §20.11).
+    (``statement_timeout``, PostgreSQL docs §20.11). A SQLite file cannot go away
+    under a pooled connection, so it skips the pre-ping round trip (the heartbeat's
+    hot path checks out a connection per request).
     """
-    options: dict = {"pool_pre_ping": True}
+    options: dict = {}
     if database_url.startswith("postgresql"):
         options.update(
+            pool_pre_ping=True,
             pool_size=5,
             max_overflow=5,
             pool_timeout=5,

@@ -41,7 +41,7 @@ Secrets: ``appointease.secrets`` — ``hash_secret(value, purpose=...)`` /
 ``verify_secret(value, digest, purpose=...)`` (keyed HMAC-SHA256, constant-time) for
 codes and tokens; ``encrypt_secret``/``decrypt_secret`` (Fernet) for webhook secrets.
 
-Modules: ``models`` (tables, migration 0003), ``mailer`` (SMTP / outbox transports),
+Modules: ``models`` (tables, migration 0005), ``mailer`` (SMTP / outbox transports),
 ``messages`` + ``ics`` (the emails and their calendar files), ``content`` (an
 appointment as of an event), ``outbox`` (the mail queue), ``otp_mail`` (codes),
 ``consumers`` (event-log cursors), ``webhooks`` (admin functions),

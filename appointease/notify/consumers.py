@@ -41,7 +41,7 @@ Handler = Callable[[Session, list[Event], datetime], None]
 def ensure_cursor(session: Session, consumer: str, now: datetime) -> None:
     """Create ``consumer``'s cursor at the newest event if it has none (so history is not replayed).
 
-    Migration ``0003`` creates the cursors of :data:`EMAIL` and :data:`WEBHOOKS`; this
+    Migration ``0005`` creates the cursors of :data:`EMAIL` and :data:`WEBHOOKS`; this
     covers a consumer added later. Commits.
     """
     with write_transaction(session):

@@ -1,6 +1,6 @@
 """Notification tables: consumer cursors, the mail outbox, one-time codes, webhooks (SPEC §7).
 
-Built by migration ``0003``. Every row here is delivery *state*; the event log
+Built by migration ``0005``. Every row here is delivery *state*; the event log
 (``appointease.models.Event``) stays the source of what happened.
 """
 from __future__ import annotations

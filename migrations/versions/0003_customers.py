@@ -1,7 +1,7 @@
 """customers: bearer-token sessions; case-insensitive lookup of a customer's appointments
 
 Revision ID: 0003_customers
-Revises: 0004_notify
+Revises: 0005
 Create Date: 2026-11-22
 
 ``customer_sessions`` keeps the SHA-256 of each customer's bearer token (SPEC §4
@@ -14,7 +14,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0003_customers'
-down_revision = '0004_notify'  # chained after main's 0004 and notify's migration
+down_revision = '0005'  # main's head (0005, notify) when this branch was last merged
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""Migration 0003 builds exactly the notification tables the models describe (``flask db check``), on both engines."""
+"""Migration 0005 builds exactly the notification tables the models describe (``flask db check``), on both engines."""
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata

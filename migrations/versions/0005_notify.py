@@ -1,6 +1,6 @@
 """notify: mail outbox, one-time codes, event-log cursors, webhook endpoints/deliveries/attempts
 
-Revision ID: 0004_notify
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-22
 
@@ -12,8 +12,8 @@ mail or post its whole history.
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0004_notify'
-down_revision = '0004'  # after main's 0004_hot_path (both were 0004 after 0003)
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
