@@ -31,7 +31,7 @@ class AppointmentDetails(AppointmentView):
 
     @classmethod
     def build(cls, apt: Appointment, ctx: Context, service_name: str | None = None,
-              employee_name: str | None = None) -> "AppointmentDetails":
+              employee_name: str | None = None) -> AppointmentDetails:
         """View ``apt`` in full; names not given are read by primary key (identity-map cached)."""
         if service_name is None:
             service_name = ctx.session.get(Service, apt.service_id).name

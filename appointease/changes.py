@@ -13,6 +13,7 @@ interval with *other* rows only, and the per-employee advisory lock (as in
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -23,12 +24,12 @@ from sqlalchemy.orm import Session
 from appointease import idempotency
 from appointease.appointments import AppointmentDetails, locate
 from appointease.auth.actor import Actor
-from appointease.booking import EXCLUSION_VIOLATION
+from appointease.booking import BOOKING_HOLD_SECONDS, EXCLUSION_VIOLATION
 from appointease.context import Context
 from appointease.db import advisory_lock, write_transaction
-from appointease.errors import InvalidTransition, SlotHeld, SlotTaken, TooLate, Unavailable
+from appointease.errors import InvalidTransition, SlotTaken, TooLate, Unavailable
 from appointease.events import append_event
-from appointease.holds import held_by_other
+from appointease.holds import LOCK, HoldRequest
 from appointease.idempotency import IdempotencyKey
 from appointease.lifecycle import ACTIVE, Status
 from appointease.live import resolve_slot
@@ -153,8 +154,9 @@ def reschedule(
         NotFound / Forbidden: not visible to ``actor`` (also an unknown new
         employee: NotFound). InvalidTransition, TooLate: as ``cancel``.
         ValidationFailed, PastTime, TooFarAhead, OutsideHours: the new slot's grid
-        rules. SlotHeld: another client holds it. SlotTaken: booked meanwhile (also
-        PostgreSQL's exclusion constraint, SQLSTATE 23P01). Unavailable: no hold store.
+        rules. SlotHeld: another client holds it, or a booking of it is in flight.
+        SlotTaken: booked meanwhile (also PostgreSQL's exclusion constraint, SQLSTATE
+        23P01). Unavailable: no hold store reachable.
         IdempotencyKeyReused, IdempotencyInProgress.
     """
     if done := _replay(ctx, idem):
@@ -163,8 +165,13 @@ def reschedule(
     check_changeable(current, actor, ctx.now, ctx.rules.cancel_cutoff)
     employee_id = new.employee_id or current.employee_id
     slot = resolve_slot(ctx, current.service_id, employee_id, new.day, new.time)
-    if held_by_other(ctx.holds.holds(employee_id, new.day), new.client_id, slot.start, slot.end):
-        raise SlotHeld()
+    # Like a booking (booking.book, SPEC §8): take a short hold on the new slot in the hold
+    # store first, so another client's hold (or a booking in flight) makes this 409
+    # slot_held and a hold taken after it sees the move. Under the caller's client_id it
+    # replaces the caller's own selection, which therefore never blocks.
+    holder = new.client_id or f"reschedule-{uuid.uuid4().hex}"
+    ctx.holds.acquire(HoldRequest(holder, employee_id, new.day, new.time, slot.start, slot.end, LOCK,
+                                  BOOKING_HOLD_SECONDS))
     try:
         with write_transaction(ctx.session) as session:
             if done := _claim(ctx, idem):
@@ -186,9 +193,11 @@ def reschedule(
         if done := _replay(ctx, idem):  # a concurrent twin with the same key committed first
             return done
         raise
-    if new.client_id:
+    finally:
+        # After the commit, or on failure: the move's hold (the caller's selection it
+        # replaced included) goes.
         try:
-            ctx.holds.release(new.client_id, employee_id, new.day)
-        except Unavailable:  # the hold expires by itself; the move stands
-            log.warning("could not release the hold of a rescheduling client; it will expire")
+            ctx.holds.release(holder, employee_id, new.day)
+        except Unavailable:  # it expires by itself within BOOKING_HOLD_SECONDS
+            log.warning("could not release a reschedule's hold; it will expire")
     return view

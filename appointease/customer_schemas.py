@@ -9,7 +9,15 @@ from marshmallow import Schema, fields, validate
 
 from appointease.events import MAX_PAGE
 from appointease.feeds import DEFAULT_LIMIT
-from appointease.schemas import CLIENT_ID, ID, TIME_PATTERN, AppointmentOut, Day, HHMM, free_text
+from appointease.schemas import (
+    CLIENT_ID,
+    HHMM,
+    ID,
+    TIME_PATTERN,
+    AppointmentOut,
+    Day,
+    free_text,
+)
 
 EMAIL = {"required": True, "validate": free_text(254), "metadata": {"example": "ann@example.com"}}
 
@@ -71,6 +79,8 @@ class EventsQuery(Schema):
 
 
 class FeedEventOut(Schema):
+    """One change: ``date``/``time`` are the appointment's start after it, business-local."""
+
     seq = fields.Integer(required=True)
     type = fields.String(required=True, metadata={"example": "appointment.rescheduled"})
     reference = fields.String(required=True)
@@ -81,6 +91,8 @@ class FeedEventOut(Schema):
 
 
 class FeedOut(Schema):
+    """A page of a feed (``GET /me/events``) and the cursor for the next one."""
+
     events = fields.List(fields.Nested(FeedEventOut), required=True)
     next_since = fields.Integer(required=True, metadata={"description": "Pass back as 'since' for the next page."})
 

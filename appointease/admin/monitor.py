@@ -20,7 +20,7 @@ from appointease.holds import HoldInfo, HoldStats
 from appointease.models import Employee, Event
 
 CLIENT_PREFIX = 4
-#: "Polling now" means polled within this many seconds (three 5 s heartbeats).
+#: "Polling now" means polled within this many seconds (``metrics.POLLER_WINDOW``).
 POLLER_WINDOW_SECONDS = 15
 #: The most holds ``/admin/debug`` lists.
 DEBUG_HOLDS = 200
@@ -89,18 +89,22 @@ class Debug:
     holds: list[HoldView]
 
 
-def debug(ctx: Context, stats: HoldStats, actor: Principal) -> Debug:
+def debug(ctx: Context, stats: HoldStats, actor: Principal, pollers: float) -> Debug:
     """Describe live activity (SPEC §4 ``/admin/debug``).
 
-    ``pollers`` counts distinct widgets that polled in the last ``POLLER_WINDOW_SECONDS``;
-    counts are business-wide, while a staff token's ``holds`` list only its own employee's.
+    Args:
+        stats: the hold store's statistics side.
+        pollers: the estimate of widgets polling now (``metrics.pollers_estimate``: the
+            heartbeat rate over the last ``POLLER_WINDOW_SECONDS``, across workers).
+
+    Counts are business-wide, while a staff token's ``holds`` list only its own employee's.
 
     Raises:
         Unavailable: no hold store reachable.
     """
     counts = stats.count_active()
     holds = [h for h in stats.live_holds(DEBUG_HOLDS) if actor.is_admin or h.employee_id == actor.employee_id]
-    return Debug(ctx.now, ctx.holds.storage, stats.count_pollers(POLLER_WINDOW_SECONDS), POLLER_WINDOW_SECONDS,
+    return Debug(ctx.now, ctx.holds.storage, round(pollers), POLLER_WINDOW_SECONDS,
                  counts.get("selection", 0), counts.get("lock", 0), [HoldView.of(h, ctx) for h in holds])
 
 

@@ -6,9 +6,21 @@ functions receive the customer's ``Actor`` and only ever touch that customer's
 appointments (anyone else's answer 404, as if they did not exist).
 """
 from appointease import appointments, changes, feeds
-from appointease.api.common import IDEMPOTENCY_HEADER_DOC, X_IDEMPOTENCY_HEADER_DOC, Blueprint, domain, idempotency_key
+from appointease.api.common import (
+    IDEMPOTENCY_HEADER_DOC,
+    X_IDEMPOTENCY_HEADER_DOC,
+    Blueprint,
+    domain,
+    idempotency_key,
+)
 from appointease.auth.guard import CUSTOMER_SECURITY, customer_required
-from appointease.customer_schemas import AppointmentFull, EventsQuery, FeedOut, MyAppointmentsQuery, RescheduleIn
+from appointease.customer_schemas import (
+    AppointmentFull,
+    EventsQuery,
+    FeedOut,
+    MyAppointmentsQuery,
+    RescheduleIn,
+)
 
 blp = Blueprint("customers", __name__, url_prefix="/api/v1", description="A customer's own appointments.")
 

@@ -41,17 +41,17 @@ class Actor:
     enforce_cutoff: bool = True
 
     @classmethod
-    def customer(cls, email: str) -> "Actor":
+    def customer(cls, email: str) -> Actor:
         """A customer, identified by ``email`` (normalised here)."""
         return cls(CUSTOMER, email=normalize_email(email))
 
     @classmethod
-    def admin(cls) -> "Actor":
+    def admin(cls) -> Actor:
         """An admin: may see and change every appointment."""
         return cls(ADMIN)
 
     @classmethod
-    def staff(cls, employee_id: int) -> "Actor":
+    def staff(cls, employee_id: int) -> Actor:
         """A staff member: may see and change the appointments of ``employee_id`` only."""
         return cls(STAFF, employee_id=employee_id)
 

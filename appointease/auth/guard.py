@@ -11,7 +11,6 @@ from functools import wraps
 from flask import g, request
 
 from appointease.api.common import domain
-from appointease.auth.actor import Actor
 from appointease.auth.tokens import authenticate
 from appointease.errors import Unauthorized
 

@@ -14,7 +14,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0003_customers'
-down_revision = '0005'
+down_revision = '0005'  # main's head (0005, notify) when this branch was last merged
 branch_labels = None
 depends_on = None
 

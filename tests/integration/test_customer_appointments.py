@@ -10,6 +10,20 @@ import dataclasses
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from customer_kit import (
+    ALEX,
+    COLOUR,
+    HAIRCUT,
+    JORDAN,
+    MASSAGE,
+    SAM,
+    book,
+    db_appointments,
+    error_code,
+    event_types,
+    heartbeat,
+    sign_in,
+)
 from sqlalchemy import select
 
 from appointease import changes
@@ -19,8 +33,6 @@ from appointease.context import Context
 from appointease.errors import Forbidden, NotFound
 from appointease.extensions import db
 from appointease.models import Appointment, Event, utcnow
-from customer_kit import (ALEX, COLOUR, HAIRCUT, JORDAN, MASSAGE, SAM, book, db_appointments, error_code, event_types,
-                          heartbeat, sign_in)
 
 ANN, BOB = "ann@example.com", "bob@example.com"
 FULL_KEYS = ["reference", "status", "service_id", "service_name", "employee_id", "employee_name", "date", "time",
@@ -191,6 +203,7 @@ def test_cancel_with_an_idempotency_key_happens_once(app, client, workday, ann):
 
 def test_reschedule_moves_the_appointment_and_keeps_its_reference(app, client, workday, ann):
     apt = book(client, workday, "10:00")
+    assert "10:00" in heartbeat(client, workday, ALEX, service_id=HAIRCUT)["booked"]  # warms the caches
     r = move(client, ann, apt["reference"], date=workday.isoformat(), time="14:30")
     assert r.status_code == 200
     body = r.get_json()
@@ -205,6 +218,8 @@ def test_reschedule_moves_the_appointment_and_keeps_its_reference(app, client, w
 def test_reschedule_to_another_staff_member_and_day(app, client, workday, ann):
     apt = book(client, workday, "10:00")
     tuesday = workday + timedelta(days=1)
+    assert "09:00" not in heartbeat(client, tuesday, SAM, service_id=HAIRCUT)["booked"]  # warms the caches
+    assert "10:00" in heartbeat(client, workday, ALEX, service_id=HAIRCUT)["booked"]
     r = move(client, ann, apt["reference"], date=tuesday.isoformat(), time="09:00", employee_id=SAM)
     assert r.status_code == 200
     assert (r.get_json()["employee_id"], r.get_json()["employee_name"], r.get_json()["date"]) == (

@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 
 import pytest
+from customer_kit import code_from, error_code, latest_mail, mailed_code, sign_in
 from sqlalchemy import select
 
 from appointease.auth.models import CustomerSession
@@ -18,7 +19,6 @@ from appointease.extensions import db
 from appointease.models import utcnow
 from appointease.notify import run_once
 from appointease.notify.models import OneTimeCode
-from customer_kit import code_from, error_code, latest_mail, mailed_code, sign_in
 
 ANN = "ann@example.com"
 
@@ -194,3 +194,20 @@ def test_the_stored_code_is_not_the_code(app, client):
         row = db.session.scalars(select(OneTimeCode)).one()
         db.session.remove()
     assert row.code_hash and code not in row.code_hash and row.tries == 0
+
+
+def test_the_openapi_document_describes_the_customer_routes(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["components"]["securitySchemes"]["bearerToken"] == {"type": "http", "scheme": "bearer"}
+    for path, method in (("/me/appointments", "get"), ("/me/events", "get"), ("/appointments/{reference}", "get"),
+                         ("/appointments/{reference}/cancel", "post"), ("/auth/logout", "post")):
+        op = doc["paths"]["/api/v1" + path][method]
+        assert op["security"] == [{"bearerToken": []}] and "401" in op["responses"], path
+    assert "security" not in doc["paths"]["/api/v1/auth/otp"]["post"]
+    full = doc["components"]["schemas"]["AppointmentFull"]
+    assert set(full["properties"]) == {"reference", "status", "service_id", "service_name", "employee_id",
+                                       "employee_name", "date", "time", "start", "end", "name", "email", "phone",
+                                       "notes"}
+    move = doc["paths"]["/api/v1/appointments/{reference}/reschedule"]["post"]
+    assert {p["name"] for p in move["parameters"]} == {"Idempotency-Key", "X-Idempotency-Key"}
+    assert {"200", "401", "404", "409", "422"} <= set(move["responses"])

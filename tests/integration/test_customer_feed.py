@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from customer_kit import ALEX, JORDAN, MASSAGE, book, error_code, sign_in
 
 from appointease import changes
 from appointease.auth.actor import Actor
 from appointease.context import Context
 from appointease.extensions import db
 from appointease.models import utcnow
-from customer_kit import ALEX, JORDAN, MASSAGE, book, error_code, sign_in
 
 ANN, BOB = "ann@example.com", "bob@example.com"
 
@@ -65,7 +65,7 @@ def test_pages_from_every_cursor_skip_nothing_and_repeat_nothing(app, client, wo
     expected = [e[0] for e in history(app, client, workday)]
     ann = sign_in(app, client, ANN)
     for limit in (1, 2, 3, 500):
-        for start in range(0, 10):
+        for start in range(10):
             seen, since = [], start
             for _ in range(20):
                 page = client.get(f"/api/v1/me/events?since={since}&limit={limit}", headers=ann).get_json()

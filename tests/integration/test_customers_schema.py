@@ -10,9 +10,8 @@ from appointease.extensions import db
 
 
 def test_models_and_migration_agree(app):
-    with app.app_context():
-        with db.engine.connect() as conn:
-            diffs = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    with app.app_context(), db.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert [d for d in diffs if "customer" in repr(d)] == []
 
 

@@ -10,10 +10,9 @@ from itertools import combinations
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
-
 from customer_kit import ALEX, HAIRCUT, code_from, latest_mail
 from live import GunicornServer
+from sqlalchemy import create_engine, text
 
 pytestmark = pytest.mark.slow
 ANN = "ann@example.com"

@@ -10,6 +10,7 @@ from appointease.api.admin.schemas import (
 from appointease.api.common import domain
 from appointease.auth.principal import ADMIN, STAFF
 from appointease.customer_schemas import EventsQuery, FeedOut
+from appointease.metrics import pollers_estimate
 
 blp = AdminBlueprint("admin_monitor", __name__, url_prefix="/api/v1/admin", description="Feed, live holds, debug (staff and admin).")
 
@@ -40,7 +41,7 @@ def holds(args):
 @blp.errors()
 def debug():
     """Widgets polling now (estimate), live selections and locks with seconds left."""
-    return monitor.debug(domain(), hold_stats(), current_principal())
+    return monitor.debug(domain(), hold_stats(), current_principal(), pollers_estimate())
 
 
 @blp.get("/me")

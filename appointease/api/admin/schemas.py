@@ -203,7 +203,8 @@ class LiveHoldOut(Schema):
 class DebugOut(Schema):
     server_time = fields.AwareDateTime(required=True)
     storage = fields.String(required=True, validate=validate.OneOf(["redis", "database"]))
-    pollers = fields.Integer(required=True, metadata={"description": "Widgets that polled in the window (estimate)."})
+    pollers = fields.Integer(required=True, metadata={
+        "description": "Widgets polling now: an estimate from the heartbeat rate in the window, across workers."})
     poller_window_seconds = fields.Integer(required=True)
     selections = fields.Integer(required=True)
     locks = fields.Integer(required=True)
