@@ -118,10 +118,15 @@ def test_debug_counts_pollers_and_lists_holds_with_seconds_left(admin, staff, cl
     day = workday.isoformat()
     hold(client, "select", day, "10:00", ALEX, "c0ffee00-aaaa-bbbb")
     hold(client, "lock", day, "11:00", SAM, "deadbeef-cccc-dddd")
-    for cid in ("poller-0001", "poller-0002", "poller-0003"):
-        ok(client.post("/api/v1/heartbeat", json={"date": day, "employee_id": ALEX, "client_id": cid}))
+    before = ok(admin.get("/debug"))["pollers"]
+    # Three widgets polling every 5 s for 15 s: 9 heartbeats, estimated as 3 more pollers
+    # (the estimate is this process's heartbeat rate; earlier tests' polls may still count).
+    for _ in range(3):
+        for cid in ("poller-0001", "poller-0002", "poller-0003"):
+            ok(client.post("/api/v1/heartbeat", json={"date": day, "employee_id": ALEX, "client_id": cid}))
     got = ok(admin.get("/debug"))
-    assert got["pollers"] == 3 and got["poller_window_seconds"] == 15
+    # (an older heartbeat leaving the 15 s window meanwhile may take one away)
+    assert 2 <= got["pollers"] - before <= 3 and got["poller_window_seconds"] == 15
     assert (got["selections"], got["locks"]) == (1, 1)
     assert got["storage"] in ("redis", "database") and got["server_time"]
     assert [(h["kind"], h["employee_id"], h["time"], h["client"]) for h in got["holds"]] == [
@@ -130,7 +135,7 @@ def test_debug_counts_pollers_and_lists_holds_with_seconds_left(admin, staff, cl
     assert "c0ffee00" not in str(got) and "deadbeef" not in str(got)
     # A staff token sees the business-wide estimate but only its own employee's holds.
     mine = ok(staff.get("/debug"))
-    assert mine["pollers"] == 3 and [h["employee_id"] for h in mine["holds"]] == [ALEX]
+    assert mine["pollers"] == got["pollers"] and [h["employee_id"] for h in mine["holds"]] == [ALEX]
 
 
 def test_debug_forgets_released_holds(admin, client, workday):
