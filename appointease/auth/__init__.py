@@ -17,6 +17,6 @@ Staff and admins (bearer API tokens from ``flask create-token``):
   ``revoke_token``, ``authenticate`` (SHA-256 at rest);
 * ``cli`` — the ``create-token``, ``list-tokens`` and ``revoke-token`` commands.
 
-HTTP parts: ``guard.customer_required`` (passes ``actor=``) and ``guards.require`` /
-``admins_only`` / ``staff_or_admin`` (role guards for ``/api/v1/admin``).
+HTTP parts: ``guard.customer_required`` (passes ``actor=``) and ``staff_guard.require``
+(role guards for ``/api/v1/admin``).
 """

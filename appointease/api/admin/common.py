@@ -8,7 +8,7 @@ from http import HTTPStatus
 from flask import current_app
 
 from appointease.api.common import Blueprint, Parser
-from appointease.auth.guards import current_principal, require
+from appointease.auth.staff_guard import current_principal, require
 from appointease.errors import InvalidJSON, ValidationFailed
 from appointease.holds import HoldStats
 
