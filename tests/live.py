@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -12,6 +13,8 @@ from pathlib import Path
 from servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+#: One SECRET_KEY for every server this test process starts (instances of one deployment share it).
+SECRET_KEY = secrets.token_urlsafe(32)
 
 
 class GunicornServer:
@@ -22,13 +25,19 @@ class GunicornServer:
         workers: worker processes.
         log_path: file for gunicorn's output (access and error logs).
         port: fixed port, or None for a free one.
+        app: the WSGI application, ``module:variable`` (tests may serve a probe app).
+
+    Outside ``TESTING`` the app needs a real ``SECRET_KEY`` (SPEC §8): one is set unless
+    ``env`` gives its own.
 
     ``start()`` waits (bounded, 30 s) until ``/healthz`` answers; ``stop()`` sends
     SIGTERM, then SIGKILL after 10 s. ``url`` is ``http://127.0.0.1:PORT``.
     """
 
-    def __init__(self, env: dict, workers: int = 4, log_path: Path | None = None, port: int | None = None):
-        self.env = {k: v for k, v in env.items() if v is not None}
+    def __init__(self, env: dict, workers: int = 4, log_path: Path | None = None, port: int | None = None,
+                 app: str = "wsgi:app"):
+        self.env = {"SECRET_KEY": SECRET_KEY, **{k: v for k, v in env.items() if v is not None}}
+        self.app = app
         self.workers = workers
         self.port = port or free_port()
         self.log_path = log_path
@@ -45,7 +54,7 @@ class GunicornServer:
         self._log = open(self.log_path, "ab") if self.log_path else None
         out = self._log or subprocess.DEVNULL
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", self.app],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
