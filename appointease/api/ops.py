@@ -2,7 +2,6 @@
 from flask import Blueprint, current_app, jsonify, send_from_directory
 from sqlalchemy import text
 
-from appointease.api.common import store
 from appointease.extensions import db
 
 ops = Blueprint("ops", __name__)
@@ -24,10 +23,8 @@ def readyz():
     except Exception:  # any failure means "not ready"; the detail goes to the log only
         current_app.logger.warning("readyz: database check failed", exc_info=True)
         checks["database"] = "down"
-    finally:
-        db.session.rollback()
     if current_app.config["REDIS_URL"]:
-        checks["redis"] = "ok" if store().ping() else "down"
+        checks["redis"] = "ok" if current_app.extensions["appointease.hold_stats"].ping() else "down"
     ready = all(v == "ok" for v in checks.values())
     body = {"status": "ok" if ready else "unavailable", "checks": checks}
     if not ready:

@@ -64,7 +64,7 @@ def test_every_json_response_has_the_headers_and_no_document_policy(client, work
 
 
 def test_html_pages_allow_only_self(client):
-    for path in ("/", "/static/index.html"):
+    for path in ("/", "/static/index.html", "/api/v1/docs"):
         response = client.get(path)
         assert response.status_code == 200 and response.mimetype == "text/html"
         assert_secure(response, HTML_CSP)
@@ -74,11 +74,12 @@ def test_html_pages_allow_only_self(client):
     assert "unsafe" not in HTML_CSP and "*" not in HTML_CSP
 
 
-def test_the_demo_page_needs_nothing_the_policy_forbids():
-    page = (ROOT / "static" / "index.html").read_text()
-    assert "<style" not in page
-    assert not re.search(r"<script(?![^>]*\bsrc=)", page), "inline script"
-    assert not re.search(r"\s(style|on[a-z]+)=", page), "inline style or handler attribute"
+@pytest.mark.parametrize("page", ["static/index.html", "appointease/templates/api_docs.html"])
+def test_our_html_pages_need_nothing_the_policy_forbids(page):
+    html = (ROOT / page).read_text()
+    assert "<style" not in html
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html), "inline script"
+    assert not re.search(r"\s(style|on[a-z]+)=", html), "inline style or handler attribute"
 
 
 def test_widget_files_have_their_types_and_no_cross_origin_block(client):
