@@ -23,15 +23,15 @@ def gunicorn_settings(tmp_path, **env) -> dict:
     return json.loads(out)
 
 
-def test_sync_workers_by_default(tmp_path):
+def test_threaded_workers_by_default(tmp_path):
     settings = gunicorn_settings(tmp_path)
-    assert settings["worker_class"] == "sync" and settings["threads"] == 1 and settings["timeout"] == 30
+    assert settings["worker_class"] == "gthread" and settings["threads"] == 4 and settings["timeout"] == 30
 
 
 @pytest.mark.parametrize("env, expected", [
-    ({"GUNICORN_WORKER_CLASS": "gthread"}, ("gthread", 4)),
-    ({"GUNICORN_WORKER_CLASS": "gthread", "GUNICORN_THREADS": "8"}, ("gthread", 8)),
-    ({"WEB_CONCURRENCY": "3"}, ("sync", 1)),
+    ({"GUNICORN_WORKER_CLASS": "sync"}, ("sync", 1)),
+    ({"GUNICORN_THREADS": "8"}, ("gthread", 8)),
+    ({"WEB_CONCURRENCY": "3"}, ("gthread", 4)),
 ])
 def test_the_worker_class_and_threads_come_from_the_environment(tmp_path, env, expected):
     settings = gunicorn_settings(tmp_path, **env)
