@@ -18,14 +18,16 @@ SECRET_KEY = secrets.token_urlsafe(32)
 
 
 class GunicornServer:
-    """``gunicorn -c gunicorn.conf.py wsgi:app`` on 127.0.0.1 with its own environment.
+    """``gunicorn -c gunicorn.conf.py wsgi:app`` (or another ``app``) on 127.0.0.1 with its own environment.
 
     Args:
         env: extra environment (``DATABASE_URL``, ``REDIS_URL``, TTLs, …).
         workers: worker processes.
         log_path: file for gunicorn's output (access and error logs).
         port: fixed port, or None for a free one.
-        app: the WSGI application, ``module:variable`` (tests may serve a probe app).
+        app: the WSGI application, as gunicorn's ``module:variable`` (default
+            ``wsgi:app``; the benchmark also serves ``bench.bare_app:app``, the nginx
+            tests ``probe_app:app``).
 
     Outside ``TESTING`` the app needs a real ``SECRET_KEY`` (SPEC §8): one is set unless
     ``env`` gives its own.
