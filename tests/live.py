@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -13,8 +12,10 @@ from pathlib import Path
 from servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-#: One SECRET_KEY for every server this test process starts (instances of one deployment share it).
-SECRET_KEY = secrets.token_urlsafe(32)
+#: The suite's SECRET_KEY: every server and worker process the tests start, and every test
+#: app (conftest.TEST_CONFIG), share it, as the instances of one deployment do; hashes and
+#: encrypted secrets written by one are readable by the others.
+SECRET_KEY = "test-suite-secret-key-not-for-production-3f9a1c"
 
 
 class GunicornServer:
