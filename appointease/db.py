@@ -24,7 +24,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 _IMMEDIATE = "appointease_immediate"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Well under gunicorn's 30 s worker timeout: a writer stuck behind a lock gets a clean
+# 503 `unavailable` (handlers.py) long before the worker would be killed mid-request.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def configure_engine(engine: Engine) -> None:

@@ -23,15 +23,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from live import SECRET_KEY  # noqa: E402
 from servers import PostgresServer, RedisCluster, RedisServer, postgres_available, redis_available  # noqa: E402
 
 ENGINE = os.environ.get("APPOINTEASE_TEST_ENGINE", "embedded")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _counter = itertools.count()
 
-#: Config every test app gets: short TTLs keep expiry tests quick.
+#: Config every test app gets: short TTLs keep expiry tests quick; the suite's one SECRET_KEY.
 TEST_CONFIG = {
     "TESTING": True,
+    "SECRET_KEY": SECRET_KEY,
     "APPOINTEASE_SELECTION_TTL": 2,
     "APPOINTEASE_LOCK_TTL": 600,
     "APPOINTEASE_HEARTBEAT_INTERVAL": 5,

@@ -12,6 +12,10 @@ from pathlib import Path
 from servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The suite's SECRET_KEY: every server and worker process the tests start, and every test
+#: app (conftest.TEST_CONFIG), share it, as the instances of one deployment do; hashes and
+#: encrypted secrets written by one are readable by the others.
+SECRET_KEY = "test-suite-secret-key-not-for-production-3f9a1c"
 
 
 class GunicornServer:
@@ -23,7 +27,11 @@ class GunicornServer:
         log_path: file for gunicorn's output (access and error logs).
         port: fixed port, or None for a free one.
         app: the WSGI application, as gunicorn's ``module:variable`` (default
-            ``wsgi:app``; the benchmark also serves ``bench.bare_app:app``).
+            ``wsgi:app``; the benchmark also serves ``bench.bare_app:app``, the nginx
+            tests ``probe_app:app``).
+
+    Outside ``TESTING`` the app needs a real ``SECRET_KEY`` (SPEC §8): one is set unless
+    ``env`` gives its own.
 
     ``start()`` waits (bounded, 30 s) until ``/healthz`` answers; ``stop()`` sends
     SIGTERM, then SIGKILL after 10 s. ``url`` is ``http://127.0.0.1:PORT``.
@@ -31,7 +39,7 @@ class GunicornServer:
 
     def __init__(self, env: dict, workers: int = 4, log_path: Path | None = None, port: int | None = None,
                  app: str = "wsgi:app"):
-        self.env = {k: v for k, v in env.items() if v is not None}
+        self.env = {"SECRET_KEY": SECRET_KEY, **{k: v for k, v in env.items() if v is not None}}
         self.app = app
         self.workers = workers
         self.port = port or free_port()

@@ -412,3 +412,32 @@ def test_screenshots_of_all_slot_states_and_confirmation(start_live, visitor, wo
     ref = confirm(page)
     expect(page.locator(".ae-reference")).to_have_text(ref)
     page.screenshot(path=str(ARTIFACTS / "confirmation.png"), full_page=True, animations="disabled")
+
+
+def test_demo_page_runs_under_its_content_security_policy(live, visitor, workday):
+    page = visitor()
+    violations = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
+    response = page.goto(live.url + "/")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    expect(root(page)).to_have_attribute("data-step", "service")
+    to_time_step(page, workday.isoformat(), JORDAN)
+    # The page's own stylesheet (static/demo.css) applies: it is not inline any more.
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(244, 246, 250)"
+    assert violations == []
+
+
+def test_two_widgets_on_a_hostile_cms_page(live, cms, visitor):
+    """tests/browser/pages/embed-test.html (no longer in the public static/) on another origin."""
+    page_html = (ROOT / "tests" / "browser" / "pages" / "embed-test.html").read_text()
+    page_html = page_html.replace('data-api="/api/v1"', f'data-api="{live.url}/api/v1"')
+    page_html = page_html.replace('src="/static/appointease.js"', f'src="{live.url}/static/appointease.js"')
+    page_file = cms.root / f"embed-test-{live.port}.html"
+    page_file.write_text(page_html)
+    page = visitor()
+    page.goto(f"{cms.url}/{page_file.name}")
+    for widget in ("#widget-a", "#widget-b"):
+        expect(page.locator(widget)).to_have_attribute("data-step", "service")
+        expect(page.locator(f"{widget} [data-service-id='{HAIRCUT}']")).to_be_visible()
+    ids = page.evaluate("[sessionStorage.getItem('appointease.client_id'), sessionStorage.getItem('appointease.client_id.1')]")
+    assert all(ids) and ids[0] != ids[1]

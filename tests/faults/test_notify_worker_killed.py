@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import TEST_CONFIG
 from notify_fixtures import book, register_webhook, rows, wait_until
 
 from appointease.notify.models import WebhookDelivery
@@ -24,6 +25,7 @@ def start_worker(database_url: str, log_path: Path) -> subprocess.Popen:
            "APPOINTEASE_WORKER_POLL_SECONDS": "0.1", "APPOINTEASE_TIMEZONE": "Europe/Berlin",
            "APPOINTEASE_OUTBOX_DIR": str(log_path.parent / "outbox")}
     env.pop("REDIS_URL", None)
+    env["SECRET_KEY"] = TEST_CONFIG["SECRET_KEY"]  # the test app's key: it encrypted the webhook secrets
     with open(log_path, "ab") as log:
         return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
