@@ -29,6 +29,8 @@ class Rules:
         selection_ttl, lock_ttl: hold lifetimes, seconds.
         heartbeat_interval: the poll interval the widget is told, seconds.
         idempotency_retention_hours: how long Idempotency-Key records are honoured.
+        cancel_cutoff: minutes before the start after which a customer may no longer
+            cancel or reschedule (``APPOINTEASE_CANCEL_CUTOFF_MINUTES``, SPEC §4 Customers).
     """
 
     tz: ZoneInfo
@@ -39,6 +41,7 @@ class Rules:
     lock_ttl: int = 600
     heartbeat_interval: int = 5
     idempotency_retention_hours: int = IDEMPOTENCY_RETENTION_HOURS
+    cancel_cutoff: int = 0
 
 
 def build_rules(cfg: Mapping) -> Rules:
@@ -55,6 +58,7 @@ def build_rules(cfg: Mapping) -> Rules:
         selection_ttl=cfg["APPOINTEASE_SELECTION_TTL"],
         lock_ttl=cfg["APPOINTEASE_LOCK_TTL"],
         heartbeat_interval=cfg["APPOINTEASE_HEARTBEAT_INTERVAL"],
+        cancel_cutoff=cfg["APPOINTEASE_CANCEL_CUTOFF_MINUTES"],
     )
 
 
@@ -147,6 +151,10 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "APPOINTEASE_PROXY_HOPS": _int(env, "APPOINTEASE_PROXY_HOPS", 0, minimum=0),
         # When set, GET /metrics needs "Authorization: Bearer <token>".
         "APPOINTEASE_METRICS_TOKEN": env.get("APPOINTEASE_METRICS_TOKEN") or None,
+        # Customers (SPEC §4): cancel/reschedule cut-off, minutes before the start;
+        # how long a customer's bearer token is valid, days.
+        "APPOINTEASE_CANCEL_CUTOFF_MINUTES": _int(env, "APPOINTEASE_CANCEL_CUTOFF_MINUTES", 0),
+        "APPOINTEASE_SESSION_DAYS": _int(env, "APPOINTEASE_SESSION_DAYS", 30),
         # Notifications (SPEC §7; appointease.notify).
         "MAIL_FROM": env.get("MAIL_FROM") or "appointease@localhost",
         "APPOINTEASE_BUSINESS_NAME": env.get("APPOINTEASE_BUSINESS_NAME") or "AppointEase",

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     Time,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -161,6 +162,8 @@ class Appointment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     __table_args__ = (
         Index("ix_appointments_employee_start", "employee_id", "start_at"),
+        # Customers are matched by email case-insensitively (/me/appointments, /me/events).
+        Index("ix_appointments_customer_email_lower", text("lower(customer_email)")),
         CheckConstraint("start_at < end_at", name="interval_order"),
         CheckConstraint(
             "status IN ('confirmed','checked_in','completed','cancelled','no_show')", name="status_known"

@@ -18,7 +18,7 @@ OPENAPI_CONFIG = {
 
 def register_blueprints(app: Flask) -> None:
     """Register the API blueprints with flask-smorest (which documents them) and the rest."""
-    from appointease.api import appointments, catalog, docs, holds, live
+    from appointease.api import appointments, auth, catalog, customers, docs, holds, live, manage_page
     from appointease.api.ops import ops
     from appointease.extensions import api
 
@@ -28,7 +28,9 @@ def register_blueprints(app: Flask) -> None:
     for key, value in OPENAPI_CONFIG.items():
         app.config.setdefault(key, value)
     api.init_app(app)
-    for module in (catalog, live, holds, appointments):
+    api.spec.components.security_scheme("bearerToken", {"type": "http", "scheme": "bearer"})
+    for module in (catalog, live, holds, appointments, auth, customers):
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)
+    app.register_blueprint(manage_page.bp)
     app.register_blueprint(ops)

@@ -28,7 +28,10 @@ def reference():
     responses = doc.get("components", {}).get("responses", {})
     operations = []
     for path, item in doc["paths"].items():
+        shared = item.get("parameters", [])  # path parameters such as {reference}
         for method, op in item.items():
+            if method == "parameters":
+                continue
             answers = []
             for status, resp in sorted(op.get("responses", {}).items()):
                 if "$ref" in resp:
@@ -37,7 +40,7 @@ def reference():
                 answers.append({"status": status, "description": resp.get("description", ""), "schema": _schema_name(schema)})
             body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
             operations.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
-                               "description": op.get("description", ""), "parameters": op.get("parameters", []),
+                               "description": op.get("description", ""), "parameters": shared + op.get("parameters", []),
                                "body": _schema_name(body), "answers": answers})
     return render_template("api_docs.html", doc=doc, operations=operations,
                            schemas=doc.get("components", {}).get("schemas", {}))

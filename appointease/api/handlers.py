@@ -51,7 +51,9 @@ def register_errorhandlers(app: Flask) -> None:
     def _app_error(exc: AppError):
         if isinstance(exc, Unavailable):
             db.session.rollback()
-        return error_response(exc.code, exc.message, exc.status, exc.fields, exc.retry_after)
+        response = error_response(exc.code, exc.message, exc.status, exc.fields, exc.retry_after)
+        response.headers.update(exc.headers)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
