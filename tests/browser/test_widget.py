@@ -4,9 +4,7 @@ Each test gets its own migrated, seeded database (the ``app`` fixture), a gunico
 workers on it (short selection TTL and heartbeat interval keep the tests quick), and one
 browser context per visitor. Everything listens on 127.0.0.1; every wait is bounded.
 
-The fixtures live in this module rather than in ``tests/browser/conftest.py``: the suite's
-tests do ``from conftest import …`` (a top-level module name), and a second ``conftest.py``
-would replace that module in ``sys.modules`` for every test collected after this folder.
+The fixtures live in this module: they serve only these tests.
 
 Demo data: services 1 Haircut 30 min, 2 Colour 45, 3 Massage 60; staff 1 Alex (1, 2),
 2 Sam (1, 3), 3 Jordan (1, 2, 3); Mon–Fri 09–17 UTC. ``workday`` is a Monday 2–8 days ahead.
@@ -27,7 +25,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from conftest import ROOT, need
+from helpers import ROOT, need
 from live import GunicornServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(90)]

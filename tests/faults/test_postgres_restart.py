@@ -19,11 +19,11 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from conftest import migrate, need, seed
+from helpers import migrate, need, seed
 from live import GunicornServer
 from servers import PostgresServer, postgres_available
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
 
 CLIENTS = 4  # concurrent booking loops
 PER_CLIENT = 15  # attempts each: 60 in all, over ~15 s

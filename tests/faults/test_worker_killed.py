@@ -4,7 +4,8 @@ Many bookings run at once on gunicorn (4 workers) while the test SIGKILLs every 
 twice: first while all of them wait inside their booking transaction (another session
 holds the write lock), then at random mid-run. The database must hold no partial
 booking and no orphan event, and each client that retries with its Idempotency-Key
-ends with exactly one appointment. Runs on PostgreSQL and on SQLite in both matrices.
+ends with exactly one appointment. Runs on PostgreSQL and on SQLite itself (a parameter),
+whatever the matrix: ``engine_independent``, run once.
 """
 from __future__ import annotations
 
@@ -24,10 +25,10 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from conftest import seed
+from helpers import seed
 from live import GunicornServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
 
 TIMES = [f"{h:02d}:{m:02d}" for h in range(9, 17) for m in (0, 30)]
 ATTEMPTS = 64  # distinct slots: Alex, four weekdays

@@ -8,55 +8,27 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import func, select
 
-from appointease.extensions import db
 from appointease.models import Appointment
-
-CLIENT = "client-aaaa-0001"
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    """Assert SPEC's error shape with ``status`` (and ``code``); return the ``error`` object."""
-    text = response.get_data(as_text=True)
-    assert response.status_code == status, (response.status_code, text[:300])
-    assert response.mimetype == "application/json", text[:300]
-    body = response.get_json()
-    assert isinstance(body, dict) and set(body) == {"error"}, body
-    err = body["error"]
-    assert {"code", "message"} <= set(err) <= {"code", "message", "fields"}, err
-    assert isinstance(err["code"], str) and isinstance(err["message"], str) and err["message"]
-    if code is not None:
-        assert err["code"] == code, err
-    if err["code"] == "validation_error":
-        assert isinstance(err["fields"], dict) and err["fields"]
-        assert all(isinstance(v, list) and all(isinstance(m, str) for m in v) for v in err["fields"].values())
-    else:
-        assert "fields" not in err
-    assert "Traceback" not in text and "<html" not in text.lower()
-    return err
+from helpers import CLIENT_A as CLIENT
+from helpers import Widget, assert_error, count_rows
 
 
 @pytest.fixture
-def bodies(workday):
+def bodies(client, workday):
     """A valid body for every POST endpoint of the widget."""
-    day = workday.isoformat()
-    slot = {"date": day, "time": "10:00", "employee_id": 1, "service_id": 1, "client_id": CLIENT}
+    w = Widget(client, workday, client_id=CLIENT)
     return {
-        "/api/v1/slots/select": slot,
-        "/api/v1/slots/lock": slot,
-        "/api/v1/slots/release": {"date": day, "time": "10:00", "employee_id": 1, "client_id": CLIENT},
-        "/api/v1/heartbeat": {"date": day, "employee_id": 1, "client_id": CLIENT},
-        "/api/v1/appointments": {"service_id": 1, "employee_id": 1, "date": day, "time": "10:00",
-                                 "name": "Ann Example", "email": "ann@example.com"},
+        "/api/v1/slots/select": w.slot("10:00"),
+        "/api/v1/slots/lock": w.slot("10:00"),
+        "/api/v1/slots/release": {"date": w.day, "time": "10:00", "employee_id": 1, "client_id": CLIENT},
+        "/api/v1/heartbeat": {"date": w.day, "employee_id": 1, "client_id": CLIENT},
+        "/api/v1/appointments": w.booking("10:00"),
     }
 
 
 def no_appointments(app) -> bool:
-    with app.app_context():
-        n = db.session.scalar(select(func.count()).select_from(Appointment))
-        db.session.remove()
-    return n == 0
+    return count_rows(app, Appointment) == 0
 
 
 def test_bodies_that_are_not_a_json_object_are_400(client, bodies, subtests):

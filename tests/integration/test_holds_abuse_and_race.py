@@ -39,7 +39,7 @@ def test_one_ip_with_fresh_client_ids_stops_at_the_cap_while_others_book(app, cl
 def test_the_cap_can_be_switched_off_for_load_tests(app, database_url, redis_url, workday):
     """``APPOINTEASE_MAX_HOLDS_PER_IP=0`` (SPEC §8, benchmarks only)."""
     from appointease import create_app
-    from conftest import TEST_CONFIG
+    from helpers import TEST_CONFIG
 
     uncapped = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url, **TEST_CONFIG,
                            "APPOINTEASE_MAX_HOLDS_PER_IP": 0})

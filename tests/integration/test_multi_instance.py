@@ -1,7 +1,8 @@
 """Scale-out (SPEC §2, §5.1): two gunicorn instances on one PostgreSQL and one Redis act as one.
 
-Runs in both matrices: it always needs PostgreSQL and Redis, so it uses the session's
-servers (it never stops them) and a database of its own.
+It always runs on PostgreSQL and Redis whatever the matrix, so it is
+``engine_independent`` (run once): it uses the session's servers (it never stops them)
+and a database of its own.
 """
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from conftest import seed
+from helpers import seed
 from live import GunicornServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
 
 TIMES = ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "12:00", "12:30", "13:00", "13:30"]
 PER_SLOT = 10

@@ -14,7 +14,7 @@ import requests
 
 from servers import free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
 ROOT = Path(__file__).resolve().parents[2]
 
 

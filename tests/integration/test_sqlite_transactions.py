@@ -9,7 +9,10 @@ from appointease import create_app
 from appointease.db import write_transaction
 from appointease.extensions import db
 from appointease.models import Service
-from conftest import TEST_CONFIG
+from helpers import TEST_CONFIG
+
+#: SQLite's recipe is tested on SQLite whatever the matrix (it never uses ``database_url``).
+pytestmark = pytest.mark.engine_independent
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import pytest
 from appointease.grid import (
     AVAILABLE,
     BOOKED,
-    DEFAULT_HOURS,
     LOCKED,
     MINE,
     PROCESSING,
@@ -26,6 +25,8 @@ from appointease.grid import (
     slot_states,
 )
 from appointease.errors import OutsideHours, PastTime, TooFarAhead
+
+pytestmark = pytest.mark.engine_independent
 
 TZ = ZoneInfo("UTC")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -113,15 +114,6 @@ def test_time_off_days_have_no_slots_and_the_days_around_do():
     assert slot_grid(schedule, MONDAY + timedelta(days=1), 30, 30, TZ) == []  # first day, inclusive
     assert slot_grid(schedule, MONDAY + timedelta(days=2), 30, 30, TZ) == []  # last day, inclusive
     assert len(slot_grid(schedule, MONDAY + timedelta(days=3), 30, 30, TZ)) == 16
-
-
-def test_default_hours_are_monday_to_friday_nine_to_five():
-    assert DEFAULT_HOURS == ((time(9), time(17)),)
-    schedule = Schedule(weekly={d: list(DEFAULT_HOURS) for d in range(5)})
-    for offset in range(5):
-        assert times(slot_grid(schedule, MONDAY + timedelta(days=offset), 30, 30, TZ)) == half_hours("09:00", "16:30")
-    assert slot_grid(schedule, MONDAY + timedelta(days=5), 30, 30, TZ) == []
-    assert slot_grid(schedule, MONDAY + timedelta(days=6), 30, 30, TZ) == []
 
 
 def test_normal_day_in_berlin_has_the_right_utc_offset():
