@@ -14,14 +14,15 @@ small query per request (``LiveCache.versions``):
 
 Nothing here is needed for correctness across processes: a cold cache just loads.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from threading import Lock
-from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -70,10 +71,14 @@ def load_catalog(session: Session, version: int) -> Catalog:
     """
     services = {
         r.id: ServiceEntry(r.id, r.name, r.duration_minutes, r.price, r.active)
-        for r in session.execute(select(Service.id, Service.name, Service.duration_minutes, Service.price, Service.active))
+        for r in session.execute(
+            select(Service.id, Service.name, Service.duration_minutes, Service.price, Service.active)
+        )
     }
     weekly: dict[int, dict[int, list]] = {}
-    for r in session.execute(select(WorkingHours.employee_id, WorkingHours.weekday, WorkingHours.start_time, WorkingHours.end_time)):
+    for r in session.execute(
+        select(WorkingHours.employee_id, WorkingHours.weekday, WorkingHours.start_time, WorkingHours.end_time)
+    ):
         weekly.setdefault(r.employee_id, {}).setdefault(r.weekday, []).append((r.start_time, r.end_time))
     time_off: dict[int, list] = {}
     for r in session.execute(select(TimeOff.employee_id, TimeOff.start_date, TimeOff.end_date)):
@@ -108,7 +113,11 @@ class LiveCache:
     @staticmethod
     def versions(session: Session) -> tuple[int, int]:
         """Return ``(catalog_version, event_seq)`` as committed now (one query; 0 when unset)."""
-        found = dict(session.execute(select(Counter.name, Counter.value).where(Counter.name.in_((CATALOG_VERSION, EVENT_SEQ)))).all())
+        found = dict(
+            session.execute(
+                select(Counter.name, Counter.value).where(Counter.name.in_((CATALOG_VERSION, EVENT_SEQ)))
+            ).all()
+        )
         return found.get(CATALOG_VERSION, 0), found.get(EVENT_SEQ, 0)
 
     def catalog(self, session: Session, version: int) -> Catalog:

@@ -3,6 +3,7 @@
 Every instant is stored in UTC (naive-free: ``DateTime(timezone=True)``); business-local
 wall times only appear at the edges (SPEC §3).
 """
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
@@ -38,7 +39,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
 
 
 def utcnow() -> datetime:
@@ -162,9 +162,7 @@ class Appointment(Base):
     __table_args__ = (
         Index("ix_appointments_employee_start", "employee_id", "start_at"),
         CheckConstraint("start_at < end_at", name="interval_order"),
-        CheckConstraint(
-            "status IN ('confirmed','checked_in','completed','cancelled','no_show')", name="status_known"
-        ),
+        CheckConstraint("status IN ('confirmed','checked_in','completed','cancelled','no_show')", name="status_known"),
     )
 
 

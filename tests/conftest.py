@@ -14,6 +14,7 @@ own servers or cover both engines themselves, the OpenAPI document) are marked
 Helpers that tests call (``need``, ``migrate``, ``seed``, ``Widget``, ``assert_error``,
 factories) live in ``helpers.py``.
 """
+
 from __future__ import annotations
 
 import itertools

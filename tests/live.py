@@ -1,4 +1,5 @@
 """A real gunicorn serving the app on loopback, for multi-process and browser tests."""
+
 from __future__ import annotations
 
 import os
@@ -39,14 +40,24 @@ class GunicornServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "GunicornServer":
-        env = {**os.environ, **self.env, "WEB_CONCURRENCY": str(self.workers), "PORT": str(self.port),
-               "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_LOGLEVEL": "warning"}
-        self._log = open(self.log_path, "ab") if self.log_path else None
+    def start(self) -> GunicornServer:
+        env = {
+            **os.environ,
+            **self.env,
+            "WEB_CONCURRENCY": str(self.workers),
+            "PORT": str(self.port),
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "GUNICORN_LOGLEVEL": "warning",
+        }
+        # Open for the server's lifetime; stop() closes it.
+        self._log = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115
         out = self._log or subprocess.DEVNULL
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -78,7 +89,7 @@ class GunicornServer:
             self._log.close()
             self._log = None
 
-    def __enter__(self) -> "GunicornServer":
+    def __enter__(self) -> GunicornServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -135,8 +135,7 @@ def test_redis_cluster_three_masters_spread_hash_tags(tmp_path):
         assert info["cluster_state"] == "ok"
         assert info["cluster_size"] == "3"  # three masters, each serving slots
 
-        client = ClusterClient(startup_nodes=[ClusterNode(h, p) for h, p in cluster.startup_nodes],
-                               socket_timeout=5)
+        client = ClusterClient(startup_nodes=[ClusterNode(h, p) for h, p in cluster.startup_nodes], socket_timeout=5)
         try:
             # Keys of one (employee, day) share a hash tag, so they live on one node;
             # different tags spread over the masters (README "Redis Cluster safety").

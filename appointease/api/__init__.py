@@ -1,4 +1,5 @@
 """The HTTP API (SPEC §4): thin flask-smorest blueprints under ``/api/v1``, plus operations."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -3,6 +3,7 @@
 ``build_hold_store`` picks the engine from configuration: Redis (with the SQL table
 as fallback) when ``REDIS_URL`` is set, else the SQL table (SPEC §2).
 """
+
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
@@ -13,8 +14,17 @@ from appointease.holds.redis_store import RedisHoldStore
 from appointease.holds.sql import SqlHoldStore
 
 __all__ = [
-    "LOCK", "SELECTION", "HoldInfo", "HoldRequest", "HoldStats", "HoldStore",
-    "FallbackHoldStore", "RedisHoldStore", "SqlHoldStore", "build_hold_store", "held_by_other",
+    "LOCK",
+    "SELECTION",
+    "HoldInfo",
+    "HoldRequest",
+    "HoldStats",
+    "HoldStore",
+    "FallbackHoldStore",
+    "RedisHoldStore",
+    "SqlHoldStore",
+    "build_hold_store",
+    "held_by_other",
 ]
 
 

@@ -6,12 +6,13 @@ transaction; on SQLite it starts with ``BEGIN IMMEDIATE`` (``appointease.db``), 
 PostgreSQL a per-(employee, day) advisory transaction lock serialises acquirers, so
 several workers cannot both pass.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Sequence
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
@@ -24,7 +25,9 @@ from appointease.models import Hold, utcnow
 
 
 def _info(row: Hold) -> HoldInfo:
-    return HoldInfo(row.client_id, row.employee_id, row.day, row.time_label, row.start_at, row.end_at, row.kind, row.expires_at)
+    return HoldInfo(
+        row.client_id, row.employee_id, row.day, row.time_label, row.start_at, row.end_at, row.kind, row.expires_at
+    )
 
 
 class SqlHoldStore(HoldStore, HoldStats):
@@ -82,8 +85,10 @@ class SqlHoldStore(HoldStore, HoldStats):
             select(Hold.expires_at).where(Hold.ip == req.ip, Hold.client_id != req.client_id, Hold.expires_at > now)
         ).all()
         if len(expiries) >= self.max_holds_per_ip:
-            raise RateLimited("Too many live holds from your network; try again shortly.",
-                              retry_after=math.ceil((min(expiries) - now).total_seconds()))
+            raise RateLimited(
+                "Too many live holds from your network; try again shortly.",
+                retry_after=math.ceil((min(expiries) - now).total_seconds()),
+            )
 
     def release(self, client_id: str, employee_id: int, day: date, time: str | None = None) -> bool:
         with self._session() as session, write_transaction(session):
@@ -100,7 +105,12 @@ class SqlHoldStore(HoldStore, HoldStats):
             return [_info(r) for r in rows]
 
     def poll(
-        self, employee_ids: Sequence[int], day: date, client_id: str, selected_time: str | None, ttl_seconds: int,
+        self,
+        employee_ids: Sequence[int],
+        day: date,
+        client_id: str,
+        selected_time: str | None,
+        ttl_seconds: int,
         ip: str | None = None,
     ) -> dict[int, list[HoldInfo]]:
         now = self._clock()
@@ -112,15 +122,26 @@ class SqlHoldStore(HoldStore, HoldStats):
             renew = None
             for row in rows:
                 info = _info(row)
-                if selected_time and row.client_id == client_id and row.time_label == selected_time and row.kind == SELECTION:
+                if (
+                    selected_time
+                    and row.client_id == client_id
+                    and row.time_label == selected_time
+                    and row.kind == SELECTION
+                ):
                     renew = info = replace(info, expires_at=now + timedelta(seconds=ttl_seconds))
                 found[row.employee_id].append(info)
         if renew is not None:  # the only write a heartbeat makes: renewing a live selection
             with self._session() as session, write_transaction(session):
                 session.execute(
                     update(Hold)
-                    .where(Hold.client_id == client_id, Hold.employee_id == renew.employee_id, Hold.day == day,
-                           Hold.time_label == selected_time, Hold.kind == SELECTION, Hold.expires_at > now)
+                    .where(
+                        Hold.client_id == client_id,
+                        Hold.employee_id == renew.employee_id,
+                        Hold.day == day,
+                        Hold.time_label == selected_time,
+                        Hold.kind == SELECTION,
+                        Hold.expires_at > now,
+                    )
                     .values(expires_at=renew.expires_at)
                 )
         return found

@@ -5,6 +5,7 @@ test stops and brings back on the same port while the app keeps running: holds f
 to the database store, heartbeats and bookings keep answering, ``/readyz`` says Redis is
 down, and once Redis is back holds go to Redis again without restarting the app.
 """
+
 from __future__ import annotations
 
 import threading
@@ -72,7 +73,7 @@ def test_bookings_and_heartbeats_survive_redis_outage(app, database_url, private
             down_at = time.monotonic()
 
             # Redis down: every call still answers; holds are kept in the database.
-            for i, slot in enumerate(TIMES[1:1 + DOWN_ROUNDS]):
+            for i, slot in enumerate(TIMES[1 : 1 + DOWN_ROUNDS]):
                 me = f"client-down-{i:04d}"
                 r = w.select(slot, me)
                 assert r.status_code == 200, r.text
@@ -127,9 +128,11 @@ def test_bookings_and_heartbeats_survive_redis_outage(app, database_url, private
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT reference FROM appointments")).scalars().all()
     engine.dispose()
-    print(f"\nredis-down: bookings={len(references)} rows={len(rows)} down_for={down_for:.1f}s "
-          f"recovered_in={recovered_in:.1f}s storages_after_restart={storages} "
-          f"poller_calls={len(seen)} poller_statuses={ {s: seen.count(s) for s in set(seen)} }")
+    print(
+        f"\nredis-down: bookings={len(references)} rows={len(rows)} down_for={down_for:.1f}s "
+        f"recovered_in={recovered_in:.1f}s storages_after_restart={storages} "
+        f"poller_calls={len(seen)} poller_statuses={ {s: seen.count(s) for s in set(seen)} }"
+    )
     assert sorted(rows) == sorted(references)  # every 201 is there, once; nothing else
     assert seen and set(seen) == {200}, seen
 

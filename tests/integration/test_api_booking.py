@@ -1,5 +1,6 @@
 """``POST /api/v1/appointments`` (SPEC §4): booking, holds, idempotency keys, references
 and the event log."""
+
 from __future__ import annotations
 
 import re
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from appointease.extensions import db
 from appointease.models import Appointment, Event
+
 from helpers import CLIENT_A as A
 from helpers import CLIENT_B as B
 from helpers import Widget, assert_error, count_rows
@@ -146,8 +148,15 @@ def test_idempotency_key_must_be_sane(app, w):
 def test_booking_validation_errors_name_the_fields(app, client, w):
     err = assert_error(client.post("/api/v1/appointments", json={}), 422, "validation_error")
     assert set(err["fields"]) == {"service_id", "employee_id", "date", "time", "name", "email"}
-    for field, value in [("email", "not-an-email"), ("email", "ann@"), ("name", ""), ("phone", "1" * 41),
-                         ("notes", "n" * 2001), ("client_id", "x"), ("name", None)]:
+    for field, value in [
+        ("email", "not-an-email"),
+        ("email", "ann@"),
+        ("name", ""),
+        ("phone", "1" * 41),
+        ("notes", "n" * 2001),
+        ("client_id", "x"),
+        ("name", None),
+    ]:
         err = assert_error(w.book(w.booking(**{field: value})), 422, "validation_error")
         assert list(err["fields"]) == [field], (field, value)
     assert count_rows(app, Appointment) == 0
@@ -158,7 +167,9 @@ def test_booking_grid_rules(app, w, workday):
     assert_error(w.book(time="12:30", employee_id=2), 422, "outside_hours")
     assert_error(w.book(w.booking("10:00") | {"date": (workday + timedelta(days=6)).isoformat()}), 422, "outside_hours")
     assert_error(w.book(w.booking("10:00") | {"date": (workday - timedelta(days=14)).isoformat()}), 422, "past_time")
-    assert_error(w.book(w.booking("10:00") | {"date": (workday + timedelta(days=100)).isoformat()}), 422, "too_far_ahead")
+    assert_error(
+        w.book(w.booking("10:00") | {"date": (workday + timedelta(days=100)).isoformat()}), 422, "too_far_ahead"
+    )
     assert_error(w.book(service_id=99), 404, "not_found")
     assert_error(w.book(employee_id=99), 404, "not_found")
     assert "employee_id" in assert_error(w.book(employee_id=1, service_id=3), 422, "validation_error")["fields"]

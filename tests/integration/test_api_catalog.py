@@ -1,5 +1,6 @@
 """The public catalogue (``/services``, ``/staff``) and the operations endpoints
 (``/healthz``, ``/readyz``, ``/api/v1/openapi.json``), SPEC §4."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -8,6 +9,7 @@ import pytest
 
 from appointease.extensions import db
 from appointease.models import Employee, Service
+
 from helpers import assert_error, make_employee, make_service
 
 
@@ -139,8 +141,19 @@ def test_openapi_document(client):
     }
     doc["paths"] = {path.removeprefix("/api/v1"): item for path, item in doc["paths"].items()}
     schemas = doc["components"]["schemas"]
-    for name in ("ServiceOut", "StaffOut", "AvailabilityOut", "SlotIn", "ReleaseIn", "HoldOut",
-                 "HeartbeatIn", "HeartbeatOut", "AppointmentIn", "AppointmentOut", "ErrorOut"):
+    for name in (
+        "ServiceOut",
+        "StaffOut",
+        "AvailabilityOut",
+        "SlotIn",
+        "ReleaseIn",
+        "HoldOut",
+        "HeartbeatIn",
+        "HeartbeatOut",
+        "AppointmentIn",
+        "AppointmentOut",
+        "ErrorOut",
+    ):
         assert schemas[name]["type"] == "object", name
     booking = schemas["AppointmentIn"]
     assert set(booking["required"]) == {"service_id", "employee_id", "date", "time", "name", "email"}
@@ -148,7 +161,9 @@ def test_openapi_document(client):
     assert booking["properties"]["email"]["format"] == "email"
     assert booking["additionalProperties"] is False
     post = doc["paths"]["/appointments"]["post"]
-    assert post["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/AppointmentIn"}
+    assert post["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/AppointmentIn"
+    }
     assert {"201", "409", "422"} <= set(post["responses"])
     assert any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in post["parameters"])
     query = {p["name"] for p in doc["paths"]["/availability"]["get"]["parameters"] if p["in"] == "query"}

@@ -1,11 +1,13 @@
 """``GET /availability/days`` and the one day computation shared by availability and
 the heartbeat (SPEC §4; issue 7 point 5, issue 12 point 5)."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
 from appointease.extensions import db
 from appointease.models import TimeOff
+
 from helpers import Widget, assert_error
 
 #: Demo staff work Mon–Fri 09:00–17:00 (Sam: lunch 12:30–13:30); Haircut is 30 min.
@@ -27,7 +29,9 @@ def test_one_entry_per_day_and_closed_days_are_zero(client, workday):
 
 def test_bookings_reduce_a_staff_members_count_but_not_the_union(client, workday):
     Widget(client, workday).booked("10:00", employee_id=1)
-    assert days(client, workday, workday, employee_id=1) == [{"date": workday.isoformat(), "free": FULL_DAY_HAIRCUT - 1}]
+    assert days(client, workday, workday, employee_id=1) == [
+        {"date": workday.isoformat(), "free": FULL_DAY_HAIRCUT - 1}
+    ]
     # Someone else still does a haircut at 10:00.
     assert days(client, workday, workday) == [{"date": workday.isoformat(), "free": FULL_DAY_HAIRCUT}]
 
@@ -76,8 +80,10 @@ def test_bad_ranges_are_422(client, workday, subtests):
         with subtests.test(name):
             r = client.get("/api/v1/availability/days", query_string={**query, "service_id": 1})
             assert_error(r, 422, "validation_error")
-    r = client.get("/api/v1/availability/days",
-                   query_string={"from": workday.isoformat(), "to": workday.isoformat(), "service_id": 99})
+    r = client.get(
+        "/api/v1/availability/days",
+        query_string={"from": workday.isoformat(), "to": workday.isoformat(), "service_id": 99},
+    )
     assert_error(r, 404, "not_found")
 
 

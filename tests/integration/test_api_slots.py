@@ -2,6 +2,7 @@
 ``/slots/lock``, ``/slots/release`` and ``/heartbeat``, including the hold life cycle
 (selection TTL 2 s in the test config, renewed by heartbeats).
 """
+
 from __future__ import annotations
 
 import time as _time
@@ -11,6 +12,7 @@ import pytest
 
 from appointease.extensions import db
 from appointease.models import TimeOff
+
 from helpers import CLIENT_A as A
 from helpers import CLIENT_B as B
 from helpers import CLIENT_C as C
@@ -39,12 +41,20 @@ def test_availability_lists_the_grid_with_every_status(w):
     assert r.status_code == 200
     body = r.get_json()
     assert {k: body[k] for k in ("date", "employee_id", "service_id", "timezone")} == {
-        "date": w.day, "employee_id": 1, "service_id": 1, "timezone": "UTC"}
+        "date": w.day,
+        "employee_id": 1,
+        "service_id": 1,
+        "timezone": "UTC",
+    }
     assert [s["time"] for s in body["slots"]] == half_hours("09:00", "16:30")
     assert body["slots"][0]["start"] == f"{w.day}T09:00:00+00:00"
     statuses = {s["time"]: s["status"] for s in body["slots"]}
     assert {t: s for t, s in statuses.items() if s != "available"} == {
-        "09:00": "booked", "10:00": "locked", "11:00": "processing", "12:00": "mine"}
+        "09:00": "booked",
+        "10:00": "locked",
+        "11:00": "processing",
+        "12:00": "mine",
+    }
 
 
 def test_availability_without_client_id_shows_every_hold_as_someone_elses(w):
@@ -247,8 +257,9 @@ def test_time_off_is_outside_hours(app, w, workday):
 def test_select_validation_errors_name_the_fields(client, w):
     err = assert_error(client.post("/api/v1/slots/select", json={"date": w.day}), 422, "validation_error")
     assert {"time", "employee_id", "service_id", "client_id"} <= set(err["fields"])
-    err = assert_error(client.post("/api/v1/slots/select", json={**w.slot("10:00"), "client_id": "a b"}), 422,
-                "validation_error")
+    err = assert_error(
+        client.post("/api/v1/slots/select", json={**w.slot("10:00"), "client_id": "a b"}), 422, "validation_error"
+    )
     assert set(err["fields"]) == {"client_id"}
 
 
@@ -279,8 +290,9 @@ def test_release_with_the_wrong_time_keeps_the_hold(w):
 
 
 def test_release_validation(client, w):
-    err = assert_error(client.post("/api/v1/slots/release", json={"date": w.day, "employee_id": 1}), 422,
-                "validation_error")
+    err = assert_error(
+        client.post("/api/v1/slots/release", json={"date": w.day, "employee_id": 1}), 422, "validation_error"
+    )
     assert {"time", "client_id"} <= set(err["fields"])
 
 
@@ -294,8 +306,9 @@ def test_heartbeat_errors(client, w):
     assert_error(r, 404, "not_found")
     r = client.post("/api/v1/heartbeat", json={"date": w.day, "employee_id": 1})
     assert "client_id" in assert_error(r, 422, "validation_error")["fields"]
-    r = client.post("/api/v1/heartbeat", json={"date": w.day, "employee_id": 1, "client_id": A,
-                                               "selected_time": "9:00"})
+    r = client.post(
+        "/api/v1/heartbeat", json={"date": w.day, "employee_id": 1, "client_id": A, "selected_time": "9:00"}
+    )
     assert "selected_time" in assert_error(r, 422, "validation_error")["fields"]
 
 

@@ -1,5 +1,6 @@
 """The heartbeat's HTTP caching, several staff in one poll, and caches never stale past a
 commit or a catalogue change (SPEC §4, §5.2; issue 8)."""
+
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ import pytest
 
 from appointease.extensions import db
 from appointease.models import Appointment, Employee, TimeOff, WorkingHours
+
 from helpers import Widget, assert_error
 
 ME = "client-cache-0001"
@@ -55,8 +57,11 @@ def test_several_staff_in_one_poll(w):
     answer = w.beat(employee_ids=[3, 1, 2], service_id=1)
     assert [s["employee_id"] for s in answer["staff"]] == [3, 1, 2]
     by_id = {s["employee_id"]: s for s in answer["staff"]}
-    assert by_id[2]["booked"] == ["09:00"] and by_id[3]["locked"] == ["10:00"] and by_id[1] == {
-        "employee_id": 1, "booked": [], "locked": [], "processing": []}
+    assert (
+        by_id[2]["booked"] == ["09:00"]
+        and by_id[3]["locked"] == ["10:00"]
+        and by_id[1] == {"employee_id": 1, "booked": [], "locked": [], "processing": []}
+    )
     assert answer["mine"]["employee_id"] == 2 and answer["mine"]["time"] == "11:00"
     assert "booked" not in answer and "employee_id" not in answer
     assert "client-other" not in json.dumps(answer)
@@ -65,8 +70,13 @@ def test_several_staff_in_one_poll(w):
 
 
 def test_bad_staff_lists_are_422(client, w, subtests):
-    for name, body in {"neither": {}, "both": {"employee_id": 1, "employee_ids": [1]}, "empty": {"employee_ids": []},
-                       "too many": {"employee_ids": list(range(1, 22))}, "not ints": {"employee_ids": ["1"]}}.items():
+    for name, body in {
+        "neither": {},
+        "both": {"employee_id": 1, "employee_ids": [1]},
+        "empty": {"employee_ids": []},
+        "too many": {"employee_ids": list(range(1, 22))},
+        "not ints": {"employee_ids": ["1"]},
+    }.items():
         with subtests.test(name):
             r = client.post("/api/v1/heartbeat", json={"date": w.day, "client_id": ME, **body})
             assert_error(r, 422, "validation_error")

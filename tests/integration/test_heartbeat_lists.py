@@ -3,6 +3,7 @@
 Holds and bookings are made through the public API; the heartbeat is asked both over
 HTTP and by calling ``appointease.live.heartbeat`` directly.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,6 +15,7 @@ from appointease import live
 from appointease.config import build_rules
 from appointease.context import Context
 from appointease.extensions import db
+
 from helpers import Widget
 
 ME, OTHER, THIRD = "client-me-000001", "client-other-0002", "client-third-0003"
@@ -151,14 +153,32 @@ def test_no_personal_data_in_the_answer(api):
         r = api.heartbeat(ME, **extra)
         assert r.status_code == 200
         text = r.get_data(as_text=True)
-        for secret in ("Zebedee", "Quartermaine", "zebedee.q@example.org", "example.org",
-                       OTHER, THIRD, "client-fourth-04", "Alex Morgan", "Alex"):
+        for secret in (
+            "Zebedee",
+            "Quartermaine",
+            "zebedee.q@example.org",
+            "example.org",
+            OTHER,
+            THIRD,
+            "client-fourth-04",
+            "Alex Morgan",
+            "Alex",
+        ):
             assert secret not in text
         # The asking client is not echoed back either: nothing names a client.
         assert ME not in text
     answer = api.beat(ME)
-    spec_keys = {"server_time", "interval_seconds", "version", "date", "employee_id",
-                 "booked", "locked", "processing", "mine"}
+    spec_keys = {
+        "server_time",
+        "interval_seconds",
+        "version",
+        "date",
+        "employee_id",
+        "booked",
+        "locked",
+        "processing",
+        "mine",
+    }
     assert spec_keys <= set(answer) and set(answer) - spec_keys <= {"storage"}
     assert answer.get("storage", "database") in ("database", "redis")
     assert set(answer["mine"]) == {"time", "kind", "expires_at"}

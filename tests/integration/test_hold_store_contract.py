@@ -3,6 +3,7 @@
 The same tests run against ``SqlHoldStore`` (on this matrix's database) and
 ``RedisHoldStore`` (on the session's real ``redis-server``), in both matrices.
 """
+
 from __future__ import annotations
 
 import time as _time
@@ -10,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from appointease.grid import parse_hhmm
 from appointease.errors import RateLimited, SlotHeld, Unavailable
+from appointease.grid import parse_hhmm
 from appointease.holds import LOCK, SELECTION, HoldRequest, RedisHoldStore, SqlHoldStore
 
 A, B, C = "client-aaaa-0001", "client-bbbb-0002", "client-cccc-0003"

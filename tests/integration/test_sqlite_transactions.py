@@ -1,4 +1,5 @@
 """The SQLite write-transaction recipe (SPEC §5.1): the write lock is held before any check."""
+
 import shutil
 import sqlite3
 
@@ -9,6 +10,7 @@ from appointease import create_app
 from appointease.db import write_transaction
 from appointease.extensions import db
 from appointease.models import Service
+
 from helpers import TEST_CONFIG
 
 #: SQLite's recipe is tested on SQLite whatever the matrix (it never uses ``database_url``).
