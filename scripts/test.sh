@@ -26,32 +26,14 @@ while (($#)); do
   esac
 done
 
-# The two matrices run at the same time: each starts its own servers (random ports, temp
-# dirs) and most of the suite's time is spent waiting (TTLs, restarts, browsers), not
-# computing. Every output line is prefixed with its matrix. APPOINTEASE_TEST_SERIAL=1
-# runs them one after the other instead.
-run_matrix() {  # run_matrix NAME ENGINE PYTEST_ARGS...
-  local name=$1 engine=$2
-  shift 2
-  APPOINTEASE_TEST_ENGINE=$engine .venv/bin/python -m pytest "$@" 2>&1 | sed -u "s/^/[$name] /"
-}
-
-echo "== matrix 1/2: embedded (SQLite + SQL hold store), every test =="
+status=0
+echo "== matrix 1/2: embedded (SQLite + SQL hold store) =="
+APPOINTEASE_TEST_ENGINE=embedded .venv/bin/python -m pytest "${all_args[@]}" || status=$?
 echo "== matrix 2/2: production (PostgreSQL + Redis), -m \"$marker\" =="
-embedded=0 production=0
-if [ "${APPOINTEASE_TEST_SERIAL:-0}" = 1 ]; then
-  run_matrix embedded embedded "${all_args[@]}" || embedded=$?
-  run_matrix production production "${production_args[@]}" -m "$marker" || production=$?
-else
-  run_matrix embedded embedded "${all_args[@]}" &
-  first=$!
-  run_matrix production production "${production_args[@]}" -m "$marker" &
-  second=$!
-  wait "$first" || embedded=$?
-  wait "$second" || production=$?
-fi
 # Exit code 5 = no test selected: the caller's selection may hold only engine-independent
 # tests, which matrix 1 ran. Any other failure counts.
-[ "$production" -eq 5 ] && production=0
-echo "== pytest exit codes: embedded $embedded, production $production =="
-[ "$embedded" -eq 0 ] && [ "$production" -eq 0 ]
+APPOINTEASE_TEST_ENGINE=production .venv/bin/python -m pytest "${production_args[@]}" -m "$marker" || {
+  rc=$?
+  [ "$rc" -eq 5 ] || status=$rc
+}
+exit "$status"
