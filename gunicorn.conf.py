@@ -5,6 +5,7 @@ Every value can be overridden from the environment: ``PORT`` / ``GUNICORN_BIND``
 ``GUNICORN_TIMEOUT``. The app is stateless, so any number
 of instances can run behind a load balancer (README "Production").
 """
+
 import multiprocessing
 import os
 

@@ -2,6 +2,7 @@
 
 ``create_app`` is the application factory; nothing connects at import time.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,7 +28,9 @@ def create_app(config: dict | None = None) -> Flask:
     Raises:
         RuntimeError: no usable ``SECRET_KEY`` outside development/testing (SPEC §8).
     """
-    app = Flask(__name__, static_folder=str(ROOT / "static"), static_url_path="/static", instance_path=str(ROOT / "instance"))
+    app = Flask(
+        __name__, static_folder=str(ROOT / "static"), static_url_path="/static", instance_path=str(ROOT / "instance")
+    )
     app.config.from_mapping(load_config(app.instance_path))
     if config:
         app.config.from_mapping(config)
@@ -94,9 +97,14 @@ def register_stores(app: Flask) -> None:
     app.extensions["appointease.rules"] = rules
     app.extensions["appointease.cache"] = LiveCache()
     with app.app_context():
-        store = build_hold_store(app.config["REDIS_URL"], db.engine, rules.lock_ttl, cluster=app.config["REDIS_CLUSTER"],
-                                 max_holds_per_ip=app.config["APPOINTEASE_MAX_HOLDS_PER_IP"],
-                                 reader=lambda: db.session().connection())
+        store = build_hold_store(
+            app.config["REDIS_URL"],
+            db.engine,
+            rules.lock_ttl,
+            cluster=app.config["REDIS_CLUSTER"],
+            max_holds_per_ip=app.config["APPOINTEASE_MAX_HOLDS_PER_IP"],
+            reader=lambda: db.session().connection(),
+        )
     app.extensions["appointease.holds"] = store
     app.extensions["appointease.hold_stats"] = store
 

@@ -4,12 +4,13 @@
 ``Rules`` mirrors the booking-related keys as one immutable value the domain receives
 (``build_rules``), so domain code never reads Flask config.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 from zoneinfo import ZoneInfo
 
 #: How long a stored Idempotency-Key response is kept, in hours (published in the README;

@@ -11,11 +11,12 @@ writers queue instead of failing.
 PostgreSQL: ``pg_advisory_xact_lock`` serialises writers per key; the exclusion
 constraint on appointments remains the real guard.
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert

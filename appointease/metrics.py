@@ -14,6 +14,7 @@ the matched route's rule (or ``unmatched``), the method one of the HTTP methods 
 knows (or ``other``). With ``APPOINTEASE_METRICS_TOKEN`` set the scrape needs that bearer
 token (RFC 6750), compared in constant time.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -23,21 +24,36 @@ import time
 from collections import deque
 
 from flask import Flask, Response, current_app, g, request
-from prometheus_client import REGISTRY, CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from appointease.api.handlers import error_response
 
-REQUESTS = Counter("appointease_http_requests_total", "HTTP requests by endpoint, method and status.",
-                   ["endpoint", "method", "status"])
-LATENCY = Histogram("appointease_http_request_duration_seconds", "Request latency in seconds by endpoint.",
-                    ["endpoint"], buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+REQUESTS = Counter(
+    "appointease_http_requests_total", "HTTP requests by endpoint, method and status.", ["endpoint", "method", "status"]
+)
+LATENCY = Histogram(
+    "appointease_http_request_duration_seconds",
+    "Request latency in seconds by endpoint.",
+    ["endpoint"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
 BOOKINGS = Counter("appointease_bookings_total", "Appointments booked (201 answers, replays included).")
 CONFLICTS = Counter("appointease_conflicts_total", "409 answers by error code.", ["code"])
-POLLERS = Gauge("appointease_heartbeat_pollers",
-                "Widgets polling now, estimated from the heartbeat rate (heartbeats in the last 15 s x interval / 15).",
-                multiprocess_mode="livesum")
+POLLERS = Gauge(
+    "appointease_heartbeat_pollers",
+    "Widgets polling now, estimated from the heartbeat rate (heartbeats in the last 15 s x interval / 15).",
+    multiprocess_mode="livesum",
+)
 POLLER_WINDOW = 15.0  # seconds
 
 

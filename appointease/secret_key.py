@@ -8,6 +8,7 @@
 * Otherwise (a server database such as PostgreSQL, where several instances must share one
   key) start-up fails with a message saying what to set.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,14 +35,18 @@ def ensure_secret_key(app: Flask) -> None:
         app.config["SECRET_KEY"] = key or DEV_SECRET_KEY
         return
     if key == DEV_SECRET_KEY:
-        raise RuntimeError("SECRET_KEY is the development value; set a long random one "
-                           "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))').")
+        raise RuntimeError(
+            "SECRET_KEY is the development value; set a long random one "
+            "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
     if key:
         return
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        raise RuntimeError("SECRET_KEY must be set when DATABASE_URL is a server database: every instance "
-                           "needs the same long random value "
-                           "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))').")
+        raise RuntimeError(
+            "SECRET_KEY must be set when DATABASE_URL is a server database: every instance "
+            "needs the same long random value "
+            "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
     app.config["SECRET_KEY"] = instance_key(Path(app.instance_path) / KEY_FILE)
 
 

@@ -12,6 +12,7 @@
   configured any origin is allowed except ``null`` (sandboxed frames, ``file:`` pages),
   which is echoed only when listed explicitly.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,10 @@ from flask import Flask, Response, request
 
 from appointease.extensions import cors
 
-HTML_CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
-            "form-action 'self'; frame-ancestors 'self'")
+HTML_CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'self'"
+)
 OTHER_CSP = "default-src 'none'; frame-ancestors 'none'"
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 
@@ -80,5 +83,5 @@ def _narrow_preflight(headers) -> None:
     if asked in methods:
         headers["Access-Control-Allow-Methods"] = ", ".join(methods)
         return
-    for name in [k for k in headers.keys() if k.lower().startswith("access-control-")]:
+    for name in [k for k in headers.keys() if k.lower().startswith("access-control-")]:  # noqa: SIM118 (werkzeug Headers iterate as pairs)
         del headers[name]

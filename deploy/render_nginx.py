@@ -9,6 +9,7 @@ Usage (prints the configuration)::
 Jinja2 comes with Flask, so the app's virtualenv runs this. Every value is checked
 against a strict pattern first: nothing rendered can add a directive.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,16 @@ def _check(value: str, pattern: re.Pattern, what: str) -> str:
     return value
 
 
-def render(listen: str, upstreams: list[str], prefix: str, *, user: str | None = None,
-           worker_processes: str = "auto", read_timeout: int = 35, error_log: str | None = None) -> str:
+def render(
+    listen: str,
+    upstreams: list[str],
+    prefix: str,
+    *,
+    user: str | None = None,
+    worker_processes: str = "auto",
+    read_timeout: int = 35,
+    error_log: str | None = None,
+) -> str:
     """Return the nginx configuration text.
 
     Args:
@@ -64,8 +73,14 @@ def render(listen: str, upstreams: list[str], prefix: str, *, user: str | None =
     }
     if values["read_timeout"] < 1:
         raise ValueError("read_timeout must be at least 1 second")
-    env = Environment(loader=FileSystemLoader(TEMPLATE.parent), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE.parent),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
     return env.get_template(TEMPLATE.name).render(**values)
 
 
@@ -80,8 +95,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--read-timeout", type=int, default=35)
     args = parser.parse_args(argv)
     try:
-        sys.stdout.write(render(args.listen, args.upstream, args.prefix, user=args.user,
-                                worker_processes=args.worker_processes, read_timeout=args.read_timeout))
+        sys.stdout.write(
+            render(
+                args.listen,
+                args.upstream,
+                args.prefix,
+                user=args.user,
+                worker_processes=args.worker_processes,
+                read_timeout=args.read_timeout,
+            )
+        )
     except ValueError as exc:
         parser.error(str(exc))
     return 0

@@ -1,4 +1,5 @@
 """Debian's nginx on loopback, running the repository's ``deploy/nginx.conf``, for the proxy tests."""
+
 from __future__ import annotations
 
 import os
@@ -43,8 +44,16 @@ class NginxServer:
         self.prefix = prefix
         self.port = free_port()
         self.conf = prefix / "nginx.conf"
-        self.conf.write_text(render(f"127.0.0.1:{self.port}", upstreams, str(prefix), worker_processes="1",
-                                    read_timeout=read_timeout, user="root" if os.geteuid() == 0 else None))
+        self.conf.write_text(
+            render(
+                f"127.0.0.1:{self.port}",
+                upstreams,
+                str(prefix),
+                worker_processes="1",
+                read_timeout=read_timeout,
+                user="root" if os.geteuid() == 0 else None,
+            )
+        )
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -56,9 +65,12 @@ class NginxServer:
         path = self.prefix / "error.log"
         return path.read_text() if path.exists() else ""
 
-    def start(self) -> "NginxServer":
-        self.proc = subprocess.Popen([NGINX, "-p", str(self.prefix), "-c", str(self.conf), "-g", "daemon off;"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    def start(self) -> NginxServer:
+        self.proc = subprocess.Popen(
+            [NGINX, "-p", str(self.prefix), "-c", str(self.conf), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -80,7 +92,7 @@ class NginxServer:
                 self.proc.kill()
                 self.proc.wait(5)
 
-    def __enter__(self) -> "NginxServer":
+    def __enter__(self) -> NginxServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

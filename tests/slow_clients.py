@@ -5,6 +5,7 @@ of that body per tick. A server that hands the connection to a sync worker befor
 body is complete loses that worker for as long as the trickle lasts; a buffering proxy
 holds the connection itself and only passes complete requests on.
 """
+
 from __future__ import annotations
 
 import socket
@@ -32,8 +33,10 @@ class SlowClients:
     def __init__(self, host: str, port: int, interval: float = 1.0, path: str = "/api/v1/appointments"):
         self.address = (host, port)
         self.interval = interval
-        self.head = (f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-                     f"Content-Length: {BODY_LENGTH}\r\n\r\n").encode()
+        self.head = (
+            f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {BODY_LENGTH}\r\n\r\n"
+        ).encode()
         self.sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -62,7 +65,7 @@ class SlowClients:
                         self.sockets.remove(sock)
                         sock.close()
 
-    def __enter__(self) -> "SlowClients":
+    def __enter__(self) -> SlowClients:
         self._thread.start()
         return self
 
@@ -83,8 +86,9 @@ def answers(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def stall_point(host: str, port: int, probe_url: str, max_clients: int, settle: float = 0.5,
-                probes: int = 2, timeout: float = 2.0) -> int | None:
+def stall_point(
+    host: str, port: int, probe_url: str, max_clients: int, settle: float = 0.5, probes: int = 2, timeout: float = 2.0
+) -> int | None:
     """Add slow clients one by one until ``probe_url`` stops answering.
 
     After each new connection, waits ``settle`` seconds and probes ``probe_url``

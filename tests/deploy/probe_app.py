@@ -7,6 +7,7 @@ Never shipped: it lives in the tests. It adds, on top of ``create_app()``:
 * ``GET|POST /_probe/slow?s=N``: appends ``"<instance> <method>"`` to the file
   ``PROBE_HITS``, then answers after N seconds (to make nginx time out).
 """
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,12 @@ def _name_instance(response):
 @app.get("/_probe/whoami")
 def whoami():
     """The request as the app sees it."""
-    return jsonify(instance=INSTANCE, remote_addr=request.remote_addr, scheme=request.scheme,
-                   forwarded_for=request.headers.get("X-Forwarded-For"))
+    return jsonify(
+        instance=INSTANCE,
+        remote_addr=request.remote_addr,
+        scheme=request.scheme,
+        forwarded_for=request.headers.get("X-Forwarded-For"),
+    )
 
 
 @app.route("/_probe/slow", methods=["GET", "POST"])

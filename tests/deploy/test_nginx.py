@@ -6,6 +6,7 @@ PostgreSQL + Redis) and run with ``APPOINTEASE_PROXY_HOPS=1``. They serve
 and what client address the app saw. Everything listens on 127.0.0.1 (a second client
 address, 127.0.0.2, is loopback too); every wait is bounded.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -20,13 +21,13 @@ from pathlib import Path
 
 import pytest
 import requests
+from conftest import ENGINE, need, seed
+from nginx import NginxServer, nginx_available
+from slow_clients import SlowClients, answers, stall_point
 from sqlalchemy import create_engine, text
 
-from conftest import ENGINE, need, seed
 from live import GunicornServer
-from nginx import NginxServer, nginx_available
 from servers import free_port
-from slow_clients import SlowClients, answers, stall_point
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -78,12 +79,23 @@ def instances(shared_database, tmp_path_factory):
     url, redis_url = shared_database
     folder = tmp_path_factory.mktemp("instances")
     hits = folder / "hits.txt"
-    env = {"DATABASE_URL": url, "REDIS_URL": redis_url, "APPOINTEASE_PROXY_HOPS": "1",
-           "APPOINTEASE_MIN_NOTICE_MINUTES": "0", "PROBE_HITS": str(hits), "PYTHONPATH": str(HERE)}
+    env = {
+        "DATABASE_URL": url,
+        "REDIS_URL": redis_url,
+        "APPOINTEASE_PROXY_HOPS": "1",
+        "APPOINTEASE_MIN_NOTICE_MINUTES": "0",
+        "PROBE_HITS": str(hits),
+        "PYTHONPATH": str(HERE),
+    }
     with ExitStack() as stack:
-        servers = [stack.enter_context(GunicornServer({**env, "PROBE_INSTANCE": name}, workers=3,
-                                                      log_path=folder / f"{name}.log", app="probe_app:app"))
-                   for name in ("a", "b")]
+        servers = [
+            stack.enter_context(
+                GunicornServer(
+                    {**env, "PROBE_INSTANCE": name}, workers=3, log_path=folder / f"{name}.log", app="probe_app:app"
+                )
+            )
+            for name in ("a", "b")
+        ]
         yield Instances(servers, hits)
 
 
@@ -151,15 +163,22 @@ def test_nginx_answers_its_own_errors_in_the_spec_shape(instances, proxy):
     nginx = proxy(instances.upstreams)
     api = nginx.url + "/api/v1/appointments"
     too_big = json.dumps({"name": "x" * 70_000}).encode()
-    _assert_nginx_error(requests.post(api, data=too_big, headers={"Content-Type": "application/json"}, timeout=10),
-                        413, "payload_too_large")
+    _assert_nginx_error(
+        requests.post(api, data=too_big, headers={"Content-Type": "application/json"}, timeout=10),
+        413,
+        "payload_too_large",
+    )
     # Chunked, so no Content-Length to refuse up front: nginx counts and still refuses.
     chunks = (b"x" * 8192 for _ in range(10))
-    _assert_nginx_error(requests.post(api, data=chunks, headers={"Content-Type": "application/json"}, timeout=10),
-                        413, "payload_too_large")
+    _assert_nginx_error(
+        requests.post(api, data=chunks, headers={"Content-Type": "application/json"}, timeout=10),
+        413,
+        "payload_too_large",
+    )
     _assert_nginx_error(requests.get(nginx.url + "/api/v1/services?q=" + "a" * 9000, timeout=10), 414, "uri_too_long")
-    _assert_nginx_error(requests.get(nginx.url + "/healthz", headers={"X-Big": "a" * 9000}, timeout=10),
-                        400, "bad_request")
+    _assert_nginx_error(
+        requests.get(nginx.url + "/healthz", headers={"X-Big": "a" * 9000}, timeout=10), 400, "bad_request"
+    )
     # The app's own errors pass through untouched.
     r = requests.get(nginx.url + "/api/v1/nope", timeout=10)
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found" and "X-Probe-Instance" in r.headers
@@ -216,8 +235,10 @@ def test_slow_clients_stall_a_bare_gunicorn_but_not_nginx(instances, proxy, shar
         time.sleep(2.5)  # a few trickled bytes on every connection
         probes = [answers(nginx.url + "/healthz", timeout=2) for _ in range(5)]
         still_attacking = attack.alive
-    print(f"\nslow clients: a bare gunicorn (2 sync workers) is stalled by {bare_stall}; "
-          f"behind nginx {still_attacking} slow clients stall nothing ({sum(probes)}/5 /healthz answered)")
+    print(
+        f"\nslow clients: a bare gunicorn (2 sync workers) is stalled by {bare_stall}; "
+        f"behind nginx {still_attacking} slow clients stall nothing ({sum(probes)}/5 /healthz answered)"
+    )
     assert bare_stall is not None and bare_stall <= 2
     assert still_attacking == SLOW_CLIENTS
     assert all(probes)
@@ -230,8 +251,15 @@ def test_hundred_parallel_bookings_through_the_proxy_make_exactly_ten(instances,
     day = workday.isoformat()
 
     def attempt(i: int) -> tuple[int, str | None]:
-        body = {"service_id": 1, "employee_id": 3, "date": day, "time": TIMES[i % len(TIMES)],
-                "name": f"Proxy Racer {i}", "email": f"p{i}@example.com", "client_id": f"proxy-racer-{i:04d}"}
+        body = {
+            "service_id": 1,
+            "employee_id": 3,
+            "date": day,
+            "time": TIMES[i % len(TIMES)],
+            "name": f"Proxy Racer {i}",
+            "email": f"p{i}@example.com",
+            "client_id": f"proxy-racer-{i:04d}",
+        }
         barrier.wait(timeout=60)
         r = requests.post(nginx.url + "/api/v1/appointments", json=body, timeout=60)
         return r.status_code, r.headers.get("X-Probe-Instance")
@@ -245,8 +273,10 @@ def test_hundred_parallel_bookings_through_the_proxy_make_exactly_ten(instances,
         starts = conn.execute(text("SELECT count(DISTINCT start_at) FROM appointments")).scalar()
     engine.dispose()
     counts = {s: statuses.count(s) for s in sorted(set(statuses))}
-    print(f"\nthrough nginx: attempts={attempts} statuses={counts} rows={rows} "
-          f"instances={ {i: [n for _, n in results].count(i) for i in ('a', 'b')} }")
+    print(
+        f"\nthrough nginx: attempts={attempts} statuses={counts} rows={rows} "
+        f"instances={ {i: [n for _, n in results].count(i) for i in ('a', 'b')} }"
+    )
     assert counts == {201: len(TIMES), 409: attempts - len(TIMES)}, counts
     assert rows == starts == len(TIMES)
     assert {n for _, n in results} == {"a", "b"}

@@ -3,10 +3,10 @@
 In-process (one process, the default prometheus registry); the multi-worker sums are
 tested in test_metrics.py.
 """
+
 from __future__ import annotations
 
 import pytest
-
 from conftest import TEST_CONFIG
 
 TOKEN = "metrics-token-7f3a9c"
@@ -18,8 +18,14 @@ def guarded(database_url, redis_url):
     from appointease import create_app
     from appointease.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url, **TEST_CONFIG,
-                      "APPOINTEASE_METRICS_TOKEN": TOKEN})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REDIS_URL": redis_url,
+            **TEST_CONFIG,
+            "APPOINTEASE_METRICS_TOKEN": TOKEN,
+        }
+    )
     yield app.test_client()
     with app.app_context():
         db.session.remove()

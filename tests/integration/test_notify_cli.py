@@ -1,4 +1,5 @@
 """``flask --app app worker [--once]``: the command drains and exits, or runs until SIGTERM."""
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,13 @@ def test_the_worker_process_runs_until_sigterm(notify_app, smtp, database_url, t
     env["SECRET_KEY"] = TEST_CONFIG["SECRET_KEY"]  # the test apps' key (SPEC §8: a worker needs one)
     log_path = tmp_path / "worker.log"
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         book(notify_app, "09:00")
         book(notify_app, "10:00")

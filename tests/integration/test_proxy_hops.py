@@ -2,13 +2,14 @@
 
 The nginx fixture test (tests/deploy/test_nginx.py) shows the same through a real proxy.
 """
+
 from __future__ import annotations
 
 import pytest
+from conftest import TEST_CONFIG
 from flask import jsonify, request
 
 from appointease.config import load_config
-from conftest import TEST_CONFIG
 
 FORWARDED = {"X-Forwarded-For": "198.51.100.7, 203.0.113.20", "X-Forwarded-Proto": "https"}
 
@@ -22,14 +23,22 @@ def seen_by_app(database_url, redis_url):
     apps = []
 
     def seen(hops: int) -> tuple[str, str]:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url, **TEST_CONFIG,
-                          "APPOINTEASE_PROXY_HOPS": hops})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "REDIS_URL": redis_url,
+                **TEST_CONFIG,
+                "APPOINTEASE_PROXY_HOPS": hops,
+            }
+        )
         apps.append(app)
         # A test-only route: the product has no way to echo a client's address.
-        app.add_url_rule("/_test/whoami", "whoami",
-                         lambda: jsonify(addr=request.remote_addr, scheme=request.scheme))
-        body = app.test_client().get("/_test/whoami", headers=FORWARDED,
-                                     environ_base={"REMOTE_ADDR": "10.0.0.5"}).get_json()
+        app.add_url_rule("/_test/whoami", "whoami", lambda: jsonify(addr=request.remote_addr, scheme=request.scheme))
+        body = (
+            app.test_client()
+            .get("/_test/whoami", headers=FORWARDED, environ_base={"REMOTE_ADDR": "10.0.0.5"})
+            .get_json()
+        )
         return body["addr"], body["scheme"]
 
     yield seen

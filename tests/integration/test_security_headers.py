@@ -1,12 +1,13 @@
 """Security headers and CORS (SPEC §8, issue 11 finding 6), on JSON and HTML responses alike."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
+from conftest import ROOT, TEST_CONFIG
 
 from appointease.security import HTML_CSP, OTHER_CSP
-from conftest import ROOT, TEST_CONFIG
 
 SHOP = "https://shop.example"
 WIDGET_HEADERS = "content-type, idempotency-key, x-idempotency-key, if-none-match, authorization"
@@ -95,8 +96,10 @@ def test_the_test_page_is_not_public(client):
 
 
 def test_a_204_has_no_content_type_or_length(client, workday):
-    response = client.post("/api/v1/slots/release", json={
-        "date": workday.isoformat(), "time": "10:00", "employee_id": 1, "client_id": "client-aaaa-0001"})
+    response = client.post(
+        "/api/v1/slots/release",
+        json={"date": workday.isoformat(), "time": "10:00", "employee_id": 1, "client_id": "client-aaaa-0001"},
+    )
     assert response.status_code == 204 and response.data == b""
     assert "Content-Type" not in response.headers and "Content-Length" not in response.headers
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -113,14 +116,22 @@ def test_preflight_allows_the_widgets_methods_and_headers(client):
     assert reads.headers["Access-Control-Allow-Methods"] == "GET, HEAD"
 
 
-@pytest.mark.parametrize("path, method", [
-    ("/api/v1/slots/select", "DELETE"), ("/api/v1/slots/select", "PUT"), ("/api/v1/slots/select", "PATCH"),
-    ("/api/v1/slots/select", "GET"), ("/api/v1/services", "POST"), ("/api/v1/services", "DELETE"),
-    ("/api/v1/appointments", "PUT"), ("/api/v1/nope", "POST"),
-])
+@pytest.mark.parametrize(
+    "path, method",
+    [
+        ("/api/v1/slots/select", "DELETE"),
+        ("/api/v1/slots/select", "PUT"),
+        ("/api/v1/slots/select", "PATCH"),
+        ("/api/v1/slots/select", "GET"),
+        ("/api/v1/services", "POST"),
+        ("/api/v1/services", "DELETE"),
+        ("/api/v1/appointments", "PUT"),
+        ("/api/v1/nope", "POST"),
+    ],
+)
 def test_preflight_refuses_methods_the_route_does_not_have(client, path, method):
     response = preflight(client, path, method, headers="content-type")
-    assert not [h for h in response.headers.keys() if h.lower().startswith("access-control-")], dict(response.headers)
+    assert not [h for h in response.headers.keys() if h.lower().startswith("access-control-")], dict(response.headers)  # noqa: SIM118 (Headers iterate as pairs)
 
 
 def test_preflight_drops_headers_the_api_does_not_take(client):
@@ -136,8 +147,10 @@ def test_responses_expose_what_the_widget_reads(client):
 
 
 def test_origin_null_is_never_echoed_by_default(client):
-    for response in (preflight(client, "/api/v1/slots/select", "POST", origin="null", headers="content-type"),
-                     client.get("/api/v1/services", headers={"Origin": "null"})):
+    for response in (
+        preflight(client, "/api/v1/slots/select", "POST", origin="null", headers="content-type"),
+        client.get("/api/v1/services", headers={"Origin": "null"}),
+    ):
         assert "Access-Control-Allow-Origin" not in response.headers
 
 

@@ -1,4 +1,5 @@
 """SECRET_KEY at start-up (SPEC §8): never the development value in a real deployment."""
+
 from __future__ import annotations
 
 import stat

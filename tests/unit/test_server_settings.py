@@ -1,4 +1,5 @@
 """gunicorn settings (gunicorn.conf.py) and the SQLite lock wait that must fit inside them."""
+
 from __future__ import annotations
 
 import json
@@ -7,19 +8,26 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT, TEST_CONFIG
 from sqlalchemy import text
 
-from conftest import ROOT, TEST_CONFIG
-
 #: Prints the settings gunicorn.conf.py computes under the given environment.
-READ_CONF = ("import json, runpy; c = runpy.run_path('gunicorn.conf.py'); "
-             "print(json.dumps({k: c[k] for k in ('worker_class', 'threads', 'workers', 'timeout')}))")
+READ_CONF = (
+    "import json, runpy; c = runpy.run_path('gunicorn.conf.py'); "
+    "print(json.dumps({k: c[k] for k in ('worker_class', 'threads', 'workers', 'timeout')}))"
+)
 
 
 def gunicorn_settings(tmp_path, **env) -> dict:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("GUNICORN_", "WEB_CONCURRENCY"))}
-    out = subprocess.run([sys.executable, "-c", READ_CONF], cwd=ROOT, capture_output=True, text=True, check=True,
-                         env={**clean, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), **env}).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", READ_CONF],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**clean, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), **env},
+    ).stdout
     return json.loads(out)
 
 
@@ -28,11 +36,14 @@ def test_threaded_workers_by_default(tmp_path):
     assert settings["worker_class"] == "gthread" and settings["threads"] == 4 and settings["timeout"] == 30
 
 
-@pytest.mark.parametrize("env, expected", [
-    ({"GUNICORN_WORKER_CLASS": "sync"}, ("sync", 1)),
-    ({"GUNICORN_THREADS": "8"}, ("gthread", 8)),
-    ({"WEB_CONCURRENCY": "3"}, ("gthread", 4)),
-])
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ({"GUNICORN_WORKER_CLASS": "sync"}, ("sync", 1)),
+        ({"GUNICORN_THREADS": "8"}, ("gthread", 8)),
+        ({"WEB_CONCURRENCY": "3"}, ("gthread", 4)),
+    ],
+)
 def test_the_worker_class_and_threads_come_from_the_environment(tmp_path, env, expected):
     settings = gunicorn_settings(tmp_path, **env)
     assert (settings["worker_class"], settings["threads"]) == expected
@@ -44,7 +55,9 @@ def test_sqlite_gives_up_on_a_lock_well_before_gunicorn_kills_the_worker(tmp_pat
     from appointease import create_app
     from appointease.extensions import db
 
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}", "REDIS_URL": None})
+    app = create_app(
+        {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}", "REDIS_URL": None}
+    )
     with app.app_context():
         busy_ms = db.session.execute(text("PRAGMA busy_timeout")).scalar()
         db.session.remove()
