@@ -4,6 +4,7 @@
 names; ``find`` and ``list_for_customer`` read appointments on behalf of an
 ``Actor``, so the customer routes and the admin routes share one access rule.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -30,8 +31,9 @@ class AppointmentDetails(AppointmentView):
     employee_name: str = ""
 
     @classmethod
-    def build(cls, apt: Appointment, ctx: Context, service_name: str | None = None,
-              employee_name: str | None = None) -> AppointmentDetails:
+    def build(
+        cls, apt: Appointment, ctx: Context, service_name: str | None = None, employee_name: str | None = None
+    ) -> AppointmentDetails:
         """View ``apt`` in full; names not given are read by primary key (identity-map cached)."""
         if service_name is None:
             service_name = ctx.session.get(Service, apt.service_id).name
@@ -91,4 +93,6 @@ def list_for_customer(ctx: Context, email: str, *, upcoming: bool = False) -> li
     )
     if upcoming:
         stmt = stmt.where(Appointment.end_at > ctx.now)
-    return [AppointmentDetails.build(apt, ctx, service, employee) for apt, service, employee in ctx.session.execute(stmt)]
+    return [
+        AppointmentDetails.build(apt, ctx, service, employee) for apt, service, employee in ctx.session.execute(stmt)
+    ]

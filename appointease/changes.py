@@ -10,6 +10,7 @@ taken in the same instant; on PostgreSQL the exclusion constraint compares the n
 interval with *other* rows only, and the per-employee advisory lock (as in
 ``booking.book``) serialises it with bookings for that staff member.
 """
+
 from __future__ import annotations
 
 import logging
@@ -125,15 +126,20 @@ def cancel(ctx: Context, reference: str, actor: Actor, idem: IdempotencyKey | No
 
 def _overlaps_another(session: Session, apt_id: int, employee_id: int, start: datetime, end: datetime) -> bool:
     """Tell whether an active appointment other than ``apt_id`` of ``employee_id`` overlaps ``[start, end)``."""
-    return session.scalar(
-        select(Appointment.id).where(
-            Appointment.employee_id == employee_id,
-            Appointment.status.in_(ACTIVE),
-            Appointment.start_at < end,
-            Appointment.end_at > start,
-            Appointment.id != apt_id,
-        ).limit(1)
-    ) is not None
+    return (
+        session.scalar(
+            select(Appointment.id)
+            .where(
+                Appointment.employee_id == employee_id,
+                Appointment.status.in_(ACTIVE),
+                Appointment.start_at < end,
+                Appointment.end_at > start,
+                Appointment.id != apt_id,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def reschedule(
@@ -170,8 +176,9 @@ def reschedule(
     # slot_held and a hold taken after it sees the move. Under the caller's client_id it
     # replaces the caller's own selection, which therefore never blocks.
     holder = new.client_id or f"reschedule-{uuid.uuid4().hex}"
-    ctx.holds.acquire(HoldRequest(holder, employee_id, new.day, new.time, slot.start, slot.end, LOCK,
-                                  BOOKING_HOLD_SECONDS))
+    ctx.holds.acquire(
+        HoldRequest(holder, employee_id, new.day, new.time, slot.start, slot.end, LOCK, BOOKING_HOLD_SECONDS)
+    )
     try:
         with write_transaction(ctx.session) as session:
             if done := _claim(ctx, idem):

@@ -4,12 +4,13 @@
 ``Rules`` mirrors the booking-related keys as one immutable value the domain receives
 (``build_rules``), so domain code never reads Flask config.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 from zoneinfo import ZoneInfo
 
 #: How long a stored Idempotency-Key response is kept, in hours (published in the README;
@@ -62,20 +63,23 @@ def build_rules(cfg: Mapping) -> Rules:
     )
 
 
-def _int(env: dict, name: str, default: int) -> int:
+def _int(env: dict, name: str, default: int, minimum: int | None = None) -> int:
     """Read ``name`` from ``env`` as an int, falling back to ``default``.
 
     Raises:
-        ValueError: the variable is set but is not an integer (fail at start-up,
-            not on the first request).
+        ValueError: the variable is set but is not an integer, or is below ``minimum``
+            (fail at start-up, not on the first request).
     """
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
 
 
 def _float(env: dict, name: str, default: float) -> float:
@@ -126,7 +130,8 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
     database_url = env.get("DATABASE_URL") or default_db
     cors = [o.strip() for o in env.get("APPOINTEASE_CORS_ORIGINS", "*").split(",") if o.strip()]
     return {
-        "SECRET_KEY": env.get("SECRET_KEY", "dev-only-not-secret"),
+        # Unset: resolved at start-up by appointease.secret_key (SPEC §8).
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": env.get("REDIS_URL") or None,
         # REDIS_URL names one node of a Redis Cluster; the rest are discovered.
@@ -143,6 +148,10 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "APPOINTEASE_CORS_ORIGINS": cors,
         "APPOINTEASE_CURRENCY": (env.get("APPOINTEASE_CURRENCY") or "EUR").upper(),
         "SMTP_URL": env.get("SMTP_URL") or None,
+        # Proxies in front that append to X-Forwarded-For (SPEC §8; 0: the socket peer is the client).
+        "APPOINTEASE_PROXY_HOPS": _int(env, "APPOINTEASE_PROXY_HOPS", 0, minimum=0),
+        # When set, GET /metrics needs "Authorization: Bearer <token>".
+        "APPOINTEASE_METRICS_TOKEN": env.get("APPOINTEASE_METRICS_TOKEN") or None,
         # Customers (SPEC §4): cancel/reschedule cut-off, minutes before the start;
         # how long a customer's bearer token is valid, days.
         "APPOINTEASE_CANCEL_CUTOFF_MINUTES": _int(env, "APPOINTEASE_CANCEL_CUTOFF_MINUTES", 0),

@@ -3,6 +3,7 @@
 ``AppointmentFull`` is the full appointment JSON every route that shows one in full
 uses (customer routes here, the admin routes too).
 """
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -51,8 +52,22 @@ class AppointmentFull(AppointmentOut):
     notes = fields.String(required=True, allow_none=True)
 
     class Meta:
-        fields = ("reference", "status", "service_id", "service_name", "employee_id", "employee_name", "date",
-                  "time", "start", "end", "name", "email", "phone", "notes")
+        fields = (
+            "reference",
+            "status",
+            "service_id",
+            "service_name",
+            "employee_id",
+            "employee_name",
+            "date",
+            "time",
+            "start",
+            "end",
+            "name",
+            "email",
+            "phone",
+            "notes",
+        )
 
 
 class MyAppointmentsQuery(Schema):
@@ -67,8 +82,11 @@ class RescheduleIn(Schema):
     day = Day(required=True, data_key="date")
     time = HHMM(required=True)
     employee_id = fields.Integer(allow_none=True, **ID)
-    client_id = fields.String(allow_none=True, validate=CLIENT_ID, metadata={
-        "description": "The caller's widget id: its own hold on the new slot does not block the move."})
+    client_id = fields.String(
+        allow_none=True,
+        validate=CLIENT_ID,
+        metadata={"description": "The caller's widget id: its own hold on the new slot does not block the move."},
+    )
 
 
 class EventsQuery(Schema):
@@ -97,5 +115,14 @@ class FeedOut(Schema):
     next_since = fields.Integer(required=True, metadata={"description": "Pass back as 'since' for the next page."})
 
 
-__all__ = ["AppointmentFull", "EventsQuery", "FeedEventOut", "FeedOut", "MyAppointmentsQuery", "OtpIn",
-           "RescheduleIn", "TokenOut", "VerifyIn"]
+__all__ = [
+    "AppointmentFull",
+    "EventsQuery",
+    "FeedEventOut",
+    "FeedOut",
+    "MyAppointmentsQuery",
+    "OtpIn",
+    "RescheduleIn",
+    "TokenOut",
+    "VerifyIn",
+]

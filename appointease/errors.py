@@ -3,6 +3,7 @@
 Pure Python (no Flask): domain code raises these, and ``appointease.api.handlers`` is
 the one place that turns them into the JSON error shape.
 """
+
 from __future__ import annotations
 
 

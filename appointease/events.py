@@ -5,6 +5,7 @@ numbered by a gap-free counter, so a feed that reads ``seq > since`` in order ne
 skips or repeats an event. The customer feed, the admin feed and the notification
 worker all read through ``events_since``.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -6,6 +6,7 @@ Because ``seq`` is gap-free and events commit in ``seq`` order, a client that al
 passes back ``next_since`` sees every event exactly once, whoever made the change
 (the customer, staff or an admin).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,8 +41,9 @@ class Feed:
     next_since: int
 
 
-def feed(ctx: Context, since: int, limit: int = DEFAULT_LIMIT, *, email: str | None = None,
-         employee_id: int | None = None) -> Feed:
+def feed(
+    ctx: Context, since: int, limit: int = DEFAULT_LIMIT, *, email: str | None = None, employee_id: int | None = None
+) -> Feed:
     """Return the page of events after ``since`` (SPEC §4).
 
     Args:
@@ -55,6 +57,15 @@ def feed(ctx: Context, since: int, limit: int = DEFAULT_LIMIT, *, email: str | N
     events = []
     for e in rows:
         start = e.start_at.astimezone(tz)
-        events.append(FeedEvent(e.seq, e.type, e.reference, e.status, start.date(), start.strftime("%H:%M"),
-                                e.occurred_at.astimezone(tz)))
+        events.append(
+            FeedEvent(
+                e.seq,
+                e.type,
+                e.reference,
+                e.status,
+                start.date(),
+                start.strftime("%H:%M"),
+                e.occurred_at.astimezone(tz),
+            )
+        )
     return Feed(events, rows[-1].seq if rows else since)

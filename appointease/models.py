@@ -3,6 +3,7 @@
 Every instant is stored in UTC (naive-free: ``DateTime(timezone=True)``); business-local
 wall times only appear at the edges (SPEC §3).
 """
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
@@ -39,7 +40,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
 
 
 def utcnow() -> datetime:
@@ -165,9 +165,7 @@ class Appointment(Base):
         # Customers are matched by email case-insensitively (/me/appointments, /me/events).
         Index("ix_appointments_customer_email_lower", text("lower(customer_email)")),
         CheckConstraint("start_at < end_at", name="interval_order"),
-        CheckConstraint(
-            "status IN ('confirmed','checked_in','completed','cancelled','no_show')", name="status_known"
-        ),
+        CheckConstraint("status IN ('confirmed','checked_in','completed','cancelled','no_show')", name="status_known"),
     )
 
 

@@ -8,6 +8,7 @@ code is read back from that ``.eml`` file's text body.
 Demo data: services 1 Haircut 30 min, 2 Colour 45, 3 Massage 60; staff 1 Alex (1, 2),
 2 Sam (1, 3; lunch 12:30–13:30), 3 Jordan (1, 2, 3); Mon–Fri 09–17 in the business zone.
 """
+
 from __future__ import annotations
 
 import email
@@ -68,20 +69,39 @@ def sign_in(app, client, address: str) -> dict:
     return {"Authorization": f"Bearer {r.get_json()['token']}"}
 
 
-def book(client, day: date, time_: str, *, email_: str = "ann@example.com", employee_id: int = ALEX,
-         service_id: int = HAIRCUT, name: str = "Ann Example", **extra) -> dict:
+def book(
+    client,
+    day: date,
+    time_: str,
+    *,
+    email_: str = "ann@example.com",
+    employee_id: int = ALEX,
+    service_id: int = HAIRCUT,
+    name: str = "Ann Example",
+    **extra,
+) -> dict:
     """Book through ``POST /api/v1/appointments``; return the 201 body."""
-    r = client.post("/api/v1/appointments", json={
-        "service_id": service_id, "employee_id": employee_id, "date": day.isoformat(), "time": time_,
-        "name": name, "email": email_, **extra})
+    r = client.post(
+        "/api/v1/appointments",
+        json={
+            "service_id": service_id,
+            "employee_id": employee_id,
+            "date": day.isoformat(),
+            "time": time_,
+            "name": name,
+            "email": email_,
+            **extra,
+        },
+    )
     assert r.status_code == 201, r.get_json()
     return r.get_json()
 
 
 def heartbeat(client, day: date, employee_id: int, client_id: str = "observer-0001", **extra) -> dict:
     """A full heartbeat answer for ``employee_id`` on ``day``."""
-    r = client.post("/api/v1/heartbeat", json={"date": day.isoformat(), "employee_id": employee_id,
-                                               "client_id": client_id, **extra})
+    r = client.post(
+        "/api/v1/heartbeat", json={"date": day.isoformat(), "employee_id": employee_id, "client_id": client_id, **extra}
+    )
     assert r.status_code == 200, r.get_json()
     return r.get_json()
 
@@ -92,8 +112,16 @@ def db_appointments(app) -> list[dict]:
     from appointease.models import Appointment
 
     with app.app_context():
-        out = [{"reference": a.reference, "employee_id": a.employee_id, "start_at": a.start_at, "end_at": a.end_at,
-                "status": a.status} for a in db.session.scalars(select(Appointment).order_by(Appointment.id))]
+        out = [
+            {
+                "reference": a.reference,
+                "employee_id": a.employee_id,
+                "start_at": a.start_at,
+                "end_at": a.end_at,
+                "status": a.status,
+            }
+            for a in db.session.scalars(select(Appointment).order_by(Appointment.id))
+        ]
         db.session.remove()
     return out
 

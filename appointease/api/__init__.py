@@ -1,4 +1,5 @@
 """The HTTP API (SPEC §4): thin flask-smorest blueprints under ``/api/v1``, plus operations."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -19,10 +20,9 @@ OPENAPI_CONFIG = {
 def register_blueprints(app: Flask) -> None:
     """Register the API blueprints with flask-smorest (which documents them) and the rest."""
     from appointease.api import admin, appointments, auth, catalog, customers, docs, holds, live, manage_page
+    from appointease.api.nosession import NoCookieSessions
     from appointease.api.ops import ops
     from appointease.extensions import api
-
-    from appointease.api.nosession import NoCookieSessions
 
     app.session_interface = NoCookieSessions()
     for key, value in OPENAPI_CONFIG.items():

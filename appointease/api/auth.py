@@ -3,6 +3,7 @@
 Rate limits (SPEC §8, per email and per IP) are added as decorators on these views by
 the limits work; ``limit_email`` is the key function for the per-email limit.
 """
+
 from flask import Response, current_app
 
 from appointease.api.common import Blueprint, domain, json_body

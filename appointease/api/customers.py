@@ -5,6 +5,7 @@
 functions receive the customer's ``Actor`` and only ever touch that customer's
 appointments (anyone else's answer 404, as if they did not exist).
 """
+
 from appointease import appointments, changes, feeds
 from appointease.api.common import (
     IDEMPOTENCY_HEADER_DOC,

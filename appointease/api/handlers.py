@@ -1,4 +1,5 @@
 """The one place errors become HTTP: SPEC §4's JSON error shape for every failure."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """``GET /manage``: the customers' manage page (static HTML + plain JS, SPEC §4 Customers)."""
+
 from flask import Blueprint, current_app, send_from_directory
 
 bp = Blueprint("manage_page", __name__)

@@ -4,6 +4,7 @@
 ``appointease.changes``) receive instead of a Flask request, so the same functions
 serve the customer routes and the admin ones. Pure Python.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

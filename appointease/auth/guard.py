@@ -4,6 +4,7 @@ Reads ``Authorization: Bearer <token>`` (RFC 6750 §2.1), authenticates it with
 ``appointease.auth.tokens`` against the request's domain context, and hands the
 view its ``Actor`` as the ``actor`` keyword argument. Tokens are never logged.
 """
+
 from __future__ import annotations
 
 from functools import wraps

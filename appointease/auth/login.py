@@ -7,6 +7,7 @@ worker poll (0.5 s by default). ``sign_in`` checks the code and, when right, iss
 bearer token in the same transaction; a wrong try is committed (it counts toward
 burning the code) before ``Unauthorized`` is raised.
 """
+
 from __future__ import annotations
 
 from appointease.auth.actor import normalize_email
@@ -38,8 +39,11 @@ def sign_in(ctx: Context, email: str, code: str, session_days: int) -> IssuedTok
     """
     typed = "".join(code.split())
     with write_transaction(ctx.session) as session:
-        issued = issue_token(session, email, ctx.now, session_days) if verify_code(
-            session, normalize_email(email), typed, ctx.now) else None
+        issued = (
+            issue_token(session, email, ctx.now, session_days)
+            if verify_code(session, normalize_email(email), typed, ctx.now)
+            else None
+        )
     if issued is None:
         raise Unauthorized("That code is wrong, expired or used up. Ask for a new one.")
     return issued

@@ -1,4 +1,5 @@
 """The customer session table: bearer tokens of customers, stored only as hashes (SPEC §4, §8)."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -6,6 +6,7 @@ A plain (unkeyed) hash is enough here because the token has full entropy: there 
 nothing to guess offline. Lookups go by the hash; the final comparison is
 ``hmac.compare_digest`` (constant time).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -51,8 +52,11 @@ def issue_token(session: Session, email: str, now: datetime, days: int) -> Issue
     session.execute(delete(CustomerSession).where(CustomerSession.expires_at <= now))
     token = secrets.token_urlsafe(32)
     expires_at = now + timedelta(days=days)
-    session.add(CustomerSession(token_hash=token_digest(token), email=normalize_email(email), created_at=now,
-                                expires_at=expires_at))
+    session.add(
+        CustomerSession(
+            token_hash=token_digest(token), email=normalize_email(email), created_at=now, expires_at=expires_at
+        )
+    )
     return IssuedToken(token, expires_at)
 
 

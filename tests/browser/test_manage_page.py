@@ -8,6 +8,7 @@ captured email, exactly as a customer would read it.
 Demo data: services 1 Haircut 30 min; staff 1 Alex; Mon–Fri 09–17 UTC. ``workday`` is a
 Monday 2–8 days ahead.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,19 +18,27 @@ import pytest
 import requests
 from conftest import ROOT, need
 from customer_kit import ALEX, HAIRCUT, code_from, db_appointments
-from live import GunicornServer
 from notify_fixtures import running_worker
 from playwright.sync_api import Page, expect
 from receivers import SMTPCapture
 
+from live import GunicornServer
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 SELECTION_TTL = 4  # seconds
-INTERVAL = 2       # seconds between heartbeats
-LIVE_MS = 6_000    # another visitor sees a change within a poll or two
+INTERVAL = 2  # seconds between heartbeats
+LIVE_MS = 6_000  # another visitor sees a change within a poll or two
 TOKEN_KEY = "appointease.manage"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
@@ -57,11 +66,17 @@ def visitor(browser):
         contexts.append(ctx)
         page = ctx.new_page()
         page.errors = []  # script errors, and failed requests other than the browser's favicon probe
-        page.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
-                and page.errors.append(m.text))
+        page.on(
+            "console",
+            lambda m: m.type == "error" and "Failed to load resource" not in m.text and page.errors.append(m.text),
+        )
         page.on("pageerror", lambda e: page.errors.append(str(e)))
-        page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
-                and page.errors.append(f"{r.status} {r.url}"))
+        page.on(
+            "response",
+            lambda r: (
+                r.status >= 400 and not r.url.endswith("/favicon.ico") and page.errors.append(f"{r.status} {r.url}")
+            ),
+        )
         return page
 
     yield make
@@ -79,18 +94,32 @@ def smtp():
 @pytest.fixture
 def live(app, database_url, redis_url, smtp, tmp_path):
     """gunicorn on the test's database, and the notification worker mailing to ``smtp``."""
-    env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "APPOINTEASE_SELECTION_TTL": str(SELECTION_TTL),
-           "APPOINTEASE_HEARTBEAT_INTERVAL": str(INTERVAL), "APPOINTEASE_MIN_NOTICE_MINUTES": "0",
-           "SMTP_URL": smtp.url}
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "APPOINTEASE_SELECTION_TTL": str(SELECTION_TTL),
+        "APPOINTEASE_HEARTBEAT_INTERVAL": str(INTERVAL),
+        "APPOINTEASE_MIN_NOTICE_MINUTES": "0",
+        "SMTP_URL": smtp.url,
+    }
     app.config.update(SMTP_URL=smtp.url, APPOINTEASE_WORKER_POLL_SECONDS=0.2)
     with GunicornServer(env, workers=2, log_path=tmp_path / "gunicorn.log") as server, running_worker(app):
         yield server
 
 
 def api_book(live, day: str, time_: str, email: str) -> str:
-    r = requests.post(f"{live.url}/api/v1/appointments", timeout=10, json={
-        "service_id": HAIRCUT, "employee_id": ALEX, "date": day, "time": time_, "name": email.split("@")[0].title(),
-        "email": email})
+    r = requests.post(
+        f"{live.url}/api/v1/appointments",
+        timeout=10,
+        json={
+            "service_id": HAIRCUT,
+            "employee_id": ALEX,
+            "date": day,
+            "time": time_,
+            "name": email.split("@")[0].title(),
+            "email": email,
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()["reference"]
 
@@ -168,8 +197,11 @@ def test_sign_in_with_the_mailed_code_and_reschedule_live(live, visitor, smtp, a
     # The second visitor's live grid: the old time is free, the new one booked.
     expect(slot(bob, "10:00")).to_have_attribute("data-status", "available", timeout=LIVE_MS)
     expect(slot(bob, "14:30")).to_have_attribute("data-status", "booked", timeout=LIVE_MS)
-    beat = requests.post(f"{live.url}/api/v1/heartbeat", timeout=10, json={
-        "date": day, "employee_id": ALEX, "client_id": "observer-0001", "service_id": HAIRCUT}).json()
+    beat = requests.post(
+        f"{live.url}/api/v1/heartbeat",
+        timeout=10,
+        json={"date": day, "employee_id": ALEX, "client_id": "observer-0001", "service_id": HAIRCUT},
+    ).json()
     assert "10:00" not in beat["booked"] and {"11:00", "14:30"} <= set(beat["booked"])
     moved = [a for a in db_appointments(app) if a["reference"] == ann_ref]
     assert [(a["start_at"].strftime("%H:%M"), a["status"]) for a in moved] == [("14:30", "confirmed")]

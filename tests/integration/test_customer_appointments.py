@@ -4,6 +4,7 @@ Every call is signed in with a real emailed code (``customer_kit.sign_in``). Tim
 moved by replacing the request clock (``appointease.api.common.utcnow``); the demo
 business zone is UTC.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,8 +36,22 @@ from appointease.extensions import db
 from appointease.models import Appointment, Event, utcnow
 
 ANN, BOB = "ann@example.com", "bob@example.com"
-FULL_KEYS = ["reference", "status", "service_id", "service_name", "employee_id", "employee_name", "date", "time",
-             "start", "end", "name", "email", "phone", "notes"]
+FULL_KEYS = [
+    "reference",
+    "status",
+    "service_id",
+    "service_name",
+    "employee_id",
+    "employee_name",
+    "date",
+    "time",
+    "start",
+    "end",
+    "name",
+    "email",
+    "phone",
+    "notes",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -89,10 +104,21 @@ def test_my_appointments_are_mine_only_soonest_first_in_full(app, client, workda
     assert [a["reference"] for a in body] == [early["reference"], late["reference"], next_week["reference"]]
     assert list(body[1]) == FULL_KEYS
     assert body[1] == {
-        "reference": late["reference"], "status": "confirmed", "service_id": HAIRCUT, "service_name": "Haircut",
-        "employee_id": ALEX, "employee_name": "Alex Morgan", "date": workday.isoformat(), "time": "15:00",
-        "start": f"{workday.isoformat()}T15:00:00+00:00", "end": f"{workday.isoformat()}T15:30:00+00:00",
-        "name": "Ann Example", "email": "Ann@Example.com", "phone": "+44 20 7946 0000", "notes": "Window seat"}
+        "reference": late["reference"],
+        "status": "confirmed",
+        "service_id": HAIRCUT,
+        "service_name": "Haircut",
+        "employee_id": ALEX,
+        "employee_name": "Alex Morgan",
+        "date": workday.isoformat(),
+        "time": "15:00",
+        "start": f"{workday.isoformat()}T15:00:00+00:00",
+        "end": f"{workday.isoformat()}T15:30:00+00:00",
+        "name": "Ann Example",
+        "email": "Ann@Example.com",
+        "phone": "+44 20 7946 0000",
+        "notes": "Window seat",
+    }
     assert body[0]["service_name"] == "Massage" and body[0]["employee_name"] == "Jordan Lee"
     assert body[0]["phone"] is None and body[0]["notes"] is None
 
@@ -101,9 +127,19 @@ def test_upcoming_leaves_out_appointments_that_are_over(app, client, workday, an
     future = book(client, workday, "10:00")
     with app.app_context():
         start = datetime.combine(utcnow().date() - timedelta(days=3), time(10), tzinfo=UTC)
-        db.session.add(Appointment(reference="APT-2000-000001", service_id=HAIRCUT, employee_id=ALEX, start_at=start,
-                                   end_at=start + timedelta(minutes=30), customer_name="Ann", customer_email=ANN,
-                                   status="completed", created_at=start - timedelta(days=1)))
+        db.session.add(
+            Appointment(
+                reference="APT-2000-000001",
+                service_id=HAIRCUT,
+                employee_id=ALEX,
+                start_at=start,
+                end_at=start + timedelta(minutes=30),
+                customer_name="Ann",
+                customer_email=ANN,
+                status="completed",
+                created_at=start - timedelta(days=1),
+            )
+        )
         db.session.commit()
         db.session.remove()
     every = client.get("/api/v1/me/appointments", headers=ann).get_json()
@@ -223,7 +259,10 @@ def test_reschedule_to_another_staff_member_and_day(app, client, workday, ann):
     r = move(client, ann, apt["reference"], date=tuesday.isoformat(), time="09:00", employee_id=SAM)
     assert r.status_code == 200
     assert (r.get_json()["employee_id"], r.get_json()["employee_name"], r.get_json()["date"]) == (
-        SAM, "Sam Rivera", tuesday.isoformat())
+        SAM,
+        "Sam Rivera",
+        tuesday.isoformat(),
+    )
     assert "10:00" not in heartbeat(client, workday, ALEX, service_id=HAIRCUT)["booked"]
     assert "09:00" in heartbeat(client, tuesday, SAM, service_id=HAIRCUT)["booked"]
 
@@ -258,8 +297,7 @@ def test_reschedule_onto_a_booked_slot_changes_nothing(app, client, workday, ann
             continue
         assert r.status_code == 409 and error_code(r) == "slot_taken", hhmm
         assert db_appointments(app) == before
-    assert [t for t, _ in event_types(app)] == ["appointment.created", "appointment.created",
-                                                "appointment.rescheduled"]
+    assert [t for t, _ in event_types(app)] == ["appointment.created", "appointment.created", "appointment.rescheduled"]
 
 
 def test_another_clients_hold_blocks_a_reschedule_but_my_own_does_not(app, client, workday, ann):
@@ -268,23 +306,29 @@ def test_another_clients_hold_blocks_a_reschedule_but_my_own_does_not(app, clien
     assert client.post("/api/v1/slots/lock", json={**slot, "client_id": "someone-else-01"}).status_code == 200
     r = move(client, ann, apt["reference"], date=workday.isoformat(), time="15:00", client_id="ann-widget-0001")
     assert r.status_code == 409 and error_code(r) == "slot_held"
-    assert client.post("/api/v1/slots/select", json={**slot, "time": "16:00", "client_id": "ann-widget-0001"}).status_code == 200
+    assert (
+        client.post("/api/v1/slots/select", json={**slot, "time": "16:00", "client_id": "ann-widget-0001"}).status_code
+        == 200
+    )
     r = move(client, ann, apt["reference"], date=workday.isoformat(), time="16:00", client_id="ann-widget-0001")
     assert r.status_code == 200 and r.get_json()["time"] == "16:00"
     assert heartbeat(client, workday, ALEX, client_id="ann-widget-0001", service_id=HAIRCUT)["mine"] is None
 
 
-@pytest.mark.parametrize("body, status, code", [
-    ({"time": "10:15"}, 422, "outside_hours"),
-    ({"time": "18:00"}, 422, "outside_hours"),
-    ({"days": 5, "time": "10:00"}, 422, "outside_hours"),        # Saturday
-    ({"days": -14, "time": "10:00"}, 422, "past_time"),
-    ({"days": 200, "time": "10:00"}, 422, "too_far_ahead"),
-    ({"time": "10:00", "employee_id": 99}, 404, "not_found"),
-    ({"time": "25:00"}, 422, "validation_error"),
-    ({"time": "10:00", "employee_id": "2"}, 422, "validation_error"),
-    ({"time": "10:00", "colour": "red"}, 422, "validation_error"),
-])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({"time": "10:15"}, 422, "outside_hours"),
+        ({"time": "18:00"}, 422, "outside_hours"),
+        ({"days": 5, "time": "10:00"}, 422, "outside_hours"),  # Saturday
+        ({"days": -14, "time": "10:00"}, 422, "past_time"),
+        ({"days": 200, "time": "10:00"}, 422, "too_far_ahead"),
+        ({"time": "10:00", "employee_id": 99}, 404, "not_found"),
+        ({"time": "25:00"}, 422, "validation_error"),
+        ({"time": "10:00", "employee_id": "2"}, 422, "validation_error"),
+        ({"time": "10:00", "colour": "red"}, 422, "validation_error"),
+    ],
+)
 def test_reschedule_follows_the_booking_rules(app, client, workday, ann, body, status, code):
     apt = book(client, workday, "10:00")
     body = {"date": (workday + timedelta(days=body.pop("days", 0))).isoformat(), **body}
@@ -357,5 +401,8 @@ def test_the_actor_decides_who_may_see_and_change(app, client, workday):
         db.session.remove()
     with app.app_context():
         assert [e.type for e in db.session.scalars(select(Event).order_by(Event.seq))] == [
-            "appointment.created", "appointment.rescheduled", "appointment.cancelled"]
+            "appointment.created",
+            "appointment.rescheduled",
+            "appointment.cancelled",
+        ]
         db.session.remove()

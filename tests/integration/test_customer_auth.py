@@ -4,6 +4,7 @@ Codes travel the real path: the request queues them, the notification worker mak
 hashes and mails them (to the outbox folder), and the test reads them from the mail.
 Time is moved by replacing the request clock (``appointease.api.common.utcnow``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -142,8 +143,14 @@ def test_a_code_only_signs_in_its_own_address(app, client):
 
 
 def test_verify_refuses_bad_bodies(client):
-    for body in ({"email": ANN}, {"code": "123456"}, {"email": "x", "code": "123456"}, {"email": ANN, "code": 123456},
-                 {"email": ANN, "code": ""}, {"email": ANN, "code": "1" * 40}):
+    for body in (
+        {"email": ANN},
+        {"code": "123456"},
+        {"email": "x", "code": "123456"},
+        {"email": ANN, "code": 123456},
+        {"email": ANN, "code": ""},
+        {"email": ANN, "code": "1" * 40},
+    ):
         r = client.post("/api/v1/auth/verify", json=body)
         assert r.status_code == 422 and error_code(r) == "validation_error", body
 
@@ -153,21 +160,28 @@ def test_logout_revokes_the_token(app, client):
     other = sign_in(app, client, ANN)  # a second device stays signed in
     r = client.post("/api/v1/auth/logout", headers=headers)
     assert r.status_code == 204 and r.data == b""
-    for call in (client.get("/api/v1/me/appointments", headers=headers),
-                 client.post("/api/v1/auth/logout", headers=headers)):
+    for call in (
+        client.get("/api/v1/me/appointments", headers=headers),
+        client.post("/api/v1/auth/logout", headers=headers),
+    ):
         assert call.status_code == 401 and error_code(call) == "unauthorized"
     assert client.get("/api/v1/me/appointments", headers=other).status_code == 200
 
 
-@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Bearer not-a-token",
-                                    "Bearer " + "x" * 500, "Token abc"])
+@pytest.mark.parametrize(
+    "header",
+    [None, "", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Bearer not-a-token", "Bearer " + "x" * 500, "Token abc"],
+)
 def test_customer_routes_need_a_valid_bearer_token(client, header):
     headers = {} if header is None else {"Authorization": header}
-    for method, path in (("get", "/api/v1/me/appointments"), ("get", "/api/v1/me/events"),
-                         ("get", "/api/v1/appointments/APT-2026-000001"),
-                         ("post", "/api/v1/appointments/APT-2026-000001/cancel"),
-                         ("post", "/api/v1/appointments/APT-2026-000001/reschedule"),
-                         ("post", "/api/v1/auth/logout")):
+    for method, path in (
+        ("get", "/api/v1/me/appointments"),
+        ("get", "/api/v1/me/events"),
+        ("get", "/api/v1/appointments/APT-2026-000001"),
+        ("post", "/api/v1/appointments/APT-2026-000001/cancel"),
+        ("post", "/api/v1/appointments/APT-2026-000001/reschedule"),
+        ("post", "/api/v1/auth/logout"),
+    ):
         r = getattr(client, method)(path, headers=headers)
         assert r.status_code == 401 and error_code(r) == "unauthorized", (method, path)
         assert r.headers["WWW-Authenticate"].startswith("Bearer")
@@ -199,15 +213,33 @@ def test_the_stored_code_is_not_the_code(app, client):
 def test_the_openapi_document_describes_the_customer_routes(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["components"]["securitySchemes"]["bearerToken"] == {"type": "http", "scheme": "bearer"}
-    for path, method in (("/me/appointments", "get"), ("/me/events", "get"), ("/appointments/{reference}", "get"),
-                         ("/appointments/{reference}/cancel", "post"), ("/auth/logout", "post")):
+    for path, method in (
+        ("/me/appointments", "get"),
+        ("/me/events", "get"),
+        ("/appointments/{reference}", "get"),
+        ("/appointments/{reference}/cancel", "post"),
+        ("/auth/logout", "post"),
+    ):
         op = doc["paths"]["/api/v1" + path][method]
         assert op["security"] == [{"bearerToken": []}] and "401" in op["responses"], path
     assert "security" not in doc["paths"]["/api/v1/auth/otp"]["post"]
     full = doc["components"]["schemas"]["AppointmentFull"]
-    assert set(full["properties"]) == {"reference", "status", "service_id", "service_name", "employee_id",
-                                       "employee_name", "date", "time", "start", "end", "name", "email", "phone",
-                                       "notes"}
+    assert set(full["properties"]) == {
+        "reference",
+        "status",
+        "service_id",
+        "service_name",
+        "employee_id",
+        "employee_name",
+        "date",
+        "time",
+        "start",
+        "end",
+        "name",
+        "email",
+        "phone",
+        "notes",
+    }
     move = doc["paths"]["/api/v1/appointments/{reference}/reschedule"]["post"]
     assert {p["name"] for p in move["parameters"]} == {"Idempotency-Key", "X-Idempotency-Key"}
     assert {"200", "401", "404", "409", "422"} <= set(move["responses"])

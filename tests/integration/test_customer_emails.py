@@ -1,6 +1,7 @@
 """Customer changes reach the customer's mailbox (SPEC §4 Customers + §7): the events that
 cancel and reschedule append carry what the notification worker needs, end to end through
 the HTTP routes, the worker and a real SMTP server, in a business zone with daylight saving."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,8 +24,17 @@ def calendar_of(msg) -> icalendar.Calendar:
 def test_moved_and_cancelled_through_the_routes_send_updated_calendar_entries(notify_app, smtp, workday):
     client = notify_app.test_client()
     day = workday.isoformat()
-    r = client.post("/api/v1/appointments", json={"service_id": 1, "employee_id": 1, "date": day, "time": "10:00",
-                                                  "name": "Ann", "email": "Ann@Example.com"})
+    r = client.post(
+        "/api/v1/appointments",
+        json={
+            "service_id": 1,
+            "employee_id": 1,
+            "date": day,
+            "time": "10:00",
+            "name": "Ann",
+            "email": "Ann@Example.com",
+        },
+    )
     ref = r.get_json()["reference"]
     assert client.post("/api/v1/auth/otp", json={"email": "ann@example.com"}).status_code == 202
     run_once(notify_app)

@@ -1,5 +1,6 @@
 """``GET /me/events`` (SPEC §4 Customers): the customer's own changes in ``seq`` order,
 none skipped or repeated across pages from any cursor, including staff changes."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -52,7 +53,9 @@ def test_the_feed_shows_my_changes_with_their_time(app, client, workday):
     r = client.get("/api/v1/me/events", headers=ann)
     assert r.status_code == 200
     body = r.get_json()
-    assert [(e["seq"], e["type"], e["reference"], e["status"], e["date"], e["time"]) for e in body["events"]] == expected
+    assert [
+        (e["seq"], e["type"], e["reference"], e["status"], e["date"], e["time"]) for e in body["events"]
+    ] == expected
     assert body["next_since"] == 8
     assert set(body["events"][0]) == {"seq", "type", "reference", "status", "date", "time", "occurred_at"}
     assert body["events"][0]["occurred_at"].endswith("+00:00")

@@ -1,4 +1,5 @@
 """Migration 0003_customers builds exactly what the models describe, on both engines."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata

@@ -1,6 +1,7 @@
 """A reschedule racing bookings for the same new slot, through gunicorn with 4 workers
 (SPEC §4 Customers, §5.1): exactly one wins each round, the loser changes nothing, and
 no two active appointments of one employee ever overlap — on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import threading
@@ -11,8 +12,9 @@ from itertools import combinations
 import pytest
 import requests
 from customer_kit import ALEX, HAIRCUT, code_from, latest_mail
-from live import GunicornServer
 from sqlalchemy import create_engine, text
+
+from live import GunicornServer
 
 pytestmark = pytest.mark.slow
 ANN = "ann@example.com"
@@ -43,15 +45,28 @@ def race(url: str, headers: dict, reference: str, day: str, hhmm: str, round_no:
 
     def reschedule() -> int:
         barrier.wait()
-        return requests.post(f"{url}/api/v1/appointments/{reference}/reschedule", headers=headers,
-                             json={"date": day, "time": hhmm}, timeout=60).status_code
+        return requests.post(
+            f"{url}/api/v1/appointments/{reference}/reschedule",
+            headers=headers,
+            json={"date": day, "time": hhmm},
+            timeout=60,
+        ).status_code
 
     def booking(i: int) -> int:
         barrier.wait()
         time.sleep(DELAYS_MS[round_no] / 1000)
-        return requests.post(url + "/api/v1/appointments", json={
-            "service_id": HAIRCUT, "employee_id": ALEX, "date": day, "time": hhmm, "name": "Racer",
-            "email": f"r{round_no}-{i}@example.com"}, timeout=60).status_code
+        return requests.post(
+            url + "/api/v1/appointments",
+            json={
+                "service_id": HAIRCUT,
+                "employee_id": ALEX,
+                "date": day,
+                "time": hhmm,
+                "name": "Racer",
+                "email": f"r{round_no}-{i}@example.com",
+            },
+            timeout=60,
+        ).status_code
 
     with ThreadPoolExecutor(BOOKERS + 1) as pool:
         moved = pool.submit(reschedule)
@@ -61,14 +76,27 @@ def race(url: str, headers: dict, reference: str, day: str, hhmm: str, round_no:
 
 def test_a_reschedule_racing_bookings_never_double_books(app, database_url, redis_url, workday, tmp_path):
     app.config["APPOINTEASE_OUTBOX_DIR"] = str(tmp_path / "outbox")
-    env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "APPOINTEASE_MIN_NOTICE_MINUTES": "0",
-           "APPOINTEASE_OUTBOX_DIR": str(tmp_path / "outbox")}
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "APPOINTEASE_MIN_NOTICE_MINUTES": "0",
+        "APPOINTEASE_OUTBOX_DIR": str(tmp_path / "outbox"),
+    }
     day = workday.isoformat()
     results = []
     with GunicornServer(env, workers=4, log_path=tmp_path / "gunicorn.log") as server:
-        r = requests.post(server.url + "/api/v1/appointments", json={
-            "service_id": HAIRCUT, "employee_id": ALEX, "date": day, "time": "10:00", "name": "Ann", "email": ANN},
-            timeout=10)
+        r = requests.post(
+            server.url + "/api/v1/appointments",
+            json={
+                "service_id": HAIRCUT,
+                "employee_id": ALEX,
+                "date": day,
+                "time": "10:00",
+                "name": "Ann",
+                "email": ANN,
+            },
+            timeout=10,
+        )
         assert r.status_code == 201
         reference = r.json()["reference"]
         headers = sign_in(app, server.url)
@@ -84,15 +112,25 @@ def test_a_reschedule_racing_bookings_never_double_books(app, database_url, redi
             mine = requests.get(f"{server.url}/api/v1/appointments/{reference}", headers=headers, timeout=10).json()
             assert mine["time"] == position and mine["status"] == "confirmed"
     wins = sum(1 for _, moved, _ in results if moved == 200)
-    print(f"reschedule vs {BOOKERS} bookings, {len(ROUNDS)} rounds: reschedule won {wins}, bookings won "
-          f"{len(ROUNDS) - wins}; statuses {results}")
+    print(
+        f"reschedule vs {BOOKERS} bookings, {len(ROUNDS)} rounds: reschedule won {wins}, bookings won "
+        f"{len(ROUNDS) - wins}; statuses {results}"
+    )
     engine = create_engine(database_url)
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT reference, start_at, end_at FROM appointments "
-                                 "WHERE employee_id = :e AND status IN ('confirmed', 'checked_in')"), {"e": ALEX}).all()
+        rows = conn.execute(
+            text(
+                "SELECT reference, start_at, end_at FROM appointments "
+                "WHERE employee_id = :e AND status IN ('confirmed', 'checked_in')"
+            ),
+            {"e": ALEX},
+        ).all()
         events = conn.execute(text("SELECT type, count(*) FROM events GROUP BY type")).all()
     engine.dispose()
     for (ra, sa, ea), (rb, sb, eb) in combinations(rows, 2):
         assert not (sa < eb and sb < ea), f"{ra} and {rb} overlap"
     assert len(rows) == 1 + len(ROUNDS) - wins
-    assert dict(events) == {"appointment.created": 1 + len(ROUNDS) - wins, **({"appointment.rescheduled": wins} if wins else {})}
+    assert dict(events) == {
+        "appointment.created": 1 + len(ROUNDS) - wins,
+        **({"appointment.rescheduled": wins} if wins else {}),
+    }
