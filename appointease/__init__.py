@@ -138,7 +138,8 @@ def register_metrics(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """Add the ``flask`` CLI commands (``seed-demo``, ``worker``, ``create-token``, ``list-tokens``, ``revoke-token``)."""
+    """Add the ``flask`` CLI commands: ``seed-demo``, ``worker``, and the API token commands
+    ``create-token``, ``list-tokens``, ``revoke-token``."""
     from appointease.auth.cli import COMMANDS as token_commands
     from appointease.commands import seed_demo
     from appointease.notify.worker import worker_command

@@ -5,6 +5,7 @@ the shared ``conftest.py`` stays as it is. Demo data: services 1 Haircut 30 min,
 2 Colour 45, 3 Massage 60; staff 1 Alex (1, 2), 2 Sam (1, 3; lunch 12:30–13:30),
 3 Jordan (1, 2, 3); Mon–Fri 09–17 UTC.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -48,7 +49,9 @@ class Caller:
         return self.client.put("/api/v1/admin" + path, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
 
     def patch(self, path: str, json=None, **kw):
-        return self.client.patch("/api/v1/admin" + path, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.patch(
+            "/api/v1/admin" + path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     def delete(self, path: str, **kw):
         return self.client.delete("/api/v1/admin" + path, headers=self._headers(kw.pop("headers", None)), **kw)
@@ -68,11 +71,25 @@ def ok(response, status: int = 200):
     return None if status == 204 else response.get_json()
 
 
-def book(client, day: str, time: str = "10:00", employee_id: int = ALEX, service_id: int = HAIRCUT,
-         email: str = "ann@example.com", **extra) -> dict:
+def book(
+    client,
+    day: str,
+    time: str = "10:00",
+    employee_id: int = ALEX,
+    service_id: int = HAIRCUT,
+    email: str = "ann@example.com",
+    **extra,
+) -> dict:
     """Book through the public API and return the appointment."""
-    body = {"service_id": service_id, "employee_id": employee_id, "date": day, "time": time,
-            "name": "Ann Example", "email": email, **extra}
+    body = {
+        "service_id": service_id,
+        "employee_id": employee_id,
+        "date": day,
+        "time": time,
+        "name": "Ann Example",
+        "email": email,
+        **extra,
+    }
     r = client.post("/api/v1/appointments", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
     return ok(r, 201)
 

@@ -6,6 +6,7 @@ may see an appointment, ``changes.cancel``/``changes.reschedule`` change it, all
 behalf of the token's ``Actor`` (a staff token only its own employee's, 403 otherwise).
 Every change appends its ``appointment.<what>`` event in the same transaction.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -25,8 +26,9 @@ from appointease.live import day_bounds
 from appointease.models import Appointment, Employee, Service
 
 
-def list_appointments(ctx: Context, actor: Principal, day: date, employee_id: int | None = None,
-                      status: Status | None = None) -> list[AppointmentDetails]:
+def list_appointments(
+    ctx: Context, actor: Principal, day: date, employee_id: int | None = None, status: Status | None = None
+) -> list[AppointmentDetails]:
     """Return the appointments starting on business-local ``day``, by start time.
 
     Args:
@@ -38,11 +40,13 @@ def list_appointments(ctx: Context, actor: Principal, day: date, employee_id: in
     """
     employee_id = actor.scope(employee_id)
     start, end = day_bounds(day, ctx.rules)
-    stmt = (select(Appointment, Service.name, Employee.name)
-            .join(Service, Service.id == Appointment.service_id)
-            .join(Employee, Employee.id == Appointment.employee_id)
-            .where(Appointment.start_at >= start, Appointment.start_at < end)
-            .order_by(Appointment.start_at, Appointment.employee_id, Appointment.reference))
+    stmt = (
+        select(Appointment, Service.name, Employee.name)
+        .join(Service, Service.id == Appointment.service_id)
+        .join(Employee, Employee.id == Appointment.employee_id)
+        .where(Appointment.start_at >= start, Appointment.start_at < end)
+        .order_by(Appointment.start_at, Appointment.employee_id, Appointment.reference)
+    )
     if employee_id is not None:
         stmt = stmt.where(Appointment.employee_id == employee_id)
     if status is not None:
@@ -59,8 +63,9 @@ def get_appointment(ctx: Context, actor: Principal, reference: str) -> Appointme
     return appointments.get(ctx, reference, actor.actor)
 
 
-def change_status(ctx: Context, actor: Principal, reference: str, status: Status,
-                  idem: IdempotencyKey | None = None) -> AppointmentDetails:
+def change_status(
+    ctx: Context, actor: Principal, reference: str, status: Status, idem: IdempotencyKey | None = None
+) -> AppointmentDetails:
     """Move an appointment to ``status`` along SPEC §3's life cycle, appending
     ``appointment.<status>`` in the same transaction.
 
@@ -101,8 +106,9 @@ def cancel(ctx: Context, actor: Principal, reference: str, idem: IdempotencyKey 
     return changes.cancel(ctx, reference, actor.actor, idem)
 
 
-def reschedule(ctx: Context, actor: Principal, reference: str, new: changes.NewSlot,
-               idem: IdempotencyKey | None = None) -> AppointmentDetails:
+def reschedule(
+    ctx: Context, actor: Principal, reference: str, new: changes.NewSlot, idem: IdempotencyKey | None = None
+) -> AppointmentDetails:
     """Reschedule with the customer route's semantics (``changes.reschedule``); a staff
     token may only move its own appointments to its own day.
 

@@ -6,6 +6,7 @@ write bumps the catalogue version in its transaction (``catalog``'s flush hook c
 ``bump_catalog_version``), so every process's catalogue cache reloads at its next
 request, and reports the upcoming appointments it strands (``affected``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -85,7 +86,9 @@ def get_service(ctx: Context, service_id: int) -> ServiceInfo:
     return ServiceInfo.of(_service(ctx.session, service_id))
 
 
-def create_service(ctx: Context, *, name: str, duration_minutes: int, price: Decimal, active: bool = True) -> ServiceInfo:
+def create_service(
+    ctx: Context, *, name: str, duration_minutes: int, price: Decimal, active: bool = True
+) -> ServiceInfo:
     """Add a service; it is bookable at once when ``active`` (and someone performs it)."""
     with write_transaction(ctx.session) as session:
         row = Service(name=name, duration_minutes=duration_minutes, price=price, active=active)
@@ -146,8 +149,9 @@ def create_staff(ctx: Context, *, name: str, service_ids=(), active: bool = True
         return StaffInfo.of(row)
 
 
-def update_staff(ctx: Context, employee_id: int, *, name: str | None = None, service_ids=None,
-                 active: bool | None = None) -> StaffInfo:
+def update_staff(
+    ctx: Context, employee_id: int, *, name: str | None = None, service_ids=None, active: bool | None = None
+) -> StaffInfo:
     """Rename, change the services performed, or (de)activate a staff member.
 
     ``affected``: when deactivating, every upcoming active appointment of theirs; when

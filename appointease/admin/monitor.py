@@ -3,6 +3,7 @@
 Holds never show a client id in full: ``client`` is its first ``CLIENT_PREFIX``
 characters and an ellipsis, enough to tell two holds apart and useless to act as them.
 """
+
 from __future__ import annotations
 
 import math
@@ -54,8 +55,17 @@ class HoldView:
         """View a hold at ``ctx.now``; ``seconds_left`` is rounded up (a live hold has ≥ 1)."""
         tz = ctx.rules.tz
         left = max(1, math.ceil((hold.expires_at - ctx.now).total_seconds()))
-        return cls(hold.kind, hold.employee_id, hold.day, hold.time, hold.start.astimezone(tz), hold.end.astimezone(tz),
-                   hold.expires_at.astimezone(tz), left, hold.client_id[:CLIENT_PREFIX] + "…")
+        return cls(
+            hold.kind,
+            hold.employee_id,
+            hold.day,
+            hold.time,
+            hold.start.astimezone(tz),
+            hold.end.astimezone(tz),
+            hold.expires_at.astimezone(tz),
+            left,
+            hold.client_id[:CLIENT_PREFIX] + "…",
+        )
 
 
 def day_holds(ctx: Context, actor: Principal, day: date, employee_id: int | None) -> list[HoldView]:
@@ -104,8 +114,15 @@ def debug(ctx: Context, stats: HoldStats, actor: Principal, pollers: float) -> D
     """
     counts = stats.count_active()
     holds = [h for h in stats.live_holds(DEBUG_HOLDS) if actor.is_admin or h.employee_id == actor.employee_id]
-    return Debug(ctx.now, ctx.holds.storage, round(pollers), POLLER_WINDOW_SECONDS,
-                 counts.get("selection", 0), counts.get("lock", 0), [HoldView.of(h, ctx) for h in holds])
+    return Debug(
+        ctx.now,
+        ctx.holds.storage,
+        round(pollers),
+        POLLER_WINDOW_SECONDS,
+        counts.get("selection", 0),
+        counts.get("lock", 0),
+        [HoldView.of(h, ctx) for h in holds],
+    )
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ version in its transaction (``catalog``'s flush hook), which every process's cac
 on its next request. A change that strands upcoming appointments is allowed; the answer
 lists their references (``affected``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -73,13 +74,17 @@ def week_problems(intervals: list[Interval]) -> list[str]:
         if not 0 <= iv.weekday <= 6:
             problems.append(f"Weekday {iv.weekday} is not 0 (Monday) to 6 (Sunday).")
         elif iv.end <= iv.start:
-            problems.append(f"{WEEKDAY_NAMES[iv.weekday]} {iv.start:%H:%M}–{iv.end:%H:%M}: the end must be after the start.")
-    valid = sorted((iv for iv in intervals if 0 <= iv.weekday <= 6 and iv.start < iv.end),
-                   key=lambda iv: (iv.weekday, iv.start))
+            problems.append(
+                f"{WEEKDAY_NAMES[iv.weekday]} {iv.start:%H:%M}–{iv.end:%H:%M}: the end must be after the start."
+            )
+    valid = sorted(
+        (iv for iv in intervals if 0 <= iv.weekday <= 6 and iv.start < iv.end), key=lambda iv: (iv.weekday, iv.start)
+    )
     for a, b in pairwise(valid):
         if a.weekday == b.weekday and b.start < a.end:
-            problems.append(f"{WEEKDAY_NAMES[a.weekday]}: {a.start:%H:%M}–{a.end:%H:%M} overlaps "
-                            f"{b.start:%H:%M}–{b.end:%H:%M}.")
+            problems.append(
+                f"{WEEKDAY_NAMES[a.weekday]}: {a.start:%H:%M}–{a.end:%H:%M} overlaps {b.start:%H:%M}–{b.end:%H:%M}."
+            )
     return problems
 
 
@@ -116,8 +121,9 @@ def set_week(ctx: Context, employee_id: int, intervals: list[Interval]) -> Week:
     with write_transaction(ctx.session) as session:
         advisory_lock(session, "employee", employee_id)  # serialised with bookings for an exact list
         employee = employee_row(session, employee_id)
-        employee.working_hours = [WorkingHours(weekday=iv.weekday, start_time=iv.start, end_time=iv.end)
-                                  for iv in intervals]
+        employee.working_hours = [
+            WorkingHours(weekday=iv.weekday, start_time=iv.start, end_time=iv.end) for iv in intervals
+        ]
         weekly: dict[int, list] = {}
         for iv in intervals:
             weekly.setdefault(iv.weekday, []).append((iv.start, iv.end))
@@ -129,12 +135,15 @@ def set_week(ctx: Context, employee_id: int, intervals: list[Interval]) -> Week:
 def list_time_off(ctx: Context, employee_id: int) -> list[TimeOffInfo]:
     """Return a staff member's time off, earliest first. Raises NotFound (unknown staff member)."""
     employee_row(ctx.session, employee_id)
-    rows = ctx.session.scalars(select(TimeOff).where(TimeOff.employee_id == employee_id)
-                               .order_by(TimeOff.start_date, TimeOff.id))
+    rows = ctx.session.scalars(
+        select(TimeOff).where(TimeOff.employee_id == employee_id).order_by(TimeOff.start_date, TimeOff.id)
+    )
     return [TimeOffInfo.of(r) for r in rows]
 
 
-def add_time_off(ctx: Context, employee_id: int, start_date: date, end_date: date, reason: str | None = None) -> TimeOffInfo:
+def add_time_off(
+    ctx: Context, employee_id: int, start_date: date, end_date: date, reason: str | None = None
+) -> TimeOffInfo:
     """Add whole days off, ``start_date`` to ``end_date`` inclusive.
 
     Returns:

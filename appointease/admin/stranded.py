@@ -3,6 +3,7 @@
 Such changes are allowed — the appointments are kept — but the admin is told their
 references so the customers can be contacted.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -15,8 +16,9 @@ from appointease.lifecycle import ACTIVE
 from appointease.models import Appointment
 
 
-def upcoming(session: Session, now: datetime, *, employee_id: int | None = None,
-             service_id: int | None = None) -> list[Appointment]:
+def upcoming(
+    session: Session, now: datetime, *, employee_id: int | None = None, service_id: int | None = None
+) -> list[Appointment]:
     """Return active appointments that have not ended by ``now`` (UTC), soonest first.
 
     Args:
@@ -30,7 +32,9 @@ def upcoming(session: Session, now: datetime, *, employee_id: int | None = None,
     return list(session.scalars(stmt.order_by(Appointment.start_at, Appointment.id)))
 
 
-def outside_hours(appointments: list[Appointment], weekly: dict[int, list[tuple[time, time]]], tz: ZoneInfo) -> list[str]:
+def outside_hours(
+    appointments: list[Appointment], weekly: dict[int, list[tuple[time, time]]], tz: ZoneInfo
+) -> list[str]:
     """Return the references of appointments not inside one working interval of their weekday.
 
     Args:
@@ -50,8 +54,11 @@ def outside_hours(appointments: list[Appointment], weekly: dict[int, list[tuple[
 
 def on_days(appointments: list[Appointment], first: date, last: date, tz: ZoneInfo) -> list[str]:
     """Return the references of appointments touching business-local days ``first``…``last``."""
-    return [a.reference for a in appointments
-            if a.start_at.astimezone(tz).date() <= last and a.end_at.astimezone(tz).date() >= first]
+    return [
+        a.reference
+        for a in appointments
+        if a.start_at.astimezone(tz).date() <= last and a.end_at.astimezone(tz).date() >= first
+    ]
 
 
 def references(appointments: list[Appointment]) -> list[str]:

@@ -5,6 +5,7 @@ worker's own functions (``appointease.notify.webhooks``); this module gives them
 domain-context signature the views use and a typed endpoint view whose ``secret`` is
 set only in the answer to the registration (it is never shown again).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ once, at creation; the database keeps only its SHA-256 (hex), so a copy of the d
 cannot be used to call the API. Lookup is by that digest, and the stored digest is
 compared with ``hmac.compare_digest`` (constant time). Tokens are never logged.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -70,8 +71,9 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def create_token(session: Session, role: str, employee_id: int | None = None, name: str | None = None,
-                 now: datetime | None = None) -> TokenInfo:
+def create_token(
+    session: Session, role: str, employee_id: int | None = None, name: str | None = None, now: datetime | None = None
+) -> TokenInfo:
     """Create a token; commits.
 
     Args:
@@ -102,8 +104,9 @@ def create_token(session: Session, role: str, employee_id: int | None = None, na
     with write_transaction(session):
         if employee_id is not None and session.get(Employee, employee_id) is None:
             raise NotFound("Unknown staff member.")
-        row = ApiToken(name=name, role=role, employee_id=employee_id, token_hash=token_digest(token),
-                       created_at=now or utcnow())
+        row = ApiToken(
+            name=name, role=role, employee_id=employee_id, token_hash=token_digest(token), created_at=now or utcnow()
+        )
         session.add(row)
         session.flush()
         return TokenInfo.of(row, token)

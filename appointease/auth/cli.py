@@ -3,6 +3,7 @@
 ``create-token`` prints the new token alone on the last line of its output, so scripts
 can take it with ``| tail -n 1``; it is shown this once and stored only as a digest.
 """
+
 from __future__ import annotations
 
 import click
@@ -25,7 +26,9 @@ def _fail(exc: AppError) -> None:
 
 
 @click.command("create-token")
-@click.option("--role", type=click.Choice(ROLES), required=True, help="admin: everything; staff: one staff member's day.")
+@click.option(
+    "--role", type=click.Choice(ROLES), required=True, help="admin: everything; staff: one staff member's day."
+)
 @click.option("--employee-id", type=click.IntRange(1, 2**31 - 1), help="The staff member a staff token acts for.")
 @click.option("--name", help="A label to recognise the token by in list-tokens.")
 @with_appcontext
@@ -51,8 +54,10 @@ def list_tokens() -> None:
     click.echo(f"{'id':>4}  {'role':<5}  {'employee':>8}  {'created (UTC)':<16}  {'revoked (UTC)':<16}  name")
     for t in rows:
         revoked = f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "-"
-        click.echo(f"{t.id:>4}  {t.role:<5}  {t.employee_id or '-':>8}  {t.created_at:%Y-%m-%d %H:%M}  "
-                   f"{revoked:<16}  {t.name or ''}")
+        click.echo(
+            f"{t.id:>4}  {t.role:<5}  {t.employee_id or '-':>8}  {t.created_at:%Y-%m-%d %H:%M}  "
+            f"{revoked:<16}  {t.name or ''}"
+        )
 
 
 @click.command("revoke-token")

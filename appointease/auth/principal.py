@@ -4,6 +4,7 @@ Pure Python (no Flask). The shared appointment functions take its ``actor``
 (``appointease.auth.actor.Actor``); ``scope`` limits a staff token's lists and feeds to
 its own staff member.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

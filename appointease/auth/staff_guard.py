@@ -8,6 +8,7 @@ staff member. The admin blueprint applies it through ``AdminBlueprint.guard``, r
 under the route decorator, so a missing or wrong token is answered (401/403) before the
 body is even parsed.
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -53,4 +54,3 @@ def require(*roles: str):
         return guarded
 
     return decorator
-

@@ -329,7 +329,7 @@ class RedisHoldStore(HoldStore, HoldStats):
         for employee, day, client_id in where:
             pipe.hget(_keys(int(employee), date.fromisoformat(day))[0], client_id)
         out = []
-        for (employee, day, client_id), value in zip(where, self._call(pipe.execute)):
+        for (employee, day, client_id), value in zip(where, self._call(pipe.execute), strict=True):
             if value is not None:  # the index may trail the hash by a moment
                 hold = _parse(client_id, int(employee), date.fromisoformat(day), value)
                 if _ms(hold.expires_at) > now:

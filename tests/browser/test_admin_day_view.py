@@ -7,6 +7,7 @@ Fixtures are local to this module (see tests/browser/test_widget.py on why there
 conftest.py here). Demo data: services 1 Haircut 30 min; staff 1 Alex, 2 Sam, 3 Jordan;
 Mon–Fri 09–17 UTC. ``workday`` is a Monday 2–8 days ahead.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,14 +20,22 @@ import requests
 from admin_kit import ALEX, HAIRCUT, JORDAN, SAM, make_token
 from conftest import ROOT, need
 from customer_kit import sign_in
-from live import GunicornServer
 from playwright.sync_api import Page, expect
+
+from live import GunicornServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 POLL = 3  # seconds: static/admin.html's data-interval
 SLACK = 1.5  # seconds for the request, the render and the browser's timers
@@ -63,8 +72,13 @@ def new_page(browser):
 @pytest.fixture
 def live(app, database_url, redis_url, tmp_path):
     """gunicorn (2 workers) on this test's seeded database."""
-    env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "APPOINTEASE_SELECTION_TTL": "4",
-           "APPOINTEASE_HEARTBEAT_INTERVAL": "2", "APPOINTEASE_MIN_NOTICE_MINUTES": "0"}
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "APPOINTEASE_SELECTION_TTL": "4",
+        "APPOINTEASE_HEARTBEAT_INTERVAL": "2",
+        "APPOINTEASE_MIN_NOTICE_MINUTES": "0",
+    }
     with GunicornServer(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
         yield server
 
@@ -77,8 +91,15 @@ def api(live, method, path, token=None, **kw) -> requests.Response:
 
 
 def book(live, day, time_, employee_id=ALEX, email="dana@example.com", name="Dana Scully") -> dict:
-    body = {"service_id": HAIRCUT, "employee_id": employee_id, "date": day, "time": time_, "name": name,
-            "email": email, "phone": "+44 20 7946 0001"}
+    body = {
+        "service_id": HAIRCUT,
+        "employee_id": employee_id,
+        "date": day,
+        "time": time_,
+        "name": name,
+        "email": email,
+        "phone": "+44 20 7946 0001",
+    }
     r = api(live, "POST", "/appointments", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
     assert r.status_code == 201, r.text
     return r.json()
@@ -131,7 +152,9 @@ def test_api_booking_appears_within_one_poll_and_check_in_reaches_both_feeds(app
     assert events[-1] == ("appointment.checked_in", apt["reference"])
     mine = client.get("/api/v1/me/events", headers=sign_in(app, client, "dana@example.com")).get_json()
     assert [(e["type"], e["status"]) for e in mine["events"]] == [
-        ("appointment.created", "confirmed"), ("appointment.checked_in", "checked_in")]
+        ("appointment.created", "confirmed"),
+        ("appointment.checked_in", "checked_in"),
+    ]
 
     row(page, apt["reference"]).get_by_role("button", name="Complete").click()
     expect(row(page, apt["reference"])).to_have_attribute("data-status", "completed")
@@ -210,8 +233,12 @@ def test_changes_made_elsewhere_and_other_days(app, live, new_page, workday):
     apt = book(live, day, "09:00")
     expect(row(page, apt["reference"])).to_be_visible(timeout=(POLL + SLACK) * 1000)
     # Another desk checks the customer in: this one follows within a poll.
-    assert api(live, "POST", f"/admin/appointments/{apt['reference']}/status", admin,
-               json={"status": "checked_in"}).status_code == 200
+    assert (
+        api(
+            live, "POST", f"/admin/appointments/{apt['reference']}/status", admin, json={"status": "checked_in"}
+        ).status_code
+        == 200
+    )
     expect(row(page, apt["reference"])).to_have_attribute("data-status", "checked_in", timeout=(POLL + SLACK) * 1000)
     # Another staff member and date from the pickers.
     other = book(live, day, "16:00", employee_id=JORDAN)

@@ -1,6 +1,7 @@
 """Admin CRUD of services and staff (SPEC §4): validation, deactivation that keeps
 appointments and hides them from new bookings, ``affected`` references, and every change
 visible to the public API at once."""
+
 from __future__ import annotations
 
 # Fixtures are imported from admin_kit and used as test arguments.
@@ -37,6 +38,7 @@ def slots(client, day, employee_id=ALEX, service_id=HAIRCUT):
 
 # ------------------------------------------------------------------ services
 
+
 def test_services_list_includes_inactive_ones(admin):
     ok(admin.patch(f"/services/{MASSAGE}", json={"active": False}))
     listed = ok(admin.get("/services"))
@@ -47,7 +49,13 @@ def test_services_list_includes_inactive_ones(admin):
 def test_create_service_then_it_is_public_and_bookable(app, admin, client, workday):
     before = catalog_version(app)
     created = ok(admin.post("/services", json={"name": "Beard trim", "duration_minutes": 15, "price": "12.5"}), 201)
-    assert created == {"id": created["id"], "name": "Beard trim", "duration_minutes": 15, "price": "12.50", "active": True}
+    assert created == {
+        "id": created["id"],
+        "name": "Beard trim",
+        "duration_minutes": 15,
+        "price": "12.50",
+        "active": True,
+    }
     assert catalog_version(app) == before + 1
     assert "Beard trim" in [s["name"] for s in client.get("/api/v1/services").get_json()]
     assert ok(admin.get(f"/services/{created['id']}")) == created
@@ -78,8 +86,17 @@ def test_deactivating_a_service_keeps_appointments_and_lists_them(admin, client,
     assert answer["active"] is False and answer["affected"] == [first["reference"], second["reference"]]
     assert MASSAGE not in [s["id"] for s in client.get("/api/v1/services").get_json()]
     error(slots(client, day, JORDAN, MASSAGE), 404, "not_found")
-    r = client.post("/api/v1/appointments", json={"service_id": MASSAGE, "employee_id": JORDAN, "date": day,
-                                                   "time": "15:00", "name": "Bo", "email": "bo@example.com"})
+    r = client.post(
+        "/api/v1/appointments",
+        json={
+            "service_id": MASSAGE,
+            "employee_id": JORDAN,
+            "date": day,
+            "time": "15:00",
+            "name": "Bo",
+            "email": "bo@example.com",
+        },
+    )
     error(r, 404, "not_found")
     assert ok(admin.get(f"/appointments/{first['reference']}"))["status"] == "confirmed"
     # Deactivating again strands nothing new; reactivating makes it bookable again.
@@ -88,19 +105,22 @@ def test_deactivating_a_service_keeps_appointments_and_lists_them(admin, client,
     assert ok(slots(client, day, JORDAN, MASSAGE))["slots"]
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"duration_minutes": 30, "price": "1.00"}, "name"),
-    ({"name": "", "duration_minutes": 30, "price": "1.00"}, "name"),
-    ({"name": "X", "duration_minutes": 0, "price": "1.00"}, "duration_minutes"),
-    ({"name": "X", "duration_minutes": "30", "price": "1.00"}, "duration_minutes"),
-    ({"name": "X", "duration_minutes": 1441, "price": "1.00"}, "duration_minutes"),
-    ({"name": "X", "duration_minutes": 30, "price": "-1"}, "price"),
-    ({"name": "X", "duration_minutes": 30, "price": "NaN"}, "price"),
-    ({"name": "X", "duration_minutes": 30, "price": "100000000"}, "price"),
-    ({"name": "X", "duration_minutes": 30, "price": "1", "active": "yes"}, "active"),
-    ({"name": "X\u0000", "duration_minutes": 30, "price": "1"}, "name"),
-    ({"name": "X", "duration_minutes": 30, "price": "1", "colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"duration_minutes": 30, "price": "1.00"}, "name"),
+        ({"name": "", "duration_minutes": 30, "price": "1.00"}, "name"),
+        ({"name": "X", "duration_minutes": 0, "price": "1.00"}, "duration_minutes"),
+        ({"name": "X", "duration_minutes": "30", "price": "1.00"}, "duration_minutes"),
+        ({"name": "X", "duration_minutes": 1441, "price": "1.00"}, "duration_minutes"),
+        ({"name": "X", "duration_minutes": 30, "price": "-1"}, "price"),
+        ({"name": "X", "duration_minutes": 30, "price": "NaN"}, "price"),
+        ({"name": "X", "duration_minutes": 30, "price": "100000000"}, "price"),
+        ({"name": "X", "duration_minutes": 30, "price": "1", "active": "yes"}, "active"),
+        ({"name": "X\u0000", "duration_minutes": 30, "price": "1"}, "name"),
+        ({"name": "X", "duration_minutes": 30, "price": "1", "colour": "red"}, "colour"),
+    ],
+)
 def test_service_bodies_are_validated(admin, body, field):
     assert field in error(admin.post("/services", json=body), 422, "validation_error")["fields"]
 
@@ -117,6 +137,7 @@ def test_service_errors(admin):
 
 # ------------------------------------------------------------------ staff
 
+
 def test_staff_list_and_one(admin):
     assert ok(admin.get("/staff")) == [
         {"id": ALEX, "name": "Alex Morgan", "active": True, "service_ids": [HAIRCUT, COLOUR]},
@@ -131,7 +152,8 @@ def test_new_staff_work_the_default_week_and_are_bookable(admin, client, workday
     created = ok(admin.post("/staff", json={"name": "Robin Park", "service_ids": [MASSAGE]}), 201)
     assert created == {"id": created["id"], "name": "Robin Park", "active": True, "service_ids": [MASSAGE]}
     assert ok(admin.get(f"/staff/{created['id']}/hours"))["hours"] == [
-        {"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
+        {"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)
+    ]
     public = client.get(f"/api/v1/staff?service_id={MASSAGE}").get_json()
     assert created["id"] in [e["id"] for e in public]
     day = workday.isoformat()
@@ -166,15 +188,18 @@ def test_deactivating_staff_keeps_appointments_and_hides_them(admin, client, wor
     assert ok(slots(client, day, SAM))["slots"]
 
 
-@pytest.mark.parametrize("body,field", [
-    ({}, "name"),
-    ({"name": ""}, "name"),
-    ({"name": "A", "service_ids": [99]}, "service_ids"),
-    ({"name": "A", "service_ids": ["1"]}, "service_ids.0"),
-    ({"name": "A", "service_ids": 1}, "service_ids"),
-    ({"name": "A", "active": None}, "active"),
-    ({"name": "A" * 201}, "name"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({}, "name"),
+        ({"name": ""}, "name"),
+        ({"name": "A", "service_ids": [99]}, "service_ids"),
+        ({"name": "A", "service_ids": ["1"]}, "service_ids.0"),
+        ({"name": "A", "service_ids": 1}, "service_ids"),
+        ({"name": "A", "active": None}, "active"),
+        ({"name": "A" * 201}, "name"),
+    ],
+)
 def test_staff_bodies_are_validated(admin, body, field):
     assert field in error(admin.post("/staff", json=body), 422, "validation_error")["fields"]
 
@@ -182,8 +207,10 @@ def test_staff_bodies_are_validated(admin, body, field):
 def test_staff_patch_errors(admin):
     error(admin.patch("/staff/99", json={"name": "X"}), 404, "not_found")
     error(admin.delete("/staff/99"), 404, "not_found")
-    assert "service_ids" in error(admin.patch(f"/staff/{ALEX}", json={"service_ids": [HAIRCUT, 77]}), 422,
-                                  "validation_error")["fields"]
+    assert (
+        "service_ids"
+        in error(admin.patch(f"/staff/{ALEX}", json={"service_ids": [HAIRCUT, 77]}), 422, "validation_error")["fields"]
+    )
     assert ok(admin.get(f"/staff/{ALEX}"))["service_ids"] == [HAIRCUT, COLOUR]  # nothing changed
 
 
@@ -199,8 +226,9 @@ def test_every_catalogue_write_bumps_the_catalog_version(app, admin):
         lambda: ok(admin.patch(f"/staff/{ALEX}", json={"service_ids": [HAIRCUT]})),
         lambda: ok(admin.delete(f"/staff/{SAM}")),
         lambda: ok(admin.put(f"/staff/{ALEX}/hours", json=[{"weekday": 0, "start": "10:00", "end": "12:00"}])),
-        lambda: ok(admin.post(f"/staff/{ALEX}/time-off", json={"start_date": "2030-01-01", "end_date": "2030-01-02"}),
-                   201),
+        lambda: ok(
+            admin.post(f"/staff/{ALEX}/time-off", json={"start_date": "2030-01-01", "end_date": "2030-01-02"}), 201
+        ),
         lambda: ok(admin.delete(f"/staff/{ALEX}/time-off/1"), 204),
     ]
     for write in writes:

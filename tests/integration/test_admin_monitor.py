@@ -1,5 +1,6 @@
 """What dashboards poll (SPEC §4): ``/admin/events`` (every event exactly once across pages,
 staff scoping), ``/admin/holds`` (a day's live holds) and ``/admin/debug``."""
+
 from __future__ import annotations
 
 # Fixtures are imported from admin_kit and used as test arguments.
@@ -33,10 +34,17 @@ def read_all(caller, since=0, limit=3):
 
 
 def make_history(admin, client, day):
-    refs = [book(client, day, t, employee_id=e)["reference"]
-            for t, e in [("09:00", ALEX), ("09:00", SAM), ("10:00", ALEX), ("11:00", JORDAN), ("12:00", ALEX)]]
-    for ref, status in [(refs[0], "checked_in"), (refs[0], "completed"), (refs[1], "no_show"), (refs[2], "cancelled"),
-                        (refs[3], "checked_in")]:
+    refs = [
+        book(client, day, t, employee_id=e)["reference"]
+        for t, e in [("09:00", ALEX), ("09:00", SAM), ("10:00", ALEX), ("11:00", JORDAN), ("12:00", ALEX)]
+    ]
+    for ref, status in [
+        (refs[0], "checked_in"),
+        (refs[0], "completed"),
+        (refs[1], "no_show"),
+        (refs[2], "cancelled"),
+        (refs[3], "checked_in"),
+    ]:
         ok(admin.post(f"/appointments/{ref}/status", json={"status": status}))
     return refs
 
@@ -46,10 +54,21 @@ def test_feed_delivers_every_event_exactly_once_across_pages_from_every_cursor(a
     everything, _ = read_all(admin, limit=500)
     assert [e["seq"] for e in everything] == list(range(1, 11))
     assert [e["type"] for e in everything] == ["appointment.created"] * 5 + [
-        "appointment.checked_in", "appointment.completed", "appointment.no_show", "appointment.cancelled",
-        "appointment.checked_in"]
-    assert everything[5] == {"seq": 6, "type": "appointment.checked_in", "reference": refs[0], "status": "checked_in",
-                             "date": workday.isoformat(), "time": "09:00", "occurred_at": everything[5]["occurred_at"]}
+        "appointment.checked_in",
+        "appointment.completed",
+        "appointment.no_show",
+        "appointment.cancelled",
+        "appointment.checked_in",
+    ]
+    assert everything[5] == {
+        "seq": 6,
+        "type": "appointment.checked_in",
+        "reference": refs[0],
+        "status": "checked_in",
+        "date": workday.isoformat(),
+        "time": "09:00",
+        "occurred_at": everything[5]["occurred_at"],
+    }
     for since in range(11):
         for limit in (1, 2, 3, 7):
             got, sizes = read_all(admin, since, limit)
@@ -80,20 +99,32 @@ def test_staff_feed_has_only_its_own_employee(staff, admin, client, workday):
     got, _ = read_all(staff, limit=2)
     assert {e["reference"] for e in got} == refs and len(refs) == 3
     assert [e["type"] for e in got] == ["appointment.created"] * 3 + [
-        "appointment.checked_in", "appointment.completed", "appointment.cancelled"]
+        "appointment.checked_in",
+        "appointment.completed",
+        "appointment.cancelled",
+    ]
 
 
-@pytest.mark.parametrize("query,field", [
-    ("since=-1", "since"), ("since=x", "since"), ("limit=0", "limit"), ("limit=501", "limit"), ("after=3", "after"),
-    ("since=99999999999", "since"),
-])
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("since=-1", "since"),
+        ("since=x", "since"),
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("after=3", "after"),
+        ("since=99999999999", "since"),
+    ],
+)
 def test_feed_query_is_validated(admin, query, field):
     assert field in error(admin.get(f"/events?{query}"), 422, "validation_error")["fields"]
 
 
 def hold(client, kind, day, time, employee_id, client_id):
-    r = client.post(f"/api/v1/slots/{kind}", json={"date": day, "time": time, "employee_id": employee_id,
-                                                   "service_id": HAIRCUT, "client_id": client_id})
+    r = client.post(
+        f"/api/v1/slots/{kind}",
+        json={"date": day, "time": time, "employee_id": employee_id, "service_id": HAIRCUT, "client_id": client_id},
+    )
     return ok(r)
 
 
@@ -104,7 +135,9 @@ def test_day_holds_show_live_selections_and_locks_without_client_ids(admin, staf
     hold(client, "select", day, "10:00", SAM, "feedface-eeee-ffff")
     got = ok(admin.get(f"/holds?date={day}&employee_id={ALEX}"))
     assert [(h["kind"], h["time"], h["employee_id"], h["date"], h["client"]) for h in got] == [
-        ("selection", "10:00", ALEX, day, "c0ff…"), ("lock", "11:00", ALEX, day, "dead…")]
+        ("selection", "10:00", ALEX, day, "c0ff…"),
+        ("lock", "11:00", ALEX, day, "dead…"),
+    ]
     assert 1 <= got[0]["seconds_left"] <= 2 and 590 <= got[1]["seconds_left"] <= 600
     assert "c0ffee00" not in str(got) and "deadbeef" not in str(got)
     assert ok(staff.get(f"/holds?date={day}")) == ok(staff.get(f"/holds?date={day}&employee_id={ALEX}"))
@@ -130,7 +163,9 @@ def test_debug_counts_pollers_and_lists_holds_with_seconds_left(admin, staff, cl
     assert (got["selections"], got["locks"]) == (1, 1)
     assert got["storage"] in ("redis", "database") and got["server_time"]
     assert [(h["kind"], h["employee_id"], h["time"], h["client"]) for h in got["holds"]] == [
-        ("selection", ALEX, "10:00", "c0ff…"), ("lock", SAM, "11:00", "dead…")]
+        ("selection", ALEX, "10:00", "c0ff…"),
+        ("lock", SAM, "11:00", "dead…"),
+    ]
     assert all(h["seconds_left"] >= 1 for h in got["holds"])
     assert "c0ffee00" not in str(got) and "deadbeef" not in str(got)
     # A staff token sees the business-wide estimate but only its own employee's holds.
@@ -141,7 +176,12 @@ def test_debug_counts_pollers_and_lists_holds_with_seconds_left(admin, staff, cl
 def test_debug_forgets_released_holds(admin, client, workday):
     day = workday.isoformat()
     hold(client, "lock", day, "11:00", ALEX, "deadbeef-cccc-dddd")
-    ok(client.post("/api/v1/slots/release", json={"date": day, "time": "11:00", "employee_id": ALEX,
-                                                 "client_id": "deadbeef-cccc-dddd"}), 204)
+    ok(
+        client.post(
+            "/api/v1/slots/release",
+            json={"date": day, "time": "11:00", "employee_id": ALEX, "client_id": "deadbeef-cccc-dddd"},
+        ),
+        204,
+    )
     got = ok(admin.get("/debug"))
     assert (got["selections"], got["locks"], got["holds"]) == (0, 0, [])

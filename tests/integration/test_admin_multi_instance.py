@@ -4,6 +4,7 @@ made through one instance shows in the next heartbeat and availability of the ot
 
 Runs in both matrices (it always needs PostgreSQL and Redis, like test_multi_instance.py).
 """
+
 from __future__ import annotations
 
 import os
@@ -12,6 +13,7 @@ import pytest
 import requests
 from admin_kit import ALEX, HAIRCUT, make_token
 from conftest import seed
+
 from live import GunicornServer
 
 pytestmark = pytest.mark.slow
@@ -43,19 +45,28 @@ def shared(pg_server, redis_server):
 
 def test_admin_changes_show_in_the_next_heartbeat_on_every_instance(shared, redis_server, workday, tmp_path):
     url, token = shared
-    env = {"DATABASE_URL": url, "REDIS_URL": redis_server.url, "APPOINTEASE_MIN_NOTICE_MINUTES": "0",
-           "RATELIMIT_ENABLED": "false"}
+    env = {
+        "DATABASE_URL": url,
+        "REDIS_URL": redis_server.url,
+        "APPOINTEASE_MIN_NOTICE_MINUTES": "0",
+        "RATELIMIT_ENABLED": "false",
+    }
     day = workday.isoformat()
     auth = {"Authorization": f"Bearer {token}"}
 
-    with GunicornServer(env, workers=2, log_path=tmp_path / "a.log") as a, \
-            GunicornServer(env, workers=2, log_path=tmp_path / "b.log") as b:
+    with (
+        GunicornServer(env, workers=2, log_path=tmp_path / "a.log") as a,
+        GunicornServer(env, workers=2, log_path=tmp_path / "b.log") as b,
+    ):
 
         def beats(server, **body):
             out = []
             for i in range(POLLS):
-                r = requests.post(server.url + "/api/v1/heartbeat", timeout=10, json={
-                    "date": day, "employee_id": ALEX, "client_id": f"observer-{i:04d}", **body})
+                r = requests.post(
+                    server.url + "/api/v1/heartbeat",
+                    timeout=10,
+                    json={"date": day, "employee_id": ALEX, "client_id": f"observer-{i:04d}", **body},
+                )
                 out.append((r.status_code, r.json()))
             return out
 
@@ -67,8 +78,11 @@ def test_admin_changes_show_in_the_next_heartbeat_on_every_instance(shared, redi
         def times(server):
             found = set()
             for _ in range(POLLS):
-                r = requests.get(server.url + "/api/v1/availability", timeout=10, params={
-                    "date": day, "employee_id": ALEX, "service_id": HAIRCUT})
+                r = requests.get(
+                    server.url + "/api/v1/availability",
+                    timeout=10,
+                    params={"date": day, "employee_id": ALEX, "service_id": HAIRCUT},
+                )
                 found.add(tuple(s["time"] for s in r.json()["slots"]) if r.status_code == 200 else r.status_code)
             return found
 
@@ -78,16 +92,26 @@ def test_admin_changes_show_in_the_next_heartbeat_on_every_instance(shared, redi
             return r.json() if r.content else None
 
         for t in ("10:00", "14:00"):
-            r = requests.post(a.url + "/api/v1/appointments", timeout=10, json={
-                "service_id": HAIRCUT, "employee_id": ALEX, "date": day, "time": t, "name": "Ann",
-                "email": "ann@example.com"})
+            r = requests.post(
+                a.url + "/api/v1/appointments",
+                timeout=10,
+                json={
+                    "service_id": HAIRCUT,
+                    "employee_id": ALEX,
+                    "date": day,
+                    "time": t,
+                    "name": "Ann",
+                    "email": "ann@example.com",
+                },
+            )
             assert r.status_code == 201, r.text
         assert booked(a) == booked(b) == {("10:00", "14:00")}
         assert len(next(iter(times(b)))) == 16  # 09:00…16:30
 
         # Hours shrunk through A: B's next heartbeats and availability follow at once.
-        changed = admin(a, "PUT", f"/staff/{ALEX}/hours", json=[{"weekday": d, "start": "09:00", "end": "12:00"}
-                                                                for d in range(5)])
+        changed = admin(
+            a, "PUT", f"/staff/{ALEX}/hours", json=[{"weekday": d, "start": "09:00", "end": "12:00"} for d in range(5)]
+        )
         assert len(changed["affected"]) == 1
         assert booked(b) == booked(a) == {("10:00",)}
         assert times(b) == times(a) == {("09:00", "09:30", "10:00", "10:30", "11:00", "11:30")}

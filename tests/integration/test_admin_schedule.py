@@ -1,5 +1,6 @@
 """Working hours and time off (SPEC §3, §4): whole-week PUT with validation, time off
 list/add/delete, ``affected`` references, and availability/heartbeats at once."""
+
 from __future__ import annotations
 
 # Fixtures are imported from admin_kit and used as test arguments.
@@ -16,26 +17,45 @@ def times(client, day, employee_id=ALEX):
 
 
 def beat(client, day, employee_id=ALEX):
-    r = client.post("/api/v1/heartbeat", json={"date": day, "employee_id": employee_id, "client_id": "watcher-0001",
-                                               "service_id": HAIRCUT})
+    r = client.post(
+        "/api/v1/heartbeat",
+        json={"date": day, "employee_id": employee_id, "client_id": "watcher-0001", "service_id": HAIRCUT},
+    )
     return ok(r)
 
 
 def test_get_hours_shows_the_stored_week(admin):
-    assert ok(admin.get(f"/staff/{SAM}/hours")) == {"employee_id": SAM, "hours": [
-        iv for d in range(5) for iv in ({"weekday": d, "start": "09:00", "end": "12:30"},
-                                        {"weekday": d, "start": "13:30", "end": "17:00"})]}
+    assert ok(admin.get(f"/staff/{SAM}/hours")) == {
+        "employee_id": SAM,
+        "hours": [
+            iv
+            for d in range(5)
+            for iv in (
+                {"weekday": d, "start": "09:00", "end": "12:30"},
+                {"weekday": d, "start": "13:30", "end": "17:00"},
+            )
+        ],
+    }
     error(admin.get("/staff/99/hours"), 404, "not_found")
 
 
 def test_put_replaces_the_whole_week_and_shows_at_once(admin, client, workday):
     monday, tuesday, saturday = workday, workday + timedelta(days=1), workday + timedelta(days=5)
-    week = [{"weekday": 0, "start": "13:00", "end": "15:00"}, {"weekday": 0, "start": "08:00", "end": "09:00"},
-            {"weekday": 5, "start": "10:00", "end": "11:00"}]
+    week = [
+        {"weekday": 0, "start": "13:00", "end": "15:00"},
+        {"weekday": 0, "start": "08:00", "end": "09:00"},
+        {"weekday": 5, "start": "10:00", "end": "11:00"},
+    ]
     answer = ok(admin.put(f"/staff/{ALEX}/hours", json=week))
-    assert answer == {"employee_id": ALEX, "affected": [], "hours": [
-        {"weekday": 0, "start": "08:00", "end": "09:00"}, {"weekday": 0, "start": "13:00", "end": "15:00"},
-        {"weekday": 5, "start": "10:00", "end": "11:00"}]}
+    assert answer == {
+        "employee_id": ALEX,
+        "affected": [],
+        "hours": [
+            {"weekday": 0, "start": "08:00", "end": "09:00"},
+            {"weekday": 0, "start": "13:00", "end": "15:00"},
+            {"weekday": 5, "start": "10:00", "end": "11:00"},
+        ],
+    }
     assert ok(admin.get(f"/staff/{ALEX}/hours"))["hours"] == answer["hours"]
     assert times(client, monday.isoformat()) == ["08:00", "08:30", "13:00", "13:30", "14:00", "14:30"]
     assert times(client, tuesday.isoformat()) == []
@@ -113,6 +133,7 @@ def test_hours_of_an_unknown_staff_member_is_404(admin):
 
 # ------------------------------------------------------------------ time off
 
+
 def test_time_off_closes_the_days_and_lists_stranded_bookings(admin, client, workday):
     monday, tuesday, wednesday = (workday + timedelta(days=n) for n in range(3))
     on_monday = book(client, monday.isoformat(), "10:00")
@@ -120,16 +141,34 @@ def test_time_off_closes_the_days_and_lists_stranded_bookings(admin, client, wor
     book(client, wednesday.isoformat(), "11:00")
     book(client, monday.isoformat(), "10:00", employee_id=SAM)
     assert beat(client, monday.isoformat())["booked"] == ["10:00"]
-    added = ok(admin.post(f"/staff/{ALEX}/time-off", json={"start_date": monday.isoformat(),
-                                                          "end_date": tuesday.isoformat(), "reason": "Training"}), 201)
-    assert added == {"id": added["id"], "employee_id": ALEX, "start_date": monday.isoformat(),
-                     "end_date": tuesday.isoformat(), "reason": "Training",
-                     "affected": [on_monday["reference"], on_tuesday["reference"]]}
+    added = ok(
+        admin.post(
+            f"/staff/{ALEX}/time-off",
+            json={"start_date": monday.isoformat(), "end_date": tuesday.isoformat(), "reason": "Training"},
+        ),
+        201,
+    )
+    assert added == {
+        "id": added["id"],
+        "employee_id": ALEX,
+        "start_date": monday.isoformat(),
+        "end_date": tuesday.isoformat(),
+        "reason": "Training",
+        "affected": [on_monday["reference"], on_tuesday["reference"]],
+    }
     assert times(client, monday.isoformat()) == [] and times(client, tuesday.isoformat()) == []
     assert times(client, wednesday.isoformat())
     assert beat(client, monday.isoformat())["booked"] == []
-    r = client.post("/api/v1/slots/select", json={"date": tuesday.isoformat(), "time": "14:00", "employee_id": ALEX,
-                                                  "service_id": HAIRCUT, "client_id": "visitor-0001"})
+    r = client.post(
+        "/api/v1/slots/select",
+        json={
+            "date": tuesday.isoformat(),
+            "time": "14:00",
+            "employee_id": ALEX,
+            "service_id": HAIRCUT,
+            "client_id": "visitor-0001",
+        },
+    )
     error(r, 422, "outside_hours")
     assert ok(admin.get(f"/staff/{ALEX}/time-off")) == [{k: v for k, v in added.items() if k != "affected"}]
 
@@ -141,21 +180,28 @@ def test_time_off_closes_the_days_and_lists_stranded_bookings(admin, client, wor
 
 def test_time_off_lists_in_date_order_and_reason_is_optional(admin):
     ok(admin.post(f"/staff/{SAM}/time-off", json={"start_date": "2031-05-01", "end_date": "2031-05-01"}), 201)
-    ok(admin.post(f"/staff/{SAM}/time-off", json={"start_date": "2031-01-01", "end_date": "2031-01-07",
-                                                  "reason": None}), 201)
+    ok(
+        admin.post(
+            f"/staff/{SAM}/time-off", json={"start_date": "2031-01-01", "end_date": "2031-01-07", "reason": None}
+        ),
+        201,
+    )
     listed = ok(admin.get(f"/staff/{SAM}/time-off"))
     assert [(t["start_date"], t["reason"]) for t in listed] == [("2031-01-01", None), ("2031-05-01", None)]
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"start_date": "2031-01-02", "end_date": "2031-01-01"}, "end_date"),
-    ({"start_date": "2031-01-01"}, "end_date"),
-    ({"start_date": "2031-02-30", "end_date": "2031-03-01"}, "start_date"),
-    ({"start_date": "01/01/2031", "end_date": "2031-03-01"}, "start_date"),
-    ({"start_date": "0001-01-01", "end_date": "2031-03-01"}, "start_date"),
-    ({"start_date": "2031-01-01", "end_date": "2031-01-01", "reason": "x" * 201}, "reason"),
-    ({"start_date": "2031-01-01", "end_date": "2031-01-01", "why": "x"}, "why"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"start_date": "2031-01-02", "end_date": "2031-01-01"}, "end_date"),
+        ({"start_date": "2031-01-01"}, "end_date"),
+        ({"start_date": "2031-02-30", "end_date": "2031-03-01"}, "start_date"),
+        ({"start_date": "01/01/2031", "end_date": "2031-03-01"}, "start_date"),
+        ({"start_date": "0001-01-01", "end_date": "2031-03-01"}, "start_date"),
+        ({"start_date": "2031-01-01", "end_date": "2031-01-01", "reason": "x" * 201}, "reason"),
+        ({"start_date": "2031-01-01", "end_date": "2031-01-01", "why": "x"}, "why"),
+    ],
+)
 def test_time_off_is_validated(admin, body, field):
     assert field in error(admin.post(f"/staff/{ALEX}/time-off", json=body), 422, "validation_error")["fields"]
 

@@ -1,4 +1,5 @@
 """Migration 0003_admin builds exactly the ``api_tokens`` table the model describes, on both engines."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
@@ -15,10 +16,9 @@ def test_models_and_migration_agree(app):
 
 
 def test_migration_downgrades_and_upgrades_again(app):
+    from conftest import ROOT
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import inspect
-
-    from conftest import ROOT
 
     with app.app_context():
         downgrade(directory=str(ROOT / "migrations"), revision="0003_admin-1")

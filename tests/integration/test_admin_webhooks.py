@@ -1,5 +1,6 @@
 """Webhook admin routes (SPEC §4 "Staff and admin", §7) against a real HTTP receiver: the
 secret shown once, signed deliveries and every attempt listed, retries, 410, test, delete."""
+
 from __future__ import annotations
 
 import pytest
@@ -39,11 +40,15 @@ def test_registration_shows_the_secret_once_and_it_verifies_deliveries(app, admi
     reqs = receiver.at("/crm")
     payloads = [Webhook(created["secret"]).verify(r.body, r.headers) for r in reqs]
     assert [(p["seq"], p["type"], p["appointment"]["reference"]) for p in payloads] == [
-        (1, "appointment.created", apt["reference"]), (2, "appointment.checked_in", apt["reference"])]
+        (1, "appointment.created", apt["reference"]),
+        (2, "appointment.checked_in", apt["reference"]),
+    ]
 
     deliveries = ok(admin.get(f"/webhooks/{created['id']}/deliveries"))
     assert [(d["seq"], d["type"], d["status"], d["attempts"]) for d in deliveries] == [
-        (2, "appointment.checked_in", "delivered", 1), (1, "appointment.created", "delivered", 1)]
+        (2, "appointment.checked_in", "delivered", 1),
+        (1, "appointment.created", "delivered", 1),
+    ]
     assert [d["webhook_id"] for d in reversed(deliveries)] == [r.headers["webhook-id"] for r in reqs]
     first = deliveries[1]
     assert first["next_attempt_at"] is None and first["finished_at"] and first["last_response_code"] == 200
@@ -57,8 +62,9 @@ def test_every_attempt_of_a_retried_delivery_is_listed(app, admin, receiver, wor
     book(app.test_client(), workday.isoformat())
     with running_worker(app):
         receiver.wait_for("/flaky", 3)
-        wait_until(lambda: ok(admin.get(f"/webhooks/{hook['id']}/deliveries"))[0]["status"] == "delivered",
-                   what="delivered")
+        wait_until(
+            lambda: ok(admin.get(f"/webhooks/{hook['id']}/deliveries"))[0]["status"] == "delivered", what="delivered"
+        )
     [d] = ok(admin.get(f"/webhooks/{hook['id']}/deliveries"))
     assert d["attempts"] == 3 and [a["response_code"] for a in d["attempt_log"]] == [500, 503, 200]
     assert len({r.headers["webhook-id"] for r in receiver.at("/flaky")}) == 1
@@ -103,21 +109,26 @@ def test_deliveries_limit(app, admin, receiver, workday):
     run_once(app)
     assert [d["seq"] for d in ok(admin.get(f"/webhooks/{hook['id']}/deliveries?limit=2"))] == [3, 2]
     for bad in ("0", "501", "x"):
-        assert "limit" in error(admin.get(f"/webhooks/{hook['id']}/deliveries?limit={bad}"), 422,
-                                "validation_error")["fields"]
+        assert (
+            "limit"
+            in error(admin.get(f"/webhooks/{hook['id']}/deliveries?limit={bad}"), 422, "validation_error")["fields"]
+        )
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"url": "ftp://example.com/x", "events": ["*"]}, "url"),
-    ({"url": "not a url", "events": ["*"]}, "url"),
-    ({"url": "", "events": ["*"]}, "url"),
-    ({"url": "https://example.com/" + "x" * 2000, "events": ["*"]}, "url"),
-    ({"url": "https://example.com/x", "events": []}, "events"),
-    ({"url": "https://example.com/x", "events": ["appointment.deleted"]}, "events.0"),
-    ({"url": "https://example.com/x", "events": "*"}, "events"),
-    ({"url": "https://example.com/x"}, "events"),
-    ({"url": "https://example.com/x", "events": ["*"], "secret": "mine"}, "secret"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"url": "ftp://example.com/x", "events": ["*"]}, "url"),
+        ({"url": "not a url", "events": ["*"]}, "url"),
+        ({"url": "", "events": ["*"]}, "url"),
+        ({"url": "https://example.com/" + "x" * 2000, "events": ["*"]}, "url"),
+        ({"url": "https://example.com/x", "events": []}, "events"),
+        ({"url": "https://example.com/x", "events": ["appointment.deleted"]}, "events.0"),
+        ({"url": "https://example.com/x", "events": "*"}, "events"),
+        ({"url": "https://example.com/x"}, "events"),
+        ({"url": "https://example.com/x", "events": ["*"], "secret": "mine"}, "secret"),
+    ],
+)
 def test_registration_is_validated(admin, body, field):
     assert field in error(admin.post("/webhooks", json=body), 422, "validation_error")["fields"]
     assert ok(admin.get("/webhooks")) == []
@@ -131,6 +142,11 @@ def test_unknown_endpoint_is_404(admin):
 
 def test_staff_tokens_may_not_manage_webhooks(app):
     staff = Caller(app.test_client(), make_token(app, "staff", ALEX))
-    for method, path in [("get", "/webhooks"), ("post", "/webhooks"), ("delete", "/webhooks/1"),
-                         ("get", "/webhooks/1/deliveries"), ("post", "/webhooks/1/test")]:
+    for method, path in [
+        ("get", "/webhooks"),
+        ("post", "/webhooks"),
+        ("delete", "/webhooks/1"),
+        ("get", "/webhooks/1/deliveries"),
+        ("post", "/webhooks/1/test"),
+    ]:
         error(getattr(staff, method)(path), 403, "forbidden")

@@ -1,5 +1,6 @@
 """``HoldStats.live_holds`` (for ``/admin/debug``) on every hold store: every staff member's
 and day's live holds, soonest expiry first, without expired or released ones."""
+
 from __future__ import annotations
 
 import time
@@ -40,9 +41,11 @@ def test_live_holds_span_staff_and_days_soonest_expiry_first(store, workday):
     store.acquire(req("client-sel-0002", other_day, "11:00", employee=2, ttl=30))
     store.acquire(req("client-sel-0003", workday, "12:00", employee=3, ttl=60))
     got = [(h.client_id, h.employee_id, h.day, h.time, h.kind) for h in store.live_holds()]
-    assert got == [("client-sel-0002", 2, other_day, "11:00", SELECTION),
-                   ("client-sel-0003", 3, workday, "12:00", SELECTION),
-                   ("client-lock-0001", 1, workday, "10:00", LOCK)]
+    assert got == [
+        ("client-sel-0002", 2, other_day, "11:00", SELECTION),
+        ("client-sel-0003", 3, workday, "12:00", SELECTION),
+        ("client-lock-0001", 1, workday, "10:00", LOCK),
+    ]
     assert [h.client_id for h in store.live_holds(limit=2)] == ["client-sel-0002", "client-sel-0003"]
 
 

@@ -1,5 +1,6 @@
 """The README's admin flow (section "Staff and admin"), run exactly as written but for the
 port and the ``flask`` executable, against a real gunicorn on this test's database."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
+
 from live import GunicornServer
 
 pytestmark = pytest.mark.slow
@@ -20,16 +21,23 @@ def readme_admin_flow(port: int) -> str:
     text = (ROOT / "README.md").read_text()
     section = text.split("### The admin flow with curl", 1)[1]
     script = section.split("```bash", 1)[1].split("```", 1)[0]
-    return (script.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{port}")
-            .replace(".venv/bin/flask", f"{sys.executable} -m flask"))
+    return script.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{port}").replace(
+        ".venv/bin/flask", f"{sys.executable} -m flask"
+    )
 
 
 def test_readme_admin_flow_runs_as_written(app, database_url, redis_url, tmp_path):
     env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url}
     with GunicornServer(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
         run_env = {**os.environ, **{k: v for k, v in env.items() if v}}
-        walk = subprocess.run(["bash", "-euo", "pipefail", "-c", readme_admin_flow(server.port)], cwd=ROOT,
-                              env=run_env, capture_output=True, text=True, timeout=120)
+        walk = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", readme_admin_flow(server.port)],
+            cwd=ROOT,
+            env=run_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert walk.returncode == 0, walk.stderr
     out = walk.stdout
     answers = [json.loads(line) for line in out.splitlines() if line.startswith(("{", "["))]

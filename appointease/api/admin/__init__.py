@@ -1,5 +1,6 @@
 """The staff and admin API under ``/api/v1/admin`` (SPEC §4 "Staff and admin") and the
 staff day view page at ``/admin``."""
+
 from __future__ import annotations
 
 from flask import Flask

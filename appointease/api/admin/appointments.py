@@ -2,6 +2,7 @@
 reschedule (SPEC §3, §4). Admin tokens act on every staff member; a staff token only on
 its own (403 otherwise). Cancel and reschedule have the customer routes' semantics.
 """
+
 from appointease.admin import appointments
 from appointease.api.admin.common import AdminBlueprint, current_principal
 from appointease.api.admin.schemas import AdminAppointmentsQuery, StatusIn
@@ -15,7 +16,9 @@ from appointease.auth.principal import ADMIN, STAFF
 from appointease.changes import NewSlot
 from appointease.customer_schemas import AppointmentFull, RescheduleIn
 
-blp = AdminBlueprint("admin_appointments", __name__, url_prefix="/api/v1/admin", description="Appointments (staff and admin).")
+blp = AdminBlueprint(
+    "admin_appointments", __name__, url_prefix="/api/v1/admin", description="Appointments (staff and admin)."
+)
 
 IDEMPOTENT = [IDEMPOTENCY_HEADER_DOC, X_IDEMPOTENCY_HEADER_DOC]
 
@@ -27,8 +30,9 @@ IDEMPOTENT = [IDEMPOTENCY_HEADER_DOC, X_IDEMPOTENCY_HEADER_DOC]
 @blp.errors(422)
 def list_appointments(args):
     """The appointments starting on ``date`` (every status unless ``status`` is given), by start."""
-    return appointments.list_appointments(domain(), current_principal(), args["date"], args.get("employee_id"),
-                                          args.get("status"))
+    return appointments.list_appointments(
+        domain(), current_principal(), args["date"], args.get("employee_id"), args.get("status")
+    )
 
 
 @blp.get("/appointments/<reference>")

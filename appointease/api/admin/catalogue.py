@@ -3,6 +3,7 @@
 ``DELETE`` deactivates (appointments keep their service and staff member); the answer
 lists the upcoming appointments left stranded (``affected``).
 """
+
 from appointease.admin import catalogue
 from appointease.api.admin.common import ID, AdminBlueprint
 from appointease.api.admin.schemas import (

@@ -1,5 +1,6 @@
 """What the admin views share: a Blueprint whose guards also document themselves, a
 parser that accepts a JSON array for list bodies, and the hold statistics."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,11 @@ from appointease.holds import HoldStats
 ID = "int(min=1, max=2147483647)"
 #: The OpenAPI security scheme of staff and admin tokens.
 TOKEN_SCHEME = "apiToken"
-TOKEN_SCHEME_DOC = {"type": "http", "scheme": "bearer",
-                    "description": "A staff or admin API token from `flask --app app create-token`."}
+TOKEN_SCHEME_DOC = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "A staff or admin API token from `flask --app app create-token`.",
+}
 
 __all__ = ["ID", "TOKEN_SCHEME", "TOKEN_SCHEME_DOC", "AdminBlueprint", "current_principal", "hold_stats"]
 

@@ -1,4 +1,5 @@
 """What dashboards poll (SPEC §4): ``/admin/events``, ``/admin/holds``, ``/admin/debug``, ``/admin/me``."""
+
 from appointease.admin import monitor
 from appointease.api.admin.common import AdminBlueprint, current_principal, hold_stats
 from appointease.api.admin.schemas import (
@@ -12,7 +13,9 @@ from appointease.auth.principal import ADMIN, STAFF
 from appointease.customer_schemas import EventsQuery, FeedOut
 from appointease.metrics import pollers_estimate
 
-blp = AdminBlueprint("admin_monitor", __name__, url_prefix="/api/v1/admin", description="Feed, live holds, debug (staff and admin).")
+blp = AdminBlueprint(
+    "admin_monitor", __name__, url_prefix="/api/v1/admin", description="Feed, live holds, debug (staff and admin)."
+)
 
 
 @blp.get("/events")

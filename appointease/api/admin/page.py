@@ -1,4 +1,5 @@
 """``GET /admin``: the staff day view (``static/admin.html``; it authenticates with a token)."""
+
 from flask import Blueprint, current_app, send_from_directory
 
 page = Blueprint("admin_page", __name__)

@@ -1,4 +1,5 @@
 """``/admin/staff/<id>/hours`` and ``/admin/staff/<id>/time-off`` (admin tokens, SPEC §4)."""
+
 from appointease.admin import schedule
 from appointease.api.admin.common import ID, AdminBlueprint
 from appointease.api.admin.schemas import (
@@ -12,7 +13,9 @@ from appointease.api.admin.schemas import (
 from appointease.api.common import domain
 from appointease.auth.principal import ADMIN
 
-blp = AdminBlueprint("admin_schedule", __name__, url_prefix="/api/v1/admin", description="Working hours and time off (admin).")
+blp = AdminBlueprint(
+    "admin_schedule", __name__, url_prefix="/api/v1/admin", description="Working hours and time off (admin)."
+)
 
 
 @blp.get(f"/staff/<{ID}:employee_id>/hours")

@@ -2,6 +2,7 @@
 in, answers out. Same conventions as ``appointease.schemas``: unknown fields refused,
 strict integers and booleans in bodies, bounded text, ``required`` on what is always sent.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -24,9 +25,13 @@ from appointease.schemas import HHMM, ID, QID, TIME_PATTERN, Day, Price, free_te
 
 MAX_PRICE = Decimal("99999999.99")
 Bool = {"truthy": {True}, "falsy": {False}}  # JSON true/false only, not "yes" or 1
-AFFECTED = {"required": True, "metadata": {
-    "description": "References of upcoming active appointments this change leaves outside the schedule "
-                   "(kept, not cancelled: contact the customers)."}}
+AFFECTED = {
+    "required": True,
+    "metadata": {
+        "description": "References of upcoming active appointments this change leaves outside the schedule "
+        "(kept, not cancelled: contact the customers)."
+    },
+}
 
 
 def price_range(value: Decimal) -> None:
@@ -41,13 +46,18 @@ def _affected() -> fields.List:
 
 # ------------------------------------------------------------------ services
 
+
 class ServiceIn(Schema):
     """``POST /admin/services``."""
 
     name = fields.String(required=True, validate=free_text(200, min_length=1))
     duration_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=24 * 60))
-    price = fields.Decimal(required=True, places=2, validate=price_range,
-                           metadata={"type": "string", "pattern": r"^\d{1,8}(\.\d{1,2})?$", "example": "25.00"})
+    price = fields.Decimal(
+        required=True,
+        places=2,
+        validate=price_range,
+        metadata={"type": "string", "pattern": r"^\d{1,8}(\.\d{1,2})?$", "example": "25.00"},
+    )
     active = fields.Boolean(load_default=True, **Bool)
 
 
@@ -70,6 +80,7 @@ class ServiceChangeOut(AdminServiceOut):
 
 
 # ------------------------------------------------------------------ staff
+
 
 class StaffIn(Schema):
     """``POST /admin/staff``: new staff work Mon–Fri 09:00–17:00 until their hours are set."""
@@ -99,11 +110,16 @@ class StaffChangeOut(AdminStaffOut):
 
 # ------------------------------------------------------------------ working hours
 
+
 class IntervalIn(Schema):
     """One working interval of ``PUT /admin/staff/<id>/hours`` (the body is a list of them)."""
 
-    weekday = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=6),
-                             metadata={"description": "0 = Monday … 6 = Sunday"})
+    weekday = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=0, max=6),
+        metadata={"description": "0 = Monday … 6 = Sunday"},
+    )
     start = HHMM(required=True)
     end = HHMM(required=True)
 
@@ -116,7 +132,9 @@ class IntervalIn(Schema):
     def _no_overlaps(self, data, many: bool, **kwargs) -> None:
         """SPEC §4: the intervals of one day may not overlap; a week has at least one."""
         if many:
-            problems = week_problems([Interval(d["weekday"], parse_hhmm(d["start"]), parse_hhmm(d["end"])) for d in data])
+            problems = week_problems(
+                [Interval(d["weekday"], parse_hhmm(d["start"]), parse_hhmm(d["end"])) for d in data]
+            )
             if problems:
                 raise ValidationError(problems)
 
@@ -141,6 +159,7 @@ class WeekChangeOut(WeekOut):
 
 
 # ------------------------------------------------------------------ time off
+
 
 class TimeOffIn(Schema):
     """``POST /admin/staff/<id>/time-off``: whole days, inclusive."""
@@ -169,6 +188,7 @@ class TimeOffChangeOut(TimeOffOut):
 
 # ------------------------------------------------------------------ appointments
 
+
 class AdminAppointmentsQuery(Schema):
     date = Day(required=True)
     employee_id = fields.Integer(**QID)
@@ -182,6 +202,7 @@ class StatusIn(Schema):
 
 
 # ------------------------------------------------------------------ feed, holds, debug
+
 
 class DayHoldsQuery(Schema):
     date = Day(required=True)
@@ -203,8 +224,12 @@ class LiveHoldOut(Schema):
 class DebugOut(Schema):
     server_time = fields.AwareDateTime(required=True)
     storage = fields.String(required=True, validate=validate.OneOf(["redis", "database"]))
-    pollers = fields.Integer(required=True, metadata={
-        "description": "Widgets polling now: an estimate from the heartbeat rate in the window, across workers."})
+    pollers = fields.Integer(
+        required=True,
+        metadata={
+            "description": "Widgets polling now: an estimate from the heartbeat rate in the window, across workers."
+        },
+    )
     poller_window_seconds = fields.Integer(required=True)
     selections = fields.Integer(required=True)
     locks = fields.Integer(required=True)
@@ -217,11 +242,14 @@ class WhoAmIOut(Schema):
     employee_id = fields.Integer(required=True, allow_none=True)
     employee_name = fields.String(required=True, allow_none=True)
     name = fields.String(required=True, allow_none=True)
-    latest_seq = fields.Integer(required=True, metadata={
-        "description": "The newest event's seq: follow /admin/events from here after loading the day."})
+    latest_seq = fields.Integer(
+        required=True,
+        metadata={"description": "The newest event's seq: follow /admin/events from here after loading the day."},
+    )
 
 
 # ------------------------------------------------------------------ tokens
+
 
 class ApiTokenIn(Schema):
     """``POST /admin/tokens``."""
@@ -246,13 +274,20 @@ class NewApiTokenOut(ApiTokenOut):
 
 # ------------------------------------------------------------------ webhooks
 
+
 class WebhookIn(Schema):
     """``POST /admin/webhooks``: the receiver's URL and the event types it wants (or ``["*"]``)."""
 
-    url = fields.String(required=True, validate=free_text(2000, min_length=1),
-                        metadata={"description": "An absolute http or https URL."})
-    events = fields.List(fields.String(validate=validate.OneOf(("*", *EVENT_TYPES))), required=True,
-                         validate=validate.Length(min=1, max=len(EVENT_TYPES) + 1))
+    url = fields.String(
+        required=True,
+        validate=free_text(2000, min_length=1),
+        metadata={"description": "An absolute http or https URL."},
+    )
+    events = fields.List(
+        fields.String(validate=validate.OneOf(("*", *EVENT_TYPES))),
+        required=True,
+        validate=validate.Length(min=1, max=len(EVENT_TYPES) + 1),
+    )
 
 
 class WebhookOut(Schema):
@@ -265,8 +300,9 @@ class WebhookOut(Schema):
 
 
 class NewWebhookOut(WebhookOut):
-    secret = fields.String(required=True, metadata={
-        "description": "The Standard Webhooks signing secret (whsec_…), shown this once only."})
+    secret = fields.String(
+        required=True, metadata={"description": "The Standard Webhooks signing secret (whsec_…), shown this once only."}
+    )
 
 
 class DeliveriesQuery(Schema):
@@ -282,13 +318,16 @@ class AttemptOut(Schema):
 
 class DeliveryOut(Schema):
     id = fields.Integer(required=True)
-    webhook_id = fields.String(required=True, metadata={"description": "The webhook-id header, the same on every retry."})
+    webhook_id = fields.String(
+        required=True, metadata={"description": "The webhook-id header, the same on every retry."}
+    )
     seq = fields.Integer(required=True, allow_none=True, attribute="event_seq")
     type = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(["pending", "delivered", "failed"]))
     attempts = fields.Integer(required=True)
-    next_attempt_at = fields.Method("_next", required=True, allow_none=True,
-                                    metadata={"type": "string", "format": "date-time", "nullable": True})
+    next_attempt_at = fields.Method(
+        "_next", required=True, allow_none=True, metadata={"type": "string", "format": "date-time", "nullable": True}
+    )
     last_response_code = fields.Integer(required=True, allow_none=True)
     created_at = fields.AwareDateTime(required=True)
     finished_at = fields.AwareDateTime(required=True, allow_none=True)

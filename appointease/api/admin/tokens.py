@@ -1,5 +1,6 @@
 """``/admin/tokens``: API tokens over HTTP, admin tokens only (SPEC §4); the same as the
 ``create-token`` / ``list-tokens`` / ``revoke-token`` commands."""
+
 from appointease.api.admin.common import ID, AdminBlueprint
 from appointease.api.admin.schemas import ApiTokenIn, ApiTokenOut, NewApiTokenOut
 from appointease.api.common import domain

@@ -3,6 +3,7 @@
 The secret is in the registration's answer only. Deliveries are made by the worker
 (``flask --app app worker``), signed per Standard Webhooks; every attempt is listed.
 """
+
 from appointease.admin import webhooks
 from appointease.api.admin.common import ID, AdminBlueprint
 from appointease.api.admin.schemas import (
