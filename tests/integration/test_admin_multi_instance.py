@@ -16,7 +16,7 @@ from conftest import seed
 
 from live import GunicornServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
 
 #: Requests per check: new connections land on the instance's workers at random, so a
 #: stale per-process cache in any of them would show up.
