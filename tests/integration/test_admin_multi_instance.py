@@ -14,6 +14,7 @@ import requests
 from admin_kit import ALEX, HAIRCUT, make_token
 from conftest import seed
 
+from helpers import TEST_CONFIG
 from live import GunicornServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
@@ -33,7 +34,7 @@ def shared(pg_server, redis_server):
     url = pg_server.url_for(name)
     seed(url)
     redis_server.command("FLUSHALL")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
     token = make_token(app, "admin")
     with app.app_context():
         from appointease.extensions import db

@@ -12,7 +12,7 @@ import sys
 import pytest
 from conftest import ROOT
 
-from live import GunicornServer
+from live import SECRET_KEY, GunicornServer
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +29,8 @@ def readme_admin_flow(port: int) -> str:
 def test_readme_admin_flow_runs_as_written(app, database_url, redis_url, tmp_path):
     env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url}
     with GunicornServer(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
-        run_env = {**os.environ, **{k: v for k, v in env.items() if v}}
+        # The flask commands run as on the server: same database, same SECRET_KEY.
+        run_env = {**os.environ, "SECRET_KEY": SECRET_KEY, **{k: v for k, v in env.items() if v}}
         walk = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", readme_admin_flow(server.port)],
             cwd=ROOT,
