@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.json.sort_keys = False
     register_extensions(app)
+    register_limiter(app)
     register_stores(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -57,6 +58,13 @@ def register_extensions(app: Flask) -> None:
     )
     with app.app_context():
         configure_engine(db.engine)
+
+
+def register_limiter(app: Flask) -> None:
+    """Wire the request rate limits (SPEC §8): Redis storage with ``REDIS_URL``, else memory."""
+    from appointease.api import limits
+
+    limits.init_app(app)
 
 
 def register_stores(app: Flask) -> None:

@@ -1,6 +1,8 @@
 """Bare extension instances, wired to an app by ``create_app`` (cookiecutter-flask style)."""
 import flask_smorest
 from flask_cors import CORS
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
@@ -19,3 +21,14 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 cors = CORS()
 api = Api()
+# Request rate limits (SPEC §8), declared per view with ``appointease.api.limits``. The
+# settings that must not depend on which app initialised the shared instance first are
+# fixed here; storage and the on/off switch come from each app's config.
+limiter = Limiter(
+    get_remote_address,
+    # Fixed windows: one counter per key and window, and an exact Retry-After (the
+    # window's end). The price: up to 2× a limit across a window edge.
+    strategy="fixed-window",
+    in_memory_fallback_enabled=True,  # Redis down: count per process, retry Redis with back-off
+    swallow_errors=True,  # and if even that fails, serve the request rather than a 500
+)

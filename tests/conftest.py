@@ -25,9 +25,16 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from servers import PostgresServer, RedisServer, postgres_available, redis_available  # noqa: E402
 
+from appointease.config import RATE_LIMITS  # noqa: E402
+
 ENGINE = os.environ.get("APPOINTEASE_TEST_ENGINE", "embedded")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _counter = itertools.count()
+
+#: Rate limits so high no test reaches them: in-process tests send many requests from one
+#: address, but the limiter (and its key functions reading every body) still runs on each
+#: request. tests/integration/test_rate_limits.py sets real values.
+UNREACHED_RATE_LIMITS = {key: "100000/minute" for key in RATE_LIMITS}
 
 #: Config every test app gets: short TTLs keep expiry tests quick.
 TEST_CONFIG = {
@@ -36,6 +43,7 @@ TEST_CONFIG = {
     "APPOINTEASE_LOCK_TTL": 600,
     "APPOINTEASE_HEARTBEAT_INTERVAL": 5,
     "APPOINTEASE_MIN_NOTICE_MINUTES": 0,
+    **UNREACHED_RATE_LIMITS,
 }
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify
+from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from appointease.errors import AppError, Unavailable
+from appointease.api.limits import retry_after
+from appointease.errors import AppError, RateLimited, Unavailable
 from appointease.extensions import db
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,12 @@ def register_errorhandlers(app: Flask) -> None:
         if isinstance(exc, Unavailable):
             db.session.rollback()
         return error_response(exc.code, exc.message, exc.status, exc.fields, exc.retry_after)
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(exc: RateLimitExceeded):
+        # Flask-Limiter's breach (SPEC §8) in the same shape as every other error.
+        wait = retry_after()
+        return _app_error(RateLimited(f"Too many requests; retry in {wait} seconds.", retry_after=wait))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

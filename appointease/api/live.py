@@ -1,5 +1,6 @@
 """The widget's read side: availability, the day overview and the heartbeat (SPEC §4)."""
 from appointease import live
+from appointease.api import limits
 from appointease.api.common import Blueprint, domain
 from appointease.schemas import AvailabilityOut, AvailabilityQuery, DaysOut, DaysQuery, HeartbeatIn, HeartbeatOut
 
@@ -25,6 +26,7 @@ def availability_days(args):
 
 
 @blp.post("/heartbeat")
+@limits.per_ip("APPOINTEASE_RATE_HEARTBEAT_PER_IP")
 @blp.arguments(HeartbeatIn)
 @blp.response(200, HeartbeatOut)
 @blp.errors(400, 404, 422)
