@@ -17,7 +17,6 @@ from appointease.grid import parse_hhmm
 from appointease.lifecycle import Status
 
 
-
 class FullMatch(validate.Regexp):
     """``validate.Regexp`` that must match the whole value (Python's ``$`` also matches
     before a final newline); the pattern is still published as is in the OpenAPI document."""

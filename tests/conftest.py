@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from servers import PostgresServer, RedisServer, postgres_available, redis_available  # noqa: E402
 
-from appointease.config import RATE_LIMITS  # noqa: E402
+from appointease.config import RATE_LIMITS
 
 ENGINE = os.environ.get("APPOINTEASE_TEST_ENGINE", "embedded")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
