@@ -7,6 +7,7 @@ released only after the commit (SPEC §5.2 "broadcast after commit").
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -15,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from appointease import idempotency
 from appointease.context import Context
 from appointease.db import advisory_lock, write_transaction
-from appointease.errors import SlotHeld, SlotTaken, Unavailable
+from appointease.errors import SlotTaken, Unavailable
 from appointease.events import append_event, next_value
-from appointease.holds import held_by_other
+from appointease.holds import LOCK, HoldRequest
 from appointease.idempotency import IdempotencyKey
 from appointease.lifecycle import Status
 from appointease.live import booked_intervals, resolve_slot
@@ -26,6 +27,8 @@ from appointease.models import Appointment
 log = logging.getLogger(__name__)
 
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL SQLSTATE exclusion_violation
+#: Lifetime of the hold a booking takes while it commits, in seconds (released at once after).
+BOOKING_HOLD_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -115,8 +118,10 @@ def book(ctx: Context, req: BookingRequest, idem: IdempotencyKey | None = None) 
     if idem is not None and (stored := idempotency.lookup(ctx.session, idem, ctx.now, retention)):
         return AppointmentView.from_record(stored.record)
     slot = resolve_slot(ctx, req.service_id, req.employee_id, req.day, req.time)
-    if held_by_other(ctx.holds.holds(req.employee_id, req.day), req.client_id, slot.start, slot.end):
-        raise SlotHeld()
+    # The booking's own hold (SPEC §8): another client's hold or booking in flight makes
+    # this one 409 slot_held, and a hold taken after it sees the booking (holding.py).
+    holder = req.client_id or f"booking-{uuid.uuid4().hex}"
+    ctx.holds.acquire(HoldRequest(holder, req.employee_id, req.day, req.time, slot.start, slot.end, LOCK, BOOKING_HOLD_SECONDS))
     try:
         with write_transaction(ctx.session) as session:
             if idem is not None:
@@ -153,9 +158,11 @@ def book(ctx: Context, req: BookingRequest, idem: IdempotencyKey | None = None) 
         if idem is not None and (stored := idempotency.lookup(ctx.session, idem, ctx.now, retention)):
             return AppointmentView.from_record(stored.record)
         raise
-    if req.client_id:
+    finally:
+        # After the commit (SPEC §5.2), or on failure: the booking's hold (and so the
+        # client's own hold, which it replaced) goes.
         try:
-            ctx.holds.release(req.client_id, req.employee_id, req.day)
-        except Unavailable:  # the hold expires by itself; the booking stands
-            log.warning("could not release hold of a booked client; it will expire")
+            ctx.holds.release(holder, req.employee_id, req.day)
+        except Unavailable:  # the hold expires by itself within BOOKING_HOLD_SECONDS
+            log.warning("could not release a booking's hold; it will expire")
     return view

@@ -124,6 +124,10 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY", "dev-only-not-secret"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # REDIS_URL names one node of a Redis Cluster; the rest are discovered.
+        "REDIS_CLUSTER": env.get("REDIS_CLUSTER", "").lower() in ("1", "true", "yes"),
+        # SPEC §8: live selections + locks one IP may hold at once (0 = no cap).
+        "APPOINTEASE_MAX_HOLDS_PER_IP": _int(env, "APPOINTEASE_MAX_HOLDS_PER_IP", 20),
         "APPOINTEASE_TIMEZONE": env.get("APPOINTEASE_TIMEZONE", "UTC"),
         "APPOINTEASE_SELECTION_TTL": _int(env, "APPOINTEASE_SELECTION_TTL", 10),
         "APPOINTEASE_LOCK_TTL": _int(env, "APPOINTEASE_LOCK_TTL", 600),

@@ -3,17 +3,26 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy.orm import Session
+
 from appointease.context import Context
 from appointease.errors import SlotTaken
 from appointease.holds import LOCK, HoldInfo, HoldRequest
 from appointease.live import booked_intervals, resolve_slot
 
 
+def hold_ttl(ctx: Context, kind: str) -> int:
+    """Return the TTL in seconds a hold of ``kind`` gets (SPEC §3)."""
+    return ctx.rules.lock_ttl if kind == LOCK else ctx.rules.selection_ttl
+
+
 def hold_slot(ctx: Context, kind: str, *, day: date, time: str, employee_id: int, service_id: int, client_id: str) -> HoldInfo:
     """Take a selection (``kind="selection"``) or a lock (``"lock"``) on a slot (SPEC §3).
 
-    The client's previous hold, anywhere, is replaced. TTL: ``rules.lock_ttl`` for a
-    lock, ``rules.selection_ttl`` for a selection (seconds).
+    The client's previous hold, anywhere, is replaced. TTL: ``hold_ttl`` seconds.
+    A hold racing a booking for overlapping time (SPEC §8): bookings take their own
+    hold in the store before they commit, and a new hold looks for committed bookings
+    again *after* it is taken, so one of the two always gets 409.
 
     Returns:
         The stored ``HoldInfo`` (its ``expires_at`` is UTC).
@@ -21,17 +30,20 @@ def hold_slot(ctx: Context, kind: str, *, day: date, time: str, employee_id: int
     Raises:
         NotFound, ValidationFailed, PastTime, TooFarAhead, OutsideHours: grid rules.
         SlotTaken: an active appointment overlaps. SlotHeld: another client's hold
-        overlaps. Unavailable: no hold store reachable.
+        overlaps (or a booking is being committed there). RateLimited: the caller's IP
+        has too many live holds. Unavailable: no hold store reachable.
     """
     slot = resolve_slot(ctx, service_id, employee_id, day, time)
-    if booked_intervals(ctx.session, employee_id, slot.start, slot.end):
+    request = HoldRequest(client_id, employee_id, day, time, slot.start, slot.end, kind, hold_ttl(ctx, kind), ctx.client_ip)
+    hold = ctx.holds.acquire(request)
+    # A fresh read (its own session: a new snapshot on SQLite) sees bookings committed
+    # after this request began.
+    with Session(ctx.session.get_bind()) as fresh:
+        taken = bool(booked_intervals(fresh, employee_id, slot.start, slot.end))
+    if taken:
+        ctx.holds.release(client_id, employee_id, day, time)
         raise SlotTaken()
-    return ctx.holds.acquire(HoldRequest(client_id, employee_id, day, time, slot.start, slot.end, kind, hold_ttl(ctx, kind)))
-
-
-def hold_ttl(ctx: Context, kind: str) -> int:
-    """Return the TTL in seconds a hold of ``kind`` gets (SPEC §3)."""
-    return ctx.rules.lock_ttl if kind == LOCK else ctx.rules.selection_ttl
+    return hold
 
 
 def release_slot(ctx: Context, *, day: date, time: str, employee_id: int, client_id: str) -> None:

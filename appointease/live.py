@@ -15,11 +15,12 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from appointease.catalog import get_employee, get_service, list_staff, schedule_of
+from appointease.cache import Catalog, StaffEntry
+from appointease.catalog import cached_service, cached_staff
 from appointease.config import Rules
 from appointease.context import Context
 from appointease.errors import ValidationFailed
-from appointease.grid import AVAILABLE, BOOKED, LOCKED, MINE, PROCESSING, Busy, Slot, find_slot, slot_grid, slot_states
+from appointease.grid import AVAILABLE, BOOKED, LOCKED, PROCESSING, Busy, Slot, find_slot, slot_grid, slot_states
 from appointease.holds import HoldInfo
 from appointease.lifecycle import ACTIVE
 from appointease.models import Appointment
@@ -69,24 +70,33 @@ class DayStates:
 
 
 def day_states(
-    ctx: Context, day: date, employee_id: int, duration_minutes: int, client_id: str | None, holds: list[HoldInfo]
+    ctx: Context, catalog: Catalog, seq: int, staff: StaffEntry, day: date, duration_minutes: int,
+    client_id: str | None, holds: list[HoldInfo],
 ) -> DayStates:
-    """Compute the day's bookable slots and their states (SPEC §1, §4).
+    """Compute one staff member's bookable slots on ``day`` and their states (SPEC §1, §4).
+
+    The one day computation behind ``/availability`` and ``/heartbeat``: the grid
+    (working hours, time off, ``duration_minutes``), minus times before now + minimum
+    notice or past the horizon, painted with active appointments (cached per ``seq``,
+    the event log's position read in this request) and ``holds``.
 
     Args:
+        catalog, seq: the snapshot and event position from ``LiveCache.versions`` of this request.
         duration_minutes: slot length: the service's duration, else the grid step.
-        holds: the live holds on (employee, day), as the hold store returned them.
-
-    Raises:
-        NotFound: unknown or inactive employee.
+        holds: the live holds on (staff, day), as the hold store returned them.
     """
-    employee = get_employee(ctx.session, employee_id)
-    grid = bookable(slot_grid(schedule_of(employee), day, duration_minutes, ctx.rules.slot_step, ctx.rules.tz), ctx)
+    grid = bookable(slot_grid(staff.schedule, day, duration_minutes, ctx.rules.slot_step, ctx.rules.tz), ctx)
     start, end = day_bounds(day, ctx.rules)
-    busy = booked_intervals(ctx.session, employee_id, start, end)
+    busy = list(ctx.cache.booked(seq, staff.id, day, lambda: booked_intervals(ctx.session, staff.id, start, end))) if grid else []
     busy += [Busy(h.start, h.end, h.kind, h.client_id, h.time) for h in holds]
     own = next((h for h in holds if client_id is not None and h.client_id == client_id), None)
     return DayStates(slot_states(grid, busy, client_id), own)
+
+
+def _snapshot(ctx: Context) -> tuple[Catalog, int]:
+    """Read this request's versions once and return ``(catalog snapshot, event seq)``."""
+    catalog_version, seq = ctx.cache.versions(ctx.session)
+    return ctx.cache.catalog(ctx.session, catalog_version), seq
 
 
 @dataclass(frozen=True)
@@ -110,9 +120,10 @@ def availability(ctx: Context, day: date, employee_id: int, service_id: int, cli
         NotFound: unknown service or employee. ValidationFailed: the employee does not
         perform the service. Unavailable: the hold store and its fallback are down.
     """
-    service = get_service(ctx.session, service_id)
-    get_employee(ctx.session, employee_id, service)
-    states = day_states(ctx, day, employee_id, service.duration_minutes, client_id, ctx.holds.holds(employee_id, day))
+    catalog, seq = _snapshot(ctx)
+    service = cached_service(catalog, service_id)
+    staff = cached_staff(catalog, employee_id, service_id)
+    states = day_states(ctx, catalog, seq, staff, day, service.duration_minutes, client_id, ctx.holds.holds(employee_id, day))
     slots = [{"time": s.time, "start": s.start, "status": st} for s, st in states.slots]
     return Availability(day, employee_id, service_id, ctx.rules.tz.key, slots)
 
@@ -137,19 +148,19 @@ def days_overview(ctx: Context, first: date, last: date, service_id: int, employ
         raise ValidationFailed(fields={"to": ["Must not be before 'from'."]})
     if (last - first).days + 1 > MAX_DAYS:
         raise ValidationFailed(fields={"to": [f"At most {MAX_DAYS} days per request."]})
-    service = get_service(ctx.session, service_id)
-    staff = [get_employee(ctx.session, employee_id, service)] if employee_id is not None else list_staff(ctx.session, service_id)
-    range_start, _ = day_bounds(first, ctx.rules)
-    _, range_end = day_bounds(last, ctx.rules)
+    catalog, seq = _snapshot(ctx)
+    service = cached_service(catalog, service_id)
+    if employee_id is not None:
+        staff = [cached_staff(catalog, employee_id, service_id)]
+    else:
+        staff = [s for s in catalog.staff.values() if s.active and service_id in s.service_ids]
     out = []
-    schedules = {e.id: schedule_of(e) for e in staff}
-    booked = {e.id: booked_intervals(ctx.session, e.id, range_start, range_end) for e in staff}
     day = first
     while day <= last:
         free: set[str] = set()
-        for e in staff:
-            grid = bookable(slot_grid(schedules[e.id], day, service.duration_minutes, ctx.rules.slot_step, ctx.rules.tz), ctx)
-            free.update(s.time for s, st in slot_states(grid, booked[e.id], None) if st == AVAILABLE)
+        for member in staff:
+            states = day_states(ctx, catalog, seq, member, day, service.duration_minutes, None, [])
+            free.update(slot.time for slot, state in states.slots if state == AVAILABLE)
         out.append({"date": day, "free": len(free)})
         day += timedelta(days=1)
     return out
@@ -161,19 +172,30 @@ def resolve_slot(ctx: Context, service_id: int, employee_id: int, day: date, hhm
     Raises:
         NotFound, ValidationFailed, PastTime, TooFarAhead, OutsideHours.
     """
-    service = get_service(ctx.session, service_id)
-    employee = get_employee(ctx.session, employee_id, service)
+    catalog, _seq = _snapshot(ctx)
+    service = cached_service(catalog, service_id)
+    staff = cached_staff(catalog, employee_id, service_id)
     return find_slot(
-        schedule_of(employee), day, hhmm,
+        staff.schedule, day, hhmm,
         duration_minutes=service.duration_minutes, step_minutes=ctx.rules.slot_step, tz=ctx.rules.tz,
         now=ctx.now, min_notice_minutes=ctx.rules.min_notice, horizon_days=ctx.rules.horizon_days,
     )
 
 
-def _version(payload: dict) -> str:
+def _version(payload) -> str:
     """A short digest of what the widget paints; equal digests mean nothing changed."""
     raw = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.blake2b(raw, digest_size=8).hexdigest()
+
+
+@dataclass(frozen=True)
+class StaffLists:
+    """One staff member's painted times in a heartbeat (``HH:MM``, business-local)."""
+
+    employee_id: int
+    booked: list[str]
+    locked: list[str]
+    processing: list[str]
 
 
 @dataclass(frozen=True)
@@ -181,7 +203,9 @@ class Heartbeat:
     """One heartbeat answer (SPEC §4 ``POST /heartbeat``).
 
     ``changed`` is False when the client's ``known_version`` is current: then only
-    ``version``, ``interval_seconds`` and ``server_time`` are sent.
+    ``version``, ``interval_seconds`` and ``server_time`` are sent. With one staff
+    member (``employee_id``), ``booked``/``locked``/``processing`` are theirs; with
+    several (``employee_ids``), ``staff`` lists each in the order asked.
     """
 
     changed: bool
@@ -189,43 +213,62 @@ class Heartbeat:
     server_time: datetime
     interval_seconds: int
     day: date
-    employee_id: int
-    booked: list[str]
-    locked: list[str]
-    processing: list[str]
-    mine: dict | None
     storage: str
+    mine: dict | None
+    employee_id: int | None = None
+    booked: list[str] | None = None
+    locked: list[str] | None = None
+    processing: list[str] | None = None
+    staff: list[StaffLists] | None = None
 
 
 def heartbeat(
-    ctx: Context, *, day: date, employee_id: int, client_id: str, service_id: int | None = None,
-    selected_time: str | None = None, known_version: str | None = None,
+    ctx: Context, *, day: date, client_id: str, employee_id: int | None = None, employee_ids: list[int] | None = None,
+    service_id: int | None = None, selected_time: str | None = None, known_version: str | None = None,
 ) -> Heartbeat:
     """Answer one widget poll (SPEC §4 ``POST /heartbeat``).
 
-    Renews the client's selection at ``selected_time``, then lists the bookable grid
-    times (slot length: the service's duration, else the slot step) that overlap an
-    active appointment (``booked``), another client's lock (``locked``) or selection
-    (``processing``). The client's own hold is ``mine`` (``{time, kind, expires_at}``).
-    No names, emails or other clients' ids are returned.
+    Renews the client's selection at ``selected_time``, then lists, per staff member,
+    the bookable grid times (slot length: the service's duration, else the slot step)
+    that overlap an active appointment (``booked``), another client's lock
+    (``locked``) or selection (``processing``). The client's own hold is ``mine``
+    (``{time, kind, expires_at[, employee_id]}``). No names, emails or other clients'
+    ids are returned. Costs one versions query, one hold-store round trip and, only
+    after a change, catalogue/appointment reads (``appointease.cache``).
+
+    Args:
+        employee_id: one staff member; or ``employee_ids``: 1–20 of them ("any available").
 
     Raises:
         NotFound: unknown employee or service. Unavailable: no hold store reachable.
     """
-    duration = get_service(ctx.session, service_id).duration_minutes if service_id is not None else ctx.rules.slot_step
-    holds = ctx.holds.poll(employee_id, day, client_id, selected_time, ctx.rules.selection_ttl)
-    states = day_states(ctx, day, employee_id, duration, client_id, holds)
-    lists: dict[str, list[str]] = {BOOKED: [], LOCKED: [], PROCESSING: []}
-    for slot, state in states.slots:
-        if state in lists:
-            lists[state].append(slot.time)
-    own = states.own
+    multi = employee_ids is not None
+    ids = list(dict.fromkeys(employee_ids)) if multi else [employee_id]
+    catalog, seq = _snapshot(ctx)
+    duration = cached_service(catalog, service_id).duration_minutes if service_id is not None else ctx.rules.slot_step
+    staff = [cached_staff(catalog, i) for i in ids]
+    holds = ctx.holds.poll(ids, day, client_id, selected_time, ctx.rules.selection_ttl, ctx.client_ip)
+    painted, own = [], None
+    for member in staff:
+        states = day_states(ctx, catalog, seq, member, day, duration, client_id, holds.get(member.id, []))
+        lists: dict[str, list[str]] = {BOOKED: [], LOCKED: [], PROCESSING: []}
+        for slot, state in states.slots:
+            if state in lists:
+                lists[state].append(slot.time)
+        painted.append(StaffLists(member.id, lists[BOOKED], lists[LOCKED], lists[PROCESSING]))
+        own = own or states.own
     mine = {"time": own.time, "kind": own.kind} if own else None
+    if mine and multi:
+        mine["employee_id"] = own.employee_id
     # The version covers what is painted, not the renewed expiry, so a renewal alone
     # does not force a full answer.
-    version = _version({"d": day.isoformat(), "e": employee_id, "s": service_id, **lists, MINE: mine})
+    version = _version([day.isoformat(), service_id, [p.__dict__ for p in painted], mine])
     changed = known_version is None or known_version != version
     if own:
         mine["expires_at"] = own.expires_at
-    return Heartbeat(changed, version, ctx.now, ctx.rules.heartbeat_interval, day, employee_id,
-                     lists[BOOKED], lists[LOCKED], lists[PROCESSING], mine, ctx.holds.storage)
+    base = {"changed": changed, "version": version, "server_time": ctx.now, "interval_seconds": ctx.rules.heartbeat_interval,
+            "day": day, "storage": ctx.holds.storage, "mine": mine}
+    if multi:
+        return Heartbeat(**base, staff=painted)
+    one = painted[0]
+    return Heartbeat(**base, employee_id=one.employee_id, booked=one.booked, locked=one.locked, processing=one.processing)

@@ -181,6 +181,7 @@ class Hold(Base):
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(16))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ip: Mapped[str | None] = mapped_column(String(45), index=True)
     __table_args__ = (Index("ix_holds_employee_day", "employee_id", "day"),)
 
 
@@ -225,11 +226,3 @@ class Counter(Base):
     __tablename__ = "counters"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
-
-
-class Poller(Base):
-    """When a widget (``client_id``) last polled; feeds the heartbeat-pollers gauge."""
-
-    __tablename__ = "pollers"
-    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

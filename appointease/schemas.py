@@ -11,7 +11,7 @@ import re
 import unicodedata
 from datetime import date
 
-from marshmallow import Schema, ValidationError, fields, post_dump, validate
+from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
 from appointease.grid import parse_hhmm
 from appointease.lifecycle import Status
@@ -169,7 +169,7 @@ class StaffOut(Schema):
 
 
 class AvailabilityQuery(Schema):
-    date = Day(required=True)
+    day = Day(required=True, data_key="date")
     employee_id = QueryId(required=True)
     service_id = QueryId(required=True)
     client_id = fields.String(validate=CLIENT_ID)
@@ -235,22 +235,43 @@ class HoldOut(Schema):
 
 
 class HeartbeatIn(Schema):
+    """A widget poll: one staff member (``employee_id``) or several (``employee_ids``, 1–20)."""
+
     day = Day(required=True, data_key="date")
-    employee_id = fields.Integer(required=True, **ID)
+    employee_id = fields.Integer(**ID)
+    employee_ids = fields.List(fields.Integer(**ID), validate=validate.Length(min=1, max=20))
     client_id = fields.String(required=True, validate=CLIENT_ID)
     service_id = fields.Integer(allow_none=True, **ID)
     selected_time = HHMM(allow_none=True)
     known_version = fields.String(allow_none=True, validate=free_text(64))
+
+    @validates_schema(skip_on_field_errors=False)
+    def _one_of_employee_id_or_ids(self, data: dict, **kwargs) -> None:
+        """Exactly one of ``employee_id`` / ``employee_ids`` (SPEC §4)."""
+        if ("employee_id" in data) == ("employee_ids" in data):
+            field = "employee_ids" if "employee_ids" in data else "employee_id"
+            raise ValidationError("Give either employee_id or employee_ids (1–20 ids), not both.", field)
 
 
 class MineOut(Schema):
     time = fields.String(required=True, metadata={"pattern": TIME_PATTERN})
     kind = fields.String(required=True)
     expires_at = fields.AwareDateTime(required=True)
+    employee_id = fields.Integer(metadata={"description": "Only when the poll named employee_ids."})
+
+
+class StaffListsOut(Schema):
+    employee_id = fields.Integer(required=True)
+    booked = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}), required=True)
+    locked = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}), required=True)
+    processing = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}), required=True)
 
 
 class HeartbeatOut(Schema):
-    """The full heartbeat answer, or only ``changed/version/interval_seconds/server_time``."""
+    """The full heartbeat answer, or only ``changed/version/interval_seconds/server_time``.
+
+    One staff member: ``employee_id`` + ``booked/locked/processing``; several: ``staff``.
+    """
 
     changed = fields.Boolean(metadata={"description": "Present (false) only on the short unchanged answer."})
     server_time = fields.AwareDateTime(required=True)
@@ -261,15 +282,17 @@ class HeartbeatOut(Schema):
     booked = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}))
     locked = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}))
     processing = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}))
+    staff = fields.List(fields.Nested(StaffListsOut))
     mine = fields.Nested(MineOut, allow_none=True)
     storage = fields.String(validate=validate.OneOf(["redis", "database"]))
 
     @post_dump
-    def _changed_only_when_false(self, data: dict, **kwargs) -> dict:
-        """SPEC §4: ``changed`` appears (as false) only on the short unchanged answer."""
+    def _drop_what_the_answer_lacks(self, data: dict, **kwargs) -> dict:
+        """``changed`` appears (as false) only on the short answer; the single-staff
+        lists only for ``employee_id``, ``staff`` only for ``employee_ids`` (SPEC §4)."""
         if data.get("changed") is True:
             del data["changed"]
-        return data
+        return {k: v for k, v in data.items() if v is not None or k == "mine"}
 
 
 class AppointmentIn(Schema):

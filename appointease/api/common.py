@@ -108,8 +108,10 @@ def domain() -> Context:
     """Return this request's domain context (built once per request)."""
     ctx = g.get("appointease_ctx")
     if ctx is None:
+        ext = current_app.extensions
         ctx = g.appointease_ctx = Context(
-            db.session(), current_app.extensions["appointease.holds"], current_app.extensions["appointease.rules"], utcnow()
+            db.session(), ext["appointease.holds"], ext["appointease.rules"], utcnow(), ext["appointease.cache"],
+            request.remote_addr,
         )
     return ctx
 

@@ -18,7 +18,9 @@ __all__ = [
 ]
 
 
-def build_hold_store(redis_url: str | None, engine: Engine, lock_ttl: int) -> FallbackHoldStore | SqlHoldStore:
+def build_hold_store(
+    redis_url: str | None, engine: Engine, lock_ttl: int, *, cluster: bool = False, max_holds_per_ip: int = 0
+) -> FallbackHoldStore | SqlHoldStore:
     """Return the configured hold store (it implements ``HoldStore`` and ``HoldStats``).
 
     Args:
@@ -27,8 +29,11 @@ def build_hold_store(redis_url: str | None, engine: Engine, lock_ttl: int) -> Fa
             never the request's session.
         lock_ttl: lock TTL in seconds; how long database holds are merged in after
             a Redis outage.
+        cluster: ``redis_url`` names a node of a Redis Cluster (``REDIS_CLUSTER=1``).
+        max_holds_per_ip: the per-IP hold cap of SPEC §8 (0 = none), enforced by each store.
     """
-    sql = SqlHoldStore(engine)
+    sql = SqlHoldStore(engine, max_holds_per_ip=max_holds_per_ip)
     if not redis_url:
         return sql
-    return FallbackHoldStore(RedisHoldStore.from_url(redis_url), sql, remember_seconds=lock_ttl)
+    primary = RedisHoldStore.from_url(redis_url, cluster=cluster, max_holds_per_ip=max_holds_per_ip)
+    return FallbackHoldStore(primary, sql, remember_seconds=lock_ttl)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import time as _time
 from datetime import date
+from typing import Sequence
 
 from appointease.errors import SlotHeld, Unavailable
 from appointease.holds.base import HoldInfo, HoldRequest, HoldStats, HoldStore, held_by_other
@@ -95,17 +96,21 @@ class FallbackHoldStore(HoldStore, HoldStats):
                 return found + self.secondary.holds(employee_id, day) if self._merging() else found
         return self.secondary.holds(employee_id, day)
 
-    def poll(self, employee_id: int, day: date, client_id: str, selected_time: str | None, ttl_seconds: int) -> list[HoldInfo]:
+    def poll(
+        self, employee_ids: Sequence[int], day: date, client_id: str, selected_time: str | None, ttl_seconds: int,
+        ip: str | None = None,
+    ) -> dict[int, list[HoldInfo]]:
         if not self._skipping():
             try:
-                found = self.primary.poll(employee_id, day, client_id, selected_time, ttl_seconds)
+                found = self.primary.poll(employee_ids, day, client_id, selected_time, ttl_seconds, ip)
             except Unavailable:
                 self._failed()
             else:
                 if self._merging():
-                    found = found + self.secondary.poll(employee_id, day, client_id, selected_time, ttl_seconds)
+                    extra = self.secondary.poll(employee_ids, day, client_id, selected_time, ttl_seconds)
+                    found = {e: found[e] + extra[e] for e in employee_ids}
                 return found
-        return self.secondary.poll(employee_id, day, client_id, selected_time, ttl_seconds)
+        return self.secondary.poll(employee_ids, day, client_id, selected_time, ttl_seconds)
 
     def ping(self) -> bool:
         return self.primary.ping()
@@ -115,9 +120,3 @@ class FallbackHoldStore(HoldStore, HoldStats):
             return self.primary.count_active()
         except Unavailable:
             return self.secondary.count_active()
-
-    def count_pollers(self, window_seconds: int = 15) -> int:
-        try:
-            return self.primary.count_pollers(window_seconds)
-        except Unavailable:
-            return self.secondary.count_pollers(window_seconds)

@@ -8,16 +8,19 @@ several workers cannot both pass.
 """
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from datetime import date, timedelta
+from typing import Sequence
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from appointease.db import advisory_lock, upsert, write_transaction
-from appointease.errors import SlotHeld
+from appointease.db import advisory_lock, write_transaction
+from appointease.errors import RateLimited, SlotHeld
 from appointease.holds.base import LOCK, SELECTION, HoldInfo, HoldRequest, HoldStats, HoldStore, held_by_other
-from appointease.models import Hold, Poller, utcnow
+from appointease.models import Hold, utcnow
 
 
 def _info(row: Hold) -> HoldInfo:
@@ -30,13 +33,16 @@ class SqlHoldStore(HoldStore, HoldStats):
     Args:
         engine: the SQLAlchemy engine; each operation uses its own session on it.
         clock: returns the current aware UTC instant (injectable for tests).
+        max_holds_per_ip: the per-IP cap (SPEC §8; 0 = none), counted in the same write
+            transaction as the hold (PostgreSQL: under a per-IP advisory lock).
     """
 
     storage = "database"
 
-    def __init__(self, engine: Engine, clock=utcnow):
+    def __init__(self, engine: Engine, clock=utcnow, max_holds_per_ip: int = 0):
         self._engine = engine
         self._clock = clock
+        self.max_holds_per_ip = max_holds_per_ip
 
     def _session(self) -> Session:
         return Session(self._engine, expire_on_commit=False)
@@ -50,6 +56,8 @@ class SqlHoldStore(HoldStore, HoldStats):
             ).all()
             if held_by_other(map(_info, rows), req.client_id, req.start, req.end):
                 raise SlotHeld()
+            if self.max_holds_per_ip and req.ip:
+                self._check_ip_cap(session, req, now)
             # One hold per client: the new hold replaces any previous one, anywhere.
             session.execute(delete(Hold).where((Hold.client_id == req.client_id) | (Hold.expires_at <= now)))
             row = Hold(
@@ -61,10 +69,21 @@ class SqlHoldStore(HoldStore, HoldStats):
                 end_at=req.end,
                 kind=req.kind,
                 expires_at=now + timedelta(seconds=req.ttl_seconds),
+                ip=req.ip,
             )
             session.add(row)
             session.flush()
             return _info(row)
+
+    def _check_ip_cap(self, session: Session, req: HoldRequest, now) -> None:
+        """Refuse the hold when ``req.ip`` already has the cap's worth of other live holds."""
+        advisory_lock(session, "holds-ip", req.ip)
+        expiries = session.scalars(
+            select(Hold.expires_at).where(Hold.ip == req.ip, Hold.client_id != req.client_id, Hold.expires_at > now)
+        ).all()
+        if len(expiries) >= self.max_holds_per_ip:
+            raise RateLimited("Too many live holds from your network; try again shortly.",
+                              retry_after=math.ceil((min(expiries) - now).total_seconds()))
 
     def release(self, client_id: str, employee_id: int, day: date, time: str | None = None) -> bool:
         with self._session() as session, write_transaction(session):
@@ -80,26 +99,31 @@ class SqlHoldStore(HoldStore, HoldStats):
             ).all()
             return [_info(r) for r in rows]
 
-    def poll(self, employee_id: int, day: date, client_id: str, selected_time: str | None, ttl_seconds: int) -> list[HoldInfo]:
+    def poll(
+        self, employee_ids: Sequence[int], day: date, client_id: str, selected_time: str | None, ttl_seconds: int,
+        ip: str | None = None,
+    ) -> dict[int, list[HoldInfo]]:
         now = self._clock()
-        with self._session() as session, write_transaction(session):
-            if selected_time:
+        with self._session() as session:
+            rows = session.scalars(
+                select(Hold).where(Hold.employee_id.in_(employee_ids), Hold.day == day, Hold.expires_at > now)
+            ).all()
+            found = {e: [] for e in employee_ids}
+            renew = None
+            for row in rows:
+                info = _info(row)
+                if selected_time and row.client_id == client_id and row.time_label == selected_time and row.kind == SELECTION:
+                    renew = info = replace(info, expires_at=now + timedelta(seconds=ttl_seconds))
+                found[row.employee_id].append(info)
+        if renew is not None:  # the only write a heartbeat makes: renewing a live selection
+            with self._session() as session, write_transaction(session):
                 session.execute(
                     update(Hold)
-                    .where(
-                        Hold.client_id == client_id,
-                        Hold.employee_id == employee_id,
-                        Hold.day == day,
-                        Hold.time_label == selected_time,
-                        Hold.kind == SELECTION,
-                        Hold.expires_at > now,
-                    )
-                    .values(expires_at=now + timedelta(seconds=ttl_seconds))
+                    .where(Hold.client_id == client_id, Hold.employee_id == renew.employee_id, Hold.day == day,
+                           Hold.time_label == selected_time, Hold.kind == SELECTION, Hold.expires_at > now)
+                    .values(expires_at=renew.expires_at)
                 )
-            session.execute(upsert(session, Poller, {"client_id": client_id, "seen_at": now}, ["client_id"], ["seen_at"]))
-            # Keep the table small: forget clients silent for a minute.
-            session.execute(delete(Poller).where(Poller.seen_at < now - timedelta(seconds=60)))
-        return self.holds(employee_id, day)
+        return found
 
     def ping(self) -> bool:
         with self._session() as session:
@@ -112,8 +136,3 @@ class SqlHoldStore(HoldStore, HoldStats):
                 select(Hold.kind, func.count()).where(Hold.expires_at > self._clock()).group_by(Hold.kind)
             ).all()
         return {SELECTION: 0, LOCK: 0, **{kind: n for kind, n in rows}}
-
-    def count_pollers(self, window_seconds: int = 15) -> int:
-        since = self._clock() - timedelta(seconds=window_seconds)
-        with self._session() as session:
-            return session.scalar(select(func.count()).select_from(Poller).where(Poller.seen_at >= since))

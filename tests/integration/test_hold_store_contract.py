@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from appointease.grid import parse_hhmm
-from appointease.errors import SlotHeld, Unavailable
+from appointease.errors import RateLimited, SlotHeld, Unavailable
 from appointease.holds import LOCK, SELECTION, HoldRequest, RedisHoldStore, SqlHoldStore
 
 A, B, C = "client-aaaa-0001", "client-bbbb-0002", "client-cccc-0003"
@@ -39,9 +39,9 @@ def day(workday) -> date:
     return workday
 
 
-def req(client, day, hhmm, *, employee=1, minutes=30, kind=SELECTION, ttl=60) -> HoldRequest:
+def req(client, day, hhmm, *, employee=1, minutes=30, kind=SELECTION, ttl=60, ip=None) -> HoldRequest:
     start = datetime.combine(day, parse_hhmm(hhmm), tzinfo=UTC)
-    return HoldRequest(client, employee, day, hhmm, start, start + timedelta(minutes=minutes), kind, ttl)
+    return HoldRequest(client, employee, day, hhmm, start, start + timedelta(minutes=minutes), kind, ttl, ip)
 
 
 def held(store, day, employee=1) -> dict[str, tuple[str, str]]:
@@ -164,8 +164,8 @@ def test_holds_for_lists_live_holds_and_drops_expired_ones(store, day):
 
 
 def renew(store, day: date, client_id: str, hhmm: str, ttl: int):
-    """Ask for a heartbeat renewal the way the heartbeat does (``poll``)."""
-    return store.poll(1, day, client_id, hhmm, ttl)
+    """Ask for a heartbeat renewal the way the heartbeat does (``poll``); the staff member 1's holds."""
+    return store.poll([1], day, client_id, hhmm, ttl)[1]
 
 
 def expiry_of(store, day, client_id, employee=1) -> datetime:
@@ -200,10 +200,58 @@ def test_renew_never_extends_another_clients_hold_or_another_time(store, day):
 def test_poll_without_a_selected_time_lists_holds_and_renews_nothing(store, day):
     a = store.acquire(req(A, day, "10:00", ttl=30))
     store.acquire(req(B, day, "11:00", kind=LOCK, ttl=600))
-    holds = store.poll(1, day, A, None, 600)
+    holds = store.poll([1], day, A, None, 600)[1]
     assert {h.client_id: (h.time, h.kind) for h in holds} == {A: ("10:00", SELECTION), B: ("11:00", LOCK)}
     assert close_to(expiry_of(store, day, A), a.expires_at, 0.01)
-    assert store.poll(2, day, A, None, 600) == []
+    assert store.poll([2], day, A, None, 600) == {2: []}
+
+
+def test_poll_serves_several_staff_in_one_call_and_renews_where_the_selection_is(store, day):
+    store.acquire(req(A, day, "10:00", employee=2, ttl=5))
+    store.acquire(req(B, day, "11:00", employee=3, kind=LOCK, ttl=600))
+    found = store.poll([1, 2, 3], day, A, "10:00", 120)
+    assert list(found) == [1, 2, 3]
+    assert found[1] == [] and [h.client_id for h in found[2]] == [A] and [h.kind for h in found[3]] == [LOCK]
+    assert close_to(found[2][0].expires_at, datetime.now(UTC) + timedelta(seconds=120))
+    assert close_to(expiry_of(store, day, A, employee=2), datetime.now(UTC) + timedelta(seconds=120))
+
+
+def test_per_ip_cap_refuses_the_next_hold_atomically_and_frees_on_release(store, day):
+    """SPEC §8: one IP may not hold more than the cap; the next gets 429 with Retry-After."""
+    store.max_holds_per_ip = 3
+    ip, other_ip = "203.0.113.7", "198.51.100.9"
+    clients = [f"client-ip-{n:04d}" for n in range(4)]
+    for n, client_id in enumerate(clients[:3]):
+        store.acquire(req(client_id, day, f"{9 + n:02d}:00", ttl=60, ip=ip))
+    with pytest.raises(RateLimited) as refused:
+        store.acquire(req(clients[3], day, "13:00", ttl=60, ip=ip))
+    assert 1 <= refused.value.retry_after <= 60
+    assert clients[3] not in held(store, day)
+    # A client already holding moves its one hold without counting twice.
+    store.acquire(req(clients[0], day, "14:00", ttl=60, ip=ip))
+    # Another IP is not affected; holds without an IP (a booking's own) are never capped.
+    store.acquire(req("client-other-ip1", day, "15:00", ttl=60, ip=other_ip))
+    store.acquire(req("booking-internal1", day, "16:00", ttl=60))
+    # Releasing one frees a place at once.
+    assert store.release(clients[1], 1, day, "10:00") is True
+    store.acquire(req(clients[3], day, "13:00", ttl=60, ip=ip))
+
+
+def test_per_ip_cap_counts_only_live_holds(store, day):
+    store.max_holds_per_ip = 1
+    store.acquire(req(A, day, "09:00", ttl=1, ip="203.0.113.8"))
+    with pytest.raises(RateLimited):
+        store.acquire(req(B, day, "10:00", ttl=60, ip="203.0.113.8"))
+    _time.sleep(1.2)
+    store.acquire(req(B, day, "10:00", ttl=60, ip="203.0.113.8"))
+
+
+def test_a_refused_hold_does_not_use_up_the_ip_cap(store, day):
+    store.max_holds_per_ip = 1
+    store.acquire(req(A, day, "10:00", ttl=60, ip="203.0.113.20"))
+    with pytest.raises(SlotHeld):
+        store.acquire(req(B, day, "10:00", ttl=60, ip="203.0.113.21"))
+    store.acquire(req(B, day, "11:00", ttl=60, ip="203.0.113.21"))
 
 
 def test_holds_carry_every_field_of_the_request(store, day):
