@@ -6,6 +6,7 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
+from appointease.api.openapi import SchemaExtras
 from appointease.models import Base
 from appointease.schemas import ErrorOut
 
@@ -20,7 +21,7 @@ class Api(flask_smorest.Api):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 cors = CORS()
-api = Api()
+api = Api(spec_kwargs={"extra_plugins": [SchemaExtras()]})
 # Request rate limits (SPEC §8), declared per view with ``appointease.api.limits``. The
 # settings that must not depend on which app initialised the shared instance first are
 # fixed here; storage and the on/off switch come from each app's config.

@@ -107,7 +107,9 @@ class _IsoDate(fields.Date):
 
 def Day(**kwargs) -> fields.Date:
     """A calendar date ``YYYY-MM-DD`` (business-local), within the storable range."""
-    return _IsoDate(validate=calendar_day, metadata={"pattern": DATE_PATTERN, "example": "2026-11-23"}, **kwargs)
+    metadata = {"pattern": DATE_PATTERN, "example": "2026-11-23",
+                "description": f"A date YYYY-MM-DD from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}."}
+    return _IsoDate(validate=calendar_day, metadata=metadata, **kwargs)
 
 
 class QueryId(fields.Integer):
@@ -236,6 +238,10 @@ class HoldOut(Schema):
 
 class HeartbeatIn(Schema):
     """A widget poll: one staff member (``employee_id``) or several (``employee_ids``, 1–20)."""
+
+    class Meta:
+        # Exactly one of the two, in the OpenAPI document too (appointease.api.openapi).
+        openapi = {"oneOf": [{"required": ["employee_id"]}, {"required": ["employee_ids"]}]}
 
     day = Day(required=True, data_key="date")
     employee_id = fields.Integer(**ID)

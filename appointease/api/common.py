@@ -120,8 +120,8 @@ IDEMPOTENCY_HEADER_DOC = {
     "in": "header", "name": "Idempotency-Key", "required": False,
     "description": "Retry-safe key (draft-ietf-httpapi-idempotency-key-header): 1–255 visible ASCII "
                    "characters, bare or as an RFC 8941 string (\"key-1\"); alias X-Idempotency-Key.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 257,
-               "pattern": r'^(?:[\x21\x23-\x7e][\x21-\x7e]*|"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])+")$'},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 512,
+               "pattern": r'^(?:[\x21\x23-\x7e][\x21-\x7e]{0,254}|"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\]){1,255}")$'},
 }
 X_IDEMPOTENCY_HEADER_DOC = {**IDEMPOTENCY_HEADER_DOC, "name": "X-Idempotency-Key", "description": "Alias of Idempotency-Key."}
 

@@ -204,3 +204,21 @@ def test_json_body_text_is_checked_after_decoding(client, bodies):
     assert "\\u001b" in raw
     r = client.post("/api/v1/appointments", data=raw, content_type="application/json")
     assert_field_error(r, "name")
+
+
+def test_the_document_states_the_strict_rules(client):
+    """Generated clients and the fuzzer see the same rules the schemas enforce."""
+    import re
+
+    doc = client.get("/api/v1/openapi.json").get_json()
+    schemas = doc["components"]["schemas"]
+    date = schemas["SlotIn"]["properties"]["date"]
+    assert date["pattern"] == "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" and "1900-01-01" in date["description"]
+    assert schemas["SlotIn"]["properties"]["time"]["pattern"] == "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+    assert schemas["HeartbeatIn"]["oneOf"] == [{"required": ["employee_id"]}, {"required": ["employee_ids"]}]
+    post = doc["paths"]["/api/v1/appointments"]["post"]
+    key = next(p for p in post["parameters"] if p["name"] == "Idempotency-Key")["schema"]
+    pattern = re.compile(key["pattern"])
+    assert pattern.fullmatch("q-1") and pattern.fullmatch('"q-1"') and pattern.fullmatch(r'"a\"b"')
+    assert not pattern.fullmatch("") and not pattern.fullmatch('""') and not pattern.fullmatch("two words")
+    assert not pattern.fullmatch("k" * 256) and pattern.fullmatch("k" * 255)
