@@ -152,6 +152,10 @@ def init_app(app: Flask) -> None:
     """Wire the shared ``limiter`` to ``app``: Redis storage when ``REDIS_URL`` is set,
     per-process memory otherwise; ``RATELIMIT_ENABLED`` switches it (SPEC §8).
 
+    Flask-Limiter keeps the storage on the shared ``limiter``, so the app initialised last
+    in a process is the one whose counters are used (one app per process in production;
+    tests build one app at a time).
+
     Raises:
         ValueError: a configured limit string is not valid (fail at start-up).
     """
