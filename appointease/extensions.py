@@ -1,9 +1,12 @@
 """Bare extension instances, wired to an app by ``create_app`` (cookiecutter-flask style)."""
+from http import HTTPStatus
+
 import flask_smorest
 from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
+from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
 
 from appointease.api.openapi import SchemaExtras
@@ -16,6 +19,17 @@ class Api(flask_smorest.Api):
 
     ERROR_SCHEMA = ErrorOut
     DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_responses(self):
+        """Register flask-smorest's default error responses, then again 429 and 503 with
+        the ``Retry-After`` header they carry (SPEC §4 ``rate_limited``, ``unavailable``)."""
+        super()._register_responses()
+        for status in (HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.SERVICE_UNAVAILABLE):
+            response = {"description": status.phrase, "schema": self.ERROR_SCHEMA, "headers": {"Retry-After": {
+                "description": "Seconds to wait before retrying (RFC 9110 §10.2.3).",
+                "schema": {"type": "integer", "minimum": 1}}}}
+            prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)  # replaces the lazy default
 
 
 db = SQLAlchemy(model_class=Base)

@@ -212,12 +212,15 @@ def test_a_malformed_limit_fails_at_start_up(database_url):
                     "APPOINTEASE_RATE_SLOTS_PER_IP": "lots"})
 
 
-def test_every_operation_documents_429(make_app):
+def test_every_operation_documents_429_with_retry_after(make_app):
     doc = make_app().test_client().get("/api/v1/openapi.json").get_json()
     for path, item in doc["paths"].items():
         for method, operation in item.items():
             if method in ("get", "post", "put", "patch", "delete"):
-                assert "429" in operation["responses"], (method, path)
+                ref = operation["responses"]["429"]["$ref"]
+                response = doc["components"]["responses"][ref.rsplit("/", 1)[1]]
+                assert "Retry-After" in response["headers"], (method, path)
+                assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorOut"}
 
 
 def test_counts_live_in_redis_when_redis_url_is_set(make_app, redis_url, request, workday):
