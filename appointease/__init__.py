@@ -110,7 +110,9 @@ def register_metrics(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """Add the ``flask`` CLI commands (``seed-demo``)."""
+    """Add the ``flask`` CLI commands (``seed-demo``, ``worker``)."""
     from appointease.commands import seed_demo
+    from appointease.notify.worker import worker_command
 
     app.cli.add_command(seed_demo)
+    app.cli.add_command(worker_command)

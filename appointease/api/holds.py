@@ -17,7 +17,7 @@ def _hold(kind: str, args: dict) -> dict:
 @blp.post("/slots/select")
 @limits.per_client("APPOINTEASE_RATE_SLOTS_PER_CLIENT", scope="slots")
 @limits.per_ip("APPOINTEASE_RATE_SLOTS_PER_IP", scope="slots")
-@blp.arguments(SlotIn)
+@blp.arguments(SlotIn())
 @blp.response(200, HoldOut)
 @blp.errors(400, 404, 409, 422)
 def select_slot(args):
@@ -28,7 +28,7 @@ def select_slot(args):
 @blp.post("/slots/lock")
 @limits.per_client("APPOINTEASE_RATE_SLOTS_PER_CLIENT", scope="slots")
 @limits.per_ip("APPOINTEASE_RATE_SLOTS_PER_IP", scope="slots")
-@blp.arguments(SlotIn)
+@blp.arguments(SlotIn())
 @blp.response(200, HoldOut)
 @blp.errors(400, 404, 409, 422)
 def lock_slot(args):
@@ -39,7 +39,7 @@ def lock_slot(args):
 @blp.post("/slots/release")
 @limits.per_client("APPOINTEASE_RATE_SLOTS_PER_CLIENT", scope="slots")
 @limits.per_ip("APPOINTEASE_RATE_SLOTS_PER_IP", scope="slots")
-@blp.arguments(ReleaseIn)
+@blp.arguments(ReleaseIn())
 @blp.response(204)
 @blp.errors(400, 422)
 def release_slot(args):

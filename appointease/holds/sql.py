@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -23,8 +23,31 @@ from appointease.holds.base import LOCK, SELECTION, HoldInfo, HoldRequest, HoldS
 from appointease.models import Hold, utcnow
 
 
+#: The columns a ``HoldInfo`` is made of, in its field order (Core selects: no ORM objects on the hot path).
+_COLUMNS = (Hold.client_id, Hold.employee_id, Hold.day, Hold.time_label, Hold.start_at, Hold.end_at, Hold.kind,
+            Hold.expires_at)
+
+
 def _info(row: Hold) -> HoldInfo:
     return HoldInfo(row.client_id, row.employee_id, row.day, row.time_label, row.start_at, row.end_at, row.kind, row.expires_at)
+
+
+# Built once: composing a statement costs more than running it on the heartbeat path.
+_LIVE_ONE = select(*_COLUMNS).where(
+    Hold.employee_id == bindparam("id"), Hold.day == bindparam("day"), Hold.expires_at > bindparam("now")
+)
+_LIVE_MANY = select(*_COLUMNS).where(
+    Hold.employee_id.in_(bindparam("ids", expanding=True)), Hold.day == bindparam("day"), Hold.expires_at > bindparam("now")
+)
+
+
+def _live(connection, employee_ids: Sequence[int], day: date, now) -> list[HoldInfo]:
+    """Read the live holds on (any of ``employee_ids``, ``day``) as ``HoldInfo``."""
+    if len(employee_ids) == 1:
+        rows = connection.execute(_LIVE_ONE, {"id": employee_ids[0], "day": day, "now": now}).all()
+    else:
+        rows = connection.execute(_LIVE_MANY, {"ids": list(employee_ids), "day": day, "now": now}).all()
+    return [HoldInfo(*row) for row in rows]
 
 
 class SqlHoldStore(HoldStore, HoldStats):
@@ -93,28 +116,22 @@ class SqlHoldStore(HoldStore, HoldStats):
             return bool(session.execute(stmt).rowcount)
 
     def holds(self, employee_id: int, day: date) -> list[HoldInfo]:
-        with self._session() as session:
-            rows = session.scalars(
-                select(Hold).where(Hold.employee_id == employee_id, Hold.day == day, Hold.expires_at > self._clock())
-            ).all()
-            return [_info(r) for r in rows]
+        with self._engine.connect() as connection:
+            return _live(connection, [employee_id], day, self._clock())
 
     def poll(
         self, employee_ids: Sequence[int], day: date, client_id: str, selected_time: str | None, ttl_seconds: int,
         ip: str | None = None,
     ) -> dict[int, list[HoldInfo]]:
         now = self._clock()
-        with self._session() as session:
-            rows = session.scalars(
-                select(Hold).where(Hold.employee_id.in_(employee_ids), Hold.day == day, Hold.expires_at > now)
-            ).all()
-            found = {e: [] for e in employee_ids}
-            renew = None
-            for row in rows:
-                info = _info(row)
-                if selected_time and row.client_id == client_id and row.time_label == selected_time and row.kind == SELECTION:
-                    renew = info = replace(info, expires_at=now + timedelta(seconds=ttl_seconds))
-                found[row.employee_id].append(info)
+        with self._engine.connect() as connection:
+            live = _live(connection, employee_ids, day, now)
+        found: dict[int, list[HoldInfo]] = {e: [] for e in employee_ids}
+        renew = None
+        for info in live:
+            if selected_time and info.client_id == client_id and info.time == selected_time and info.kind == SELECTION:
+                renew = info = replace(info, expires_at=now + timedelta(seconds=ttl_seconds))
+            found[info.employee_id].append(info)
         if renew is not None:  # the only write a heartbeat makes: renewing a live selection
             with self._session() as session, write_transaction(session):
                 session.execute(
