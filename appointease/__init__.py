@@ -83,7 +83,8 @@ def register_stores(app: Flask) -> None:
     app.extensions["appointease.cache"] = LiveCache()
     with app.app_context():
         store = build_hold_store(app.config["REDIS_URL"], db.engine, rules.lock_ttl, cluster=app.config["REDIS_CLUSTER"],
-                                 max_holds_per_ip=app.config["APPOINTEASE_MAX_HOLDS_PER_IP"])
+                                 max_holds_per_ip=app.config["APPOINTEASE_MAX_HOLDS_PER_IP"],
+                                 reader=lambda: db.session().connection())
     app.extensions["appointease.holds"] = store
     app.extensions["appointease.hold_stats"] = store
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from appointease import idempotency
 from appointease.context import Context
 from appointease.db import advisory_lock, write_transaction
-from appointease.errors import SlotTaken, Unavailable
+from appointease.errors import SlotTaken
 from appointease.events import append_event, next_value
 from appointease.holds import LOCK, HoldRequest
 from appointease.idempotency import IdempotencyKey
@@ -120,7 +120,7 @@ def book(ctx: Context, req: BookingRequest, idem: IdempotencyKey | None = None) 
     slot = resolve_slot(ctx, req.service_id, req.employee_id, req.day, req.time)
     # The booking's own hold (SPEC §8): another client's hold or booking in flight makes
     # this one 409 slot_held, and a hold taken after it sees the booking (holding.py).
-    holder = req.client_id or f"booking-{uuid.uuid4().hex}"
+    holder = _booking_holder(req, idem)
     ctx.holds.acquire(HoldRequest(holder, req.employee_id, req.day, req.time, slot.start, slot.end, LOCK, BOOKING_HOLD_SECONDS))
     try:
         with write_transaction(ctx.session) as session:
@@ -163,6 +163,17 @@ def book(ctx: Context, req: BookingRequest, idem: IdempotencyKey | None = None) 
         # client's own hold, which it replaced) goes.
         try:
             ctx.holds.release(holder, req.employee_id, req.day)
-        except Unavailable:  # the hold expires by itself within BOOKING_HOLD_SECONDS
-            log.warning("could not release a booking's hold; it will expire")
+        except Exception:  # a store that went down: the hold expires within BOOKING_HOLD_SECONDS
+            log.warning("could not release a booking's hold; it will expire", exc_info=True)
     return view
+
+
+def _booking_holder(req: BookingRequest, idem: IdempotencyKey | None) -> str:
+    """Who holds the slot while a booking commits: the visitor's client id, else one id per
+    Idempotency-Key (so a retry after a failure takes over its own earlier hold instead of
+    being refused by it), else a fresh one."""
+    if req.client_id:
+        return req.client_id
+    if idem is not None:
+        return f"booking-{idem.record_key[:40]}"
+    return f"booking-{uuid.uuid4().hex}"

@@ -27,7 +27,7 @@ class Options:
     """How long and how hard to run (seconds, connection counts, sizes); see ``run.py --help``."""
 
     duration: float = 15.0
-    warmup: float = 5.0
+    warmup: float = 20.0  # long enough for every worker to have served every day once: warm caches, as all day in production
     soak: float = 300.0
     connections: tuple[int, ...] = (32, 128)
     workers: int = 4

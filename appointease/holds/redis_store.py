@@ -234,8 +234,12 @@ class RedisHoldStore(HoldStore, HoldStats):
             raise SlotHeld()
         where = f"{req.employee_id}|{req.day.isoformat()}"
         pointer = f"{where}|{req.ip or ''}"
-        previous = self._call(self._r.set, _client_key(req.client_id), pointer, px=_POINTER_TTL_MS, get=True)
-        previous = "|".join(previous.split("|")[:2]) if previous else None
+        old = self._call(self._r.set, _client_key(req.client_id), pointer, px=_POINTER_TTL_MS, get=True)
+        previous = "|".join(old.split("|")[:2]) if old else None
+        old_ip = old.split("|")[2] if old and old.count("|") == 2 else ""
+        if old_ip and old_ip != (req.ip or ""):
+            # The client's hold now counts elsewhere (or nowhere: a booking's own hold).
+            self._call(self._r.zrem, _ip_key(old_ip), req.client_id)
         if previous and previous != where:
             emp, day = previous.split("|")
             self._call(self._release, keys=_keys(int(emp), date.fromisoformat(day)), args=[req.client_id, ""])

@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Sequence
+from typing import Callable, Sequence
 
 from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from appointease.db import advisory_lock, write_transaction
@@ -58,14 +58,25 @@ class SqlHoldStore(HoldStore, HoldStats):
         clock: returns the current aware UTC instant (injectable for tests).
         max_holds_per_ip: the per-IP cap (SPEC §8; 0 = none), counted in the same write
             transaction as the hold (PostgreSQL: under a per-IP advisory lock).
+        reader: returns a connection to *read* holds through — the request's, so a
+            heartbeat checks out one connection, not two; None: a connection of its own.
+            Writes always use their own session.
     """
 
     storage = "database"
 
-    def __init__(self, engine: Engine, clock=utcnow, max_holds_per_ip: int = 0):
+    def __init__(self, engine: Engine, clock=utcnow, max_holds_per_ip: int = 0,
+                 reader: Callable[[], Connection] | None = None):
         self._engine = engine
         self._clock = clock
         self.max_holds_per_ip = max_holds_per_ip
+        self._reader = reader
+
+    def _read(self, employee_ids: Sequence[int], day: date, now) -> list[HoldInfo]:
+        if self._reader is not None:
+            return _live(self._reader(), employee_ids, day, now)
+        with self._engine.connect() as connection:
+            return _live(connection, employee_ids, day, now)
 
     def _session(self) -> Session:
         return Session(self._engine, expire_on_commit=False)
@@ -116,16 +127,14 @@ class SqlHoldStore(HoldStore, HoldStats):
             return bool(session.execute(stmt).rowcount)
 
     def holds(self, employee_id: int, day: date) -> list[HoldInfo]:
-        with self._engine.connect() as connection:
-            return _live(connection, [employee_id], day, self._clock())
+        return self._read([employee_id], day, self._clock())
 
     def poll(
         self, employee_ids: Sequence[int], day: date, client_id: str, selected_time: str | None, ttl_seconds: int,
         ip: str | None = None,
     ) -> dict[int, list[HoldInfo]]:
         now = self._clock()
-        with self._engine.connect() as connection:
-            live = _live(connection, employee_ids, day, now)
+        live = self._read(employee_ids, day, now)
         found: dict[int, list[HoldInfo]] = {e: [] for e in employee_ids}
         renew = None
         for info in live:

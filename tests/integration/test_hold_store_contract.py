@@ -243,6 +243,15 @@ def test_per_ip_cap_refuses_the_next_hold_atomically_and_frees_on_release(store,
     store.acquire(req(clients[3], day, "13:00", ttl=60, ip=ip))
 
 
+def test_a_booking_taking_over_a_clients_hold_frees_its_ip_place(store, day):
+    """A booking replaces its client's hold with its own uncapped one, then releases it."""
+    store.max_holds_per_ip = 1
+    store.acquire(req(A, day, "10:00", kind=LOCK, ttl=600, ip="203.0.113.30"))
+    store.acquire(req(A, day, "10:00", kind=LOCK, ttl=30))  # the booking's hold (no IP)
+    assert store.release(A, 1, day) is True
+    store.acquire(req(B, day, "11:00", ttl=60, ip="203.0.113.30"))
+
+
 def test_per_ip_cap_counts_only_live_holds(store, day):
     store.max_holds_per_ip = 1
     store.acquire(req(A, day, "09:00", ttl=1, ip="203.0.113.8"))
