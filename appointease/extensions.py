@@ -1,4 +1,5 @@
 """Bare extension instances, wired to an app by ``create_app`` (cookiecutter-flask style)."""
+
 from http import HTTPStatus
 
 import flask_smorest

@@ -1,5 +1,6 @@
 """What every view shares: the smorest Blueprint and parser, the domain context,
 documented error responses and the Idempotency-Key header."""
+
 from __future__ import annotations
 
 import json
@@ -65,15 +66,27 @@ def flatten(messages) -> dict[str, list[str]]:
 
     webargs nests them by location (``{"json": {...}}``); the client only needs the field.
     """
-    if isinstance(messages, dict) and set(messages) <= {"json", "query", "headers", "form", "files", "cookies", "view_args"}:
+    if isinstance(messages, dict) and set(messages) <= {
+        "json",
+        "query",
+        "headers",
+        "form",
+        "files",
+        "cookies",
+        "view_args",
+    }:
         merged: dict = {}
         for part in messages.values():
             merged.update(part if isinstance(part, dict) else {"_schema": part})
         messages = merged
     if not isinstance(messages, dict):
         return {"_schema": [str(messages)]}
-    return {k: v if isinstance(v, list) and all(isinstance(m, str) for m in v) else [json.dumps(v) if not isinstance(v, str) else v]
-            for k, v in messages.items()}
+    return {
+        k: v
+        if isinstance(v, list) and all(isinstance(m, str) for m in v)
+        else [json.dumps(v) if not isinstance(v, str) else v]
+        for k, v in messages.items()
+    }
 
 
 class Parser(FlaskParser):
@@ -110,20 +123,36 @@ def domain() -> Context:
     if ctx is None:
         ext = current_app.extensions
         ctx = g.appointease_ctx = Context(
-            db.session(), ext["appointease.holds"], ext["appointease.rules"], utcnow(), ext["appointease.cache"],
+            db.session(),
+            ext["appointease.holds"],
+            ext["appointease.rules"],
+            utcnow(),
+            ext["appointease.cache"],
             request.remote_addr,
         )
     return ctx
 
 
 IDEMPOTENCY_HEADER_DOC = {
-    "in": "header", "name": "Idempotency-Key", "required": False,
-    "description": "Retry-safe key (draft-ietf-httpapi-idempotency-key-header): 1–255 visible ASCII "
-                   "characters, bare or as an RFC 8941 string (\"key-1\"); alias X-Idempotency-Key.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 512,
-               "pattern": r'^(?:[\x21\x23-\x7e][\x21-\x7e]{0,254}|"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\]){1,255}")$'},
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": (
+        "Retry-safe key (draft-ietf-httpapi-idempotency-key-header): 1–255 visible ASCII "
+        'characters, bare or as an RFC 8941 string ("key-1"); alias X-Idempotency-Key.'
+    ),
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 512,
+        "pattern": r'^(?:[\x21\x23-\x7e][\x21-\x7e]{0,254}|"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\]){1,255}")$',
+    },
 }
-X_IDEMPOTENCY_HEADER_DOC = {**IDEMPOTENCY_HEADER_DOC, "name": "X-Idempotency-Key", "description": "Alias of Idempotency-Key."}
+X_IDEMPOTENCY_HEADER_DOC = {
+    **IDEMPOTENCY_HEADER_DOC,
+    "name": "X-Idempotency-Key",
+    "description": "Alias of Idempotency-Key.",
+}
 
 
 #: Visible ASCII (RFC 5234 VCHAR), the characters of a bare key.

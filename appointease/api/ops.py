@@ -1,4 +1,5 @@
 """Operations endpoints: ``/healthz``, ``/readyz`` and the demo page at ``/`` (SPEC §4)."""
+
 from flask import Blueprint, current_app, jsonify, send_from_directory
 from sqlalchemy import text
 

@@ -4,15 +4,15 @@ Each test gets its own migrated, seeded database (the ``app`` fixture), a gunico
 workers on it (short selection TTL and heartbeat interval keep the tests quick), and one
 browser context per visitor. Everything listens on 127.0.0.1; every wait is bounded.
 
-The fixtures live in this module rather than in ``tests/browser/conftest.py``: the suite's
-tests do ``from conftest import …`` (a top-level module name), and a second ``conftest.py``
-would replace that module in ``sys.modules`` for every test collected after this folder.
+The fixtures live in this module: they serve only these tests.
 
 Demo data: services 1 Haircut 30 min, 2 Colour 45, 3 Massage 60; staff 1 Alex (1, 2),
 2 Sam (1, 3), 3 Jordan (1, 2, 3); Mon–Fri 09–17 UTC. ``workday`` is a Monday 2–8 days ahead.
 """
+
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import threading
@@ -27,19 +27,26 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from conftest import ROOT, need
+from helpers import ROOT, need
 from live import GunicornServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(90)]
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
-SELECTION_TTL = 4       # seconds (APPOINTEASE_SELECTION_TTL)
-INTERVAL = 2            # seconds (APPOINTEASE_HEARTBEAT_INTERVAL)
-LIVE_MS = 6_000         # SPEC: other visitors see a change within ~one 5 s poll; we allow 6 s
+SELECTION_TTL = 4  # seconds (APPOINTEASE_SELECTION_TTL)
+INTERVAL = 2  # seconds (APPOINTEASE_HEARTBEAT_INTERVAL)
+LIVE_MS = 6_000  # SPEC: other visitors see a change within ~one 5 s poll; we allow 6 s
 TAKEN = "That time was just booked by someone else. Please choose another time."
 STATUSES = ("available", "processing", "locked", "booked", "mine")
 
@@ -74,10 +81,8 @@ def visitor(browser):
 
     yield make
     for ctx in contexts:
-        try:
+        with contextlib.suppress(Exception):  # the test closed it already
             ctx.close()
-        except Exception:  # the test closed it already
-            pass
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -97,7 +102,7 @@ class StaticSite:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
-    def __enter__(self) -> "StaticSite":
+    def __enter__(self) -> StaticSite:
         self.thread.start()
         return self
 
@@ -129,8 +134,11 @@ def start_live(app, database_url, redis_url, cms, tmp_path):
             "APPOINTEASE_CORS_ORIGINS": cms.url,
             **overrides,
         }
-        server = GunicornServer({k: None if v is None else str(v) for k, v in env.items()},
-                                workers=2, log_path=tmp_path / f"gunicorn{len(servers)}.log")
+        server = GunicornServer(
+            {k: None if v is None else str(v) for k, v in env.items()},
+            workers=2,
+            log_path=tmp_path / f"gunicorn{len(servers)}.log",
+        )
         servers.append(server)
         return server.start()
 
@@ -167,8 +175,15 @@ def api(live: GunicornServer, method: str, path: str, **kw) -> requests.Response
 
 
 def api_book(live, day, time_, employee_id, client_id, name="Phone Caller") -> requests.Response:
-    body = {"service_id": HAIRCUT, "employee_id": employee_id, "date": day, "time": time_,
-            "name": name, "email": "caller@example.com", "client_id": client_id}
+    body = {
+        "service_id": HAIRCUT,
+        "employee_id": employee_id,
+        "date": day,
+        "time": time_,
+        "name": name,
+        "email": "caller@example.com",
+        "client_id": client_id,
+    }
     return api(live, "POST", "/appointments", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
 
 
@@ -294,8 +309,12 @@ def test_second_visitor_sees_processing_locked_booked_live(live, visitor, workda
     expect(slot(b, "10:00")).to_have_attribute("data-status", "booked")
     expect(root(b)).to_have_attribute("data-step", "time")
     expect(b.locator("[data-action='next']")).to_be_disabled()
-    r = api(live, "GET", "/availability", params={"date": day, "employee_id": JORDAN, "service_id": HAIRCUT,
-                                                   "client_id": client_id(b)})
+    r = api(
+        live,
+        "GET",
+        "/availability",
+        params={"date": day, "employee_id": JORDAN, "service_id": HAIRCUT, "client_id": client_id(b)},
+    )
     assert r.status_code == 200
     statuses = {s["time"]: s["status"] for s in r.json()["slots"]}
     assert statuses["10:00"] == "booked" and "mine" not in statuses.values()
@@ -322,8 +341,9 @@ def test_closed_tab_frees_the_slot_within_ttl(live, visitor, workday):
 
     a.context.close()  # the tab (and its window) goes away while holding the selection
     closed = time.monotonic()
-    expect(slot(b, "11:00")).to_have_attribute("data-status", "available",
-                                               timeout=(SELECTION_TTL + INTERVAL + 1.5) * 1000)
+    expect(slot(b, "11:00")).to_have_attribute(
+        "data-status", "available", timeout=(SELECTION_TTL + INTERVAL + 1.5) * 1000
+    )
     assert time.monotonic() - closed <= SELECTION_TTL + INTERVAL + 1.5
     slot(b, "11:00").click()
     expect(slot(b, "11:00")).to_have_attribute("data-status", "mine")
@@ -346,7 +366,12 @@ def test_booked_elsewhere_while_on_review_returns_to_time_step(live, visitor, wo
     a_cid = client_id(a)
 
     for _ in range(5):
-        api(live, "POST", "/slots/release", json={"date": day, "time": "10:00", "employee_id": JORDAN, "client_id": a_cid})
+        api(
+            live,
+            "POST",
+            "/slots/release",
+            json={"date": day, "time": "10:00", "employee_id": JORDAN, "client_id": a_cid},
+        )
         r = api_book(live, day, "10:00", JORDAN, client_id=str(uuid.uuid4()))
         if r.status_code != 409 or r.json()["error"]["code"] != "slot_held":
             break
@@ -368,11 +393,14 @@ def test_cross_origin_embed_books(live, cms, visitor, workday, appointments):
         "<h1>Book with us</h1>"
         f"<div data-appointease data-api='{api_base}'></div>"
         f"<script src='{live.url}/static/appointease.js' defer></script>"
-        "</body></html>")
+        "</body></html>"
+    )
     page = visitor()
     cors_errors = []
-    page.on("console", lambda m: m.type == "error" and ("CORS" in m.text or "Access-Control" in m.text)
-            and cors_errors.append(m.text))
+    page.on(
+        "console",
+        lambda m: m.type == "error" and ("CORS" in m.text or "Access-Control" in m.text) and cors_errors.append(m.text),
+    )
     open_widget(page, f"{cms.url}/{page_file.name}")
     assert page.evaluate("location.origin") == cms.url != live.url
 
@@ -391,7 +419,9 @@ def test_screenshots_of_all_slot_states_and_confirmation(start_live, visitor, wo
     day = workday.isoformat()
     assert api_book(live, day, "09:00", JORDAN, client_id=str(uuid.uuid4())).status_code == 201
     assert api(live, "POST", "/slots/lock", json=hold_body(day, "10:00", JORDAN, str(uuid.uuid4()))).status_code == 200
-    assert api(live, "POST", "/slots/select", json=hold_body(day, "11:00", JORDAN, str(uuid.uuid4()))).status_code == 200
+    assert (
+        api(live, "POST", "/slots/select", json=hold_body(day, "11:00", JORDAN, str(uuid.uuid4()))).status_code == 200
+    )
 
     page = visitor()
     open_widget(page, live.url + "/static/index.html")
@@ -412,3 +442,34 @@ def test_screenshots_of_all_slot_states_and_confirmation(start_live, visitor, wo
     ref = confirm(page)
     expect(page.locator(".ae-reference")).to_have_text(ref)
     page.screenshot(path=str(ARTIFACTS / "confirmation.png"), full_page=True, animations="disabled")
+
+
+def test_demo_page_runs_under_its_content_security_policy(live, visitor, workday):
+    page = visitor()
+    violations = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
+    response = page.goto(live.url + "/")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    expect(root(page)).to_have_attribute("data-step", "service")
+    to_time_step(page, workday.isoformat(), JORDAN)
+    # The page's own stylesheet (static/demo.css) applies: it is not inline any more.
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(244, 246, 250)"
+    assert violations == []
+
+
+def test_two_widgets_on_a_hostile_cms_page(live, cms, visitor):
+    """tests/browser/pages/embed-test.html (no longer in the public static/) on another origin."""
+    page_html = (ROOT / "tests" / "browser" / "pages" / "embed-test.html").read_text()
+    page_html = page_html.replace('data-api="/api/v1"', f'data-api="{live.url}/api/v1"')
+    page_html = page_html.replace('src="/static/appointease.js"', f'src="{live.url}/static/appointease.js"')
+    page_file = cms.root / f"embed-test-{live.port}.html"
+    page_file.write_text(page_html)
+    page = visitor()
+    page.goto(f"{cms.url}/{page_file.name}")
+    for widget in ("#widget-a", "#widget-b"):
+        expect(page.locator(widget)).to_have_attribute("data-step", "service")
+        expect(page.locator(f"{widget} [data-service-id='{HAIRCUT}']")).to_be_visible()
+    ids = page.evaluate(
+        "[sessionStorage.getItem('appointease.client_id'), sessionStorage.getItem('appointease.client_id.1')]"
+    )
+    assert all(ids) and ids[0] != ids[1]
