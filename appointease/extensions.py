@@ -26,9 +26,16 @@ class Api(flask_smorest.Api):
         the ``Retry-After`` header they carry (SPEC §4 ``rate_limited``, ``unavailable``)."""
         super()._register_responses()
         for status in (HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.SERVICE_UNAVAILABLE):
-            response = {"description": status.phrase, "schema": self.ERROR_SCHEMA, "headers": {"Retry-After": {
-                "description": "Seconds to wait before retrying (RFC 9110 §10.2.3).",
-                "schema": {"type": "integer", "minimum": 1}}}}
+            response = {
+                "description": status.phrase,
+                "schema": self.ERROR_SCHEMA,
+                "headers": {
+                    "Retry-After": {
+                        "description": "Seconds to wait before retrying (RFC 9110 §10.2.3).",
+                        "schema": {"type": "integer", "minimum": 1},
+                    }
+                },
+            }
             prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
             self.spec.components.response(status.name, response, lazy=True)  # replaces the lazy default
 

@@ -108,8 +108,11 @@ class _IsoDate(fields.Date):
 
 def Day(**kwargs) -> fields.Date:
     """A calendar date ``YYYY-MM-DD`` (business-local), within the storable range."""
-    metadata = {"pattern": DATE_PATTERN, "example": "2026-11-23",
-                "description": f"A date YYYY-MM-DD from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}."}
+    metadata = {
+        "pattern": DATE_PATTERN,
+        "example": "2026-11-23",
+        "description": f"A date YYYY-MM-DD from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}.",
+    }
     return _IsoDate(validate=calendar_day, metadata=metadata, **kwargs)
 
 

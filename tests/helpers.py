@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from appointease.config import RATE_LIMITS
+
 from live import SECRET_KEY
 
 ROOT = Path(__file__).resolve().parent.parent

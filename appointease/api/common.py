@@ -159,7 +159,7 @@ X_IDEMPOTENCY_HEADER_DOC = {
 _VCHAR = re.compile(r"[\x21-\x7e]+")
 #: An RFC 8941 §3.3.3 sf-string: DQUOTE *( %x20-21 / %x23-5B / %x5D-7E / "\" ( DQUOTE / "\" ) ) DQUOTE.
 _SF_STRING = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"')
-_KEY_ERROR = "Must be 1–255 visible ASCII characters, or an RFC 8941 string such as \"key-1\"."
+_KEY_ERROR = 'Must be 1–255 visible ASCII characters, or an RFC 8941 string such as "key-1".'
 
 
 def parse_idempotency_key(raw: str) -> str:

@@ -13,10 +13,11 @@ Each decorator names a config key holding a Flask-Limiter limit string such as
 request. With ``scope`` the limit is one budget shared by every view that names the same
 scope (all of ``/slots/*``, all of ``/auth/*``); without it each view counts apart.
 
-The ``/auth/*`` routes (customers) use the ready-made pair::
+The ``/auth/*`` routes (customers, ``appointease.api.auth``) use the ready-made pair:
+per email for each route, per IP for all of them::
 
     @blp.post("/auth/otp")
-    @limits.per_email("APPOINTEASE_RATE_AUTH_PER_EMAIL", scope="auth")
+    @limits.per_email("APPOINTEASE_RATE_AUTH_PER_EMAIL")
     @limits.per_ip("APPOINTEASE_RATE_AUTH_PER_IP", scope="auth")
     @blp.arguments(OtpIn)
     ...
@@ -24,6 +25,7 @@ The ``/auth/*`` routes (customers) use the ready-made pair::
 A breached limit raises Flask-Limiter's ``RateLimitExceeded``, which
 ``appointease.api.handlers`` answers as 429 ``rate_limited`` with ``Retry-After``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,6 +41,7 @@ from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException
 
 from appointease.api.common import read_body
+from appointease.auth.actor import normalize_email
 from appointease.config import RATE_LIMITS
 from appointease.extensions import limiter
 
@@ -80,15 +83,16 @@ def client_key() -> str:
 
 
 def email_key() -> str:
-    """Key a limit by the body's ``email`` (trimmed, case-folded), as ``"email:<sha256>"``;
-    ``""`` when the body has no string email of a plausible length.
+    """Key a limit by the body's ``email`` as customers are matched (``normalize_email``:
+    trimmed, lower-case), as ``"email:<sha256>"``; ``""`` when the body has no string
+    email of a plausible length.
 
     The address is hashed so the limiter's storage holds no addresses.
     """
     value = _body().get("email")
     if not isinstance(value, str) or not 0 < len(value.strip()) <= _MAX_EMAIL:
         return ""
-    digest = hashlib.sha256(value.strip().casefold().encode("utf-8", "surrogatepass")).hexdigest()
+    digest = hashlib.sha256(normalize_email(value).encode("utf-8", "surrogatepass")).hexdigest()
     return "email:" + digest[:32]
 
 

@@ -1,5 +1,6 @@
 """An apispec plugin letting a marshmallow schema add JSON Schema keywords to its own
 OpenAPI component, for rules fields alone cannot express (e.g. "exactly one of")."""
+
 from __future__ import annotations
 
 from apispec import BasePlugin

@@ -6,6 +6,7 @@ Flask-Limiter is set up with ``in_memory_fallback_enabled`` (and ``swallow_error
 first request that finds Redis gone switches the worker to in-memory counters, and Redis
 is probed again with exponential back-off (1, 2, 4 … 32 s) rather than on every request.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -14,7 +15,7 @@ import time
 import pytest
 import requests
 
-from conftest import need
+from helpers import need
 from live import GunicornServer
 from servers import RedisServer, redis_available
 
@@ -35,19 +36,26 @@ def private_redis(tmp_path):
 
 
 def test_limits_survive_a_redis_outage(app, database_url, private_redis, workday, tmp_path):
-    env = {"DATABASE_URL": database_url, "REDIS_URL": private_redis.url,
-           "APPOINTEASE_RATE_SLOTS_PER_CLIENT": f"{PER_CLIENT}/minute"}
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": private_redis.url,
+        "APPOINTEASE_RATE_SLOTS_PER_CLIENT": f"{PER_CLIENT}/minute",
+    }
     day = workday.isoformat()
     with GunicornServer(env, workers=WORKERS, log_path=tmp_path / "gunicorn.log") as server:
         api = server.url + "/api/v1"
 
         def beat(client_id: str) -> requests.Response:
-            return requests.post(api + "/heartbeat", timeout=20,
-                                 json={"date": day, "employee_id": 1, "client_id": client_id})
+            return requests.post(
+                api + "/heartbeat", timeout=20, json={"date": day, "employee_id": 1, "client_id": client_id}
+            )
 
         def select(client_id: str) -> requests.Response:
-            return requests.post(api + "/slots/select", timeout=20, json={
-                "date": day, "time": "10:00", "employee_id": 1, "service_id": 1, "client_id": client_id})
+            return requests.post(
+                api + "/slots/select",
+                timeout=20,
+                json={"date": day, "time": "10:00", "employee_id": 1, "service_id": 1, "client_id": client_id},
+            )
 
         assert beat("watcher-00001").status_code == 200
         assert private_redis.command("KEYS", "LIMITS*"), "the counters live in Redis while it is up"
@@ -68,8 +76,10 @@ def test_limits_survive_a_redis_outage(app, database_url, private_redis, workday
         recovered_in = time.monotonic() - back_at
         counters_back = private_redis.command("KEYS", "LIMITS*")
 
-    print(f"\nlimiter redis-down: heartbeats={set(statuses)} median={statistics.median(latencies) * 1000:.0f}ms "
-          f"max={max(latencies) * 1000:.0f}ms selects={selects} counters back in Redis after {recovered_in:.1f}s")
+    print(
+        f"\nlimiter redis-down: heartbeats={set(statuses)} median={statistics.median(latencies) * 1000:.0f}ms "
+        f"max={max(latencies) * 1000:.0f}ms selects={selects} counters back in Redis after {recovered_in:.1f}s"
+    )
     assert statuses == [200] * 20  # no request fails because the limiter's storage is down
     assert statistics.median(latencies) < 0.5  # not a connect timeout per request
     # The per-client limit still holds, counted per worker: at most PER_CLIENT per process.

@@ -9,6 +9,7 @@ Bounded: ``FUZZ_EXAMPLES`` cases per operation and phase (default 40), a fixed s
 off for the run (SPEC §8: ``RATELIMIT_ENABLED=false``, ``APPOINTEASE_MAX_HOLDS_PER_IP=0``)
 or the fuzzer would mostly meet 429s. Loopback only.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,24 +41,51 @@ CHECKS = [
 
 
 def test_fuzzing_finds_no_server_error_and_no_answer_outside_the_document(app, database_url, redis_url, tmp_path):
-    env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url,
-           "RATELIMIT_ENABLED": "false", "APPOINTEASE_MAX_HOLDS_PER_IP": "0"}
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "RATELIMIT_ENABLED": "false",
+        "APPOINTEASE_MAX_HOLDS_PER_IP": "0",
+    }
     with GunicornServer(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
         started = time.monotonic()
         run = subprocess.run(
-            [sys.executable, "-m", "schemathesis.cli", "run", server.url + "/api/v1/openapi.json",
-             "--checks", ",".join(CHECKS), "--phases", "examples,coverage,fuzzing",
-             "--max-examples", str(EXAMPLES), "--seed", SEED,
-             # One worker: hypothesis parses lambda sources with ast.parse, which is not
-             # thread-safe on CPython 3.11 ("AST constructor recursion depth mismatch").
-             "--workers", "1",
-             "--request-timeout", "20", "--generation-database", "none",
-             "--no-color", "--output-sanitize", "false"],
-            cwd=tmp_path, capture_output=True, text=True, timeout=TIME_LIMIT,
+            [
+                sys.executable,
+                "-m",
+                "schemathesis.cli",
+                "run",
+                server.url + "/api/v1/openapi.json",
+                "--checks",
+                ",".join(CHECKS),
+                "--phases",
+                "examples,coverage,fuzzing",
+                "--max-examples",
+                str(EXAMPLES),
+                "--seed",
+                SEED,
+                # One worker: hypothesis parses lambda sources with ast.parse, which is not
+                # thread-safe on CPython 3.11 ("AST constructor recursion depth mismatch").
+                "--workers",
+                "1",
+                "--request-timeout",
+                "20",
+                "--generation-database",
+                "none",
+                "--no-color",
+                "--output-sanitize",
+                "false",
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=TIME_LIMIT,
             env={**os.environ, "NO_COLOR": "1"},
         )
         took = time.monotonic() - started
-    summary = [line.strip() for line in run.stdout.splitlines() if line.strip().endswith(" passed") and "generated" in line]
+    summary = [
+        line.strip() for line in run.stdout.splitlines() if line.strip().endswith(" passed") and "generated" in line
+    ]
     print(f"\nschemathesis: {took:.0f}s, {' '.join(summary)}")
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-3000:]
     assert "passed" in run.stdout and " 0 passed" not in run.stdout, run.stdout[-3000:]

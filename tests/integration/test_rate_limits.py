@@ -6,39 +6,21 @@ the embedded mode.
 Each test builds its app with small limits (the suite's default config sets them out of
 reach). Addresses are set per request (``REMOTE_ADDR``), as ProxyFix would behind a proxy.
 """
+
 from __future__ import annotations
 
 import time
 
 import pytest
-from flask import Blueprint
 
 from appointease import create_app
-from appointease.api import limits
 from appointease.commands import seed_catalogue
 from appointease.config import load_config
 from appointease.extensions import db
-from conftest import TEST_CONFIG
+
+from helpers import TEST_CONFIG
 
 IP_A, IP_B = "198.51.100.7", "203.0.113.9"
-
-#: Stand-ins for the customers' ``/auth/otp`` and ``/auth/verify``, declared the way
-#: ``appointease.api.limits`` tells them to be: one "auth" budget per email and per IP.
-auth_probe = Blueprint("auth_probe", __name__)
-
-
-@auth_probe.post("/probe/auth/otp")
-@limits.per_email("APPOINTEASE_RATE_AUTH_PER_EMAIL", scope="auth")
-@limits.per_ip("APPOINTEASE_RATE_AUTH_PER_IP", scope="auth")
-def probe_otp():
-    return "", 202
-
-
-@auth_probe.post("/probe/auth/verify")
-@limits.per_email("APPOINTEASE_RATE_AUTH_PER_EMAIL", scope="auth")
-@limits.per_ip("APPOINTEASE_RATE_AUTH_PER_IP", scope="auth")
-def probe_verify():
-    return "", 202
 
 
 @pytest.fixture
@@ -47,9 +29,15 @@ def make_app(database_url, redis_url):
     apps = []
 
     def make(**overrides):
-        app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url, **TEST_CONFIG,
-                          "RATELIMIT_ENABLED": True, **overrides})
-        app.register_blueprint(auth_probe)
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "REDIS_URL": redis_url,
+                **TEST_CONFIG,
+                "RATELIMIT_ENABLED": True,
+                **overrides,
+            }
+        )
         with app.app_context():
             if not apps:
                 seed_catalogue(db.session())
@@ -67,7 +55,9 @@ def make_app(database_url, redis_url):
 def assert_limited(response, window: int) -> int:
     """Assert a 429 ``rate_limited`` in SPEC §4's shape with ``Retry-After`` in 1..window s."""
     assert response.status_code == 429, (response.status_code, response.get_data(as_text=True)[:300])
-    assert response.get_json() == {"error": {"code": "rate_limited", "message": response.get_json()["error"]["message"]}}
+    assert response.get_json() == {
+        "error": {"code": "rate_limited", "message": response.get_json()["error"]["message"]}
+    }
     retry_after = int(response.headers["Retry-After"])
     assert 1 <= retry_after <= window, retry_after
     assert str(retry_after) in response.get_json()["error"]["message"]
@@ -88,9 +78,15 @@ def test_heartbeat_is_limited_per_ip(make_app, workday):
     for i in range(5):  # five widgets behind one office address
         r = post(client, "/api/v1/heartbeat", {"date": day, "employee_id": 1, "client_id": f"office-tab-{i:03d}"})
         assert r.status_code == 200, r.get_json()
-    assert_limited(post(client, "/api/v1/heartbeat", {"date": day, "employee_id": 1, "client_id": "office-tab-999"}), 60)
-    assert post(client, "/api/v1/heartbeat", {"date": day, "employee_id": 1, "client_id": "home-tab-0001"},
-                ip=IP_B).status_code == 200
+    assert_limited(
+        post(client, "/api/v1/heartbeat", {"date": day, "employee_id": 1, "client_id": "office-tab-999"}), 60
+    )
+    assert (
+        post(
+            client, "/api/v1/heartbeat", {"date": day, "employee_id": 1, "client_id": "home-tab-0001"}, ip=IP_B
+        ).status_code
+        == 200
+    )
 
 
 def test_slots_are_limited_per_client_across_select_lock_and_release(make_app, workday):
@@ -120,8 +116,15 @@ def test_slots_are_limited_per_ip_whatever_the_client_id(make_app, workday):
 
 
 def booking(day: str, time_: str, **extra) -> dict:
-    return {"service_id": 1, "employee_id": 1, "date": day, "time": time_, "name": "Ann Example",
-            "email": "ann@example.com", **extra}
+    return {
+        "service_id": 1,
+        "employee_id": 1,
+        "date": day,
+        "time": time_,
+        "name": "Ann Example",
+        "email": "ann@example.com",
+        **extra,
+    }
 
 
 def test_bookings_are_limited_per_client(make_app, workday):
@@ -153,19 +156,36 @@ def test_hourly_limit_gives_retry_after_up_to_an_hour(make_app, workday):
     assert retry_after > 60  # the hourly window, not the minute one
 
 
-def test_auth_routes_are_limited_per_email_and_per_ip(make_app):
-    client = make_app(APPOINTEASE_RATE_AUTH_PER_EMAIL="3/minute;20/hour", APPOINTEASE_RATE_AUTH_PER_IP="5/minute").test_client()
-    # One budget per email across /auth/otp and /auth/verify.
-    assert post(client, "/probe/auth/otp", {"email": "ada@example.com"}).status_code == 202
-    assert post(client, "/probe/auth/verify", {"email": "ada@example.com", "code": "123456"}).status_code == 202
-    assert post(client, "/probe/auth/otp", {"email": "ada@example.com"}).status_code == 202
-    assert_limited(post(client, "/probe/auth/verify", {"email": "ada@example.com", "code": "654321"}), 60)
-    # The same address spelled differently, from another IP, is the same email.
-    assert_limited(post(client, "/probe/auth/otp", {"email": "  ADA@Example.com "}, ip=IP_B), 60)
-    # Per IP: IP_A has spent 4 of 5 (the refused one counts too); fresh emails don't help.
-    assert post(client, "/probe/auth/otp", {"email": "bob@example.com"}).status_code == 202
-    assert_limited(post(client, "/probe/auth/otp", {"email": "carol@example.com"}), 60)
-    assert post(client, "/probe/auth/otp", {"email": "carol@example.com"}, ip=IP_B).status_code == 202
+def test_auth_routes_are_limited_per_email(make_app):
+    """Per address, whichever IPs the requests come from; ``/auth/otp`` and
+    ``/auth/verify`` each have their own budget."""
+    client = make_app(APPOINTEASE_RATE_AUTH_PER_EMAIL="3/minute;20/hour").test_client()
+    ips = (f"192.0.2.{n}" for n in range(1, 100))
+    for _ in range(3):
+        assert post(client, "/api/v1/auth/otp", {"email": "ada@example.com"}, ip=next(ips)).status_code == 202
+    assert_limited(post(client, "/api/v1/auth/otp", {"email": "ada@example.com"}, ip=next(ips)), 60)
+    # The same address spelled differently is the same customer (trimmed, lower-case).
+    assert_limited(post(client, "/api/v1/auth/otp", {"email": "  ADA@Example.com "}, ip=next(ips)), 60)
+    assert post(client, "/api/v1/auth/otp", {"email": "bob@example.com"}, ip=next(ips)).status_code == 202
+    # Guessing codes: /auth/verify counts apart, and wrong codes count.
+    for code in ("000000", "111111", "222222"):
+        r = post(client, "/api/v1/auth/verify", {"email": "ada@example.com", "code": code}, ip=next(ips))
+        assert r.status_code == 401, r.get_json()
+    assert_limited(
+        post(client, "/api/v1/auth/verify", {"email": "ada@example.com", "code": "333333"}, ip=next(ips)), 60
+    )
+
+
+def test_auth_routes_are_limited_per_ip_together(make_app):
+    """Fresh addresses do not help one IP: ``/auth/*`` share one per-IP budget."""
+    client = make_app(APPOINTEASE_RATE_AUTH_PER_IP="4/minute").test_client()
+    for n in range(3):
+        assert post(client, "/api/v1/auth/otp", {"email": f"spray{n}@example.com"}).status_code == 202
+    assert post(client, "/api/v1/auth/verify", {"email": "spray9@example.com", "code": "123456"}).status_code == 401
+    assert_limited(post(client, "/api/v1/auth/otp", {"email": "spray5@example.com"}), 60)
+    assert_limited(post(client, "/api/v1/auth/verify", {"email": "spray6@example.com", "code": "123456"}), 60)
+    assert_limited(post(client, "/api/v1/auth/logout", {}), 60)
+    assert post(client, "/api/v1/auth/otp", {"email": "spray5@example.com"}, ip=IP_B).status_code == 202
 
 
 def test_retry_after_is_long_enough(make_app, workday):
@@ -208,8 +228,14 @@ def test_configuration_is_read_from_the_environment(tmp_path):
 
 def test_a_malformed_limit_fails_at_start_up(database_url):
     with pytest.raises(ValueError, match="APPOINTEASE_RATE_SLOTS_PER_IP"):
-        create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": None, **TEST_CONFIG,
-                    "APPOINTEASE_RATE_SLOTS_PER_IP": "lots"})
+        create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "REDIS_URL": None,
+                **TEST_CONFIG,
+                "APPOINTEASE_RATE_SLOTS_PER_IP": "lots",
+            }
+        )
 
 
 def test_every_operation_documents_429_with_retry_after(make_app):
@@ -231,8 +257,12 @@ def test_counts_live_in_redis_when_redis_url_is_set(make_app, redis_url, request
     from appointease.extensions import limiter
 
     client = make_app().test_client()
-    assert post(client, "/api/v1/heartbeat", {"date": workday.isoformat(), "employee_id": 1,
-                                              "client_id": "counted-00001"}).status_code == 200
+    assert (
+        post(
+            client, "/api/v1/heartbeat", {"date": workday.isoformat(), "employee_id": 1, "client_id": "counted-00001"}
+        ).status_code
+        == 200
+    )
     if redis_url:
         assert isinstance(limiter.storage, RedisStorage)
         assert request.getfixturevalue("redis_server").command("KEYS", "LIMITS*")

@@ -5,6 +5,7 @@ the embedded default counts per worker process (the effective limit is × worker
 Each request goes on a new connection, so gunicorn hands them to whichever worker
 accepts first.
 """
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -21,23 +22,31 @@ ATTEMPTS = 30
 
 
 def heartbeat(url: str, day: str, i: int) -> requests.Response:
-    return requests.post(url + "/api/v1/heartbeat", timeout=30,
-                         json={"date": day, "employee_id": 1, "client_id": f"office-tab-{i:04d}"})
+    return requests.post(
+        url + "/api/v1/heartbeat", timeout=30, json={"date": day, "employee_id": 1, "client_id": f"office-tab-{i:04d}"}
+    )
 
 
 def test_two_instances_share_one_count_in_redis(app, database_url, redis_server, workday, tmp_path):
     redis_server.command("FLUSHALL")
-    env = {"DATABASE_URL": database_url, "REDIS_URL": redis_server.url,
-           "APPOINTEASE_RATE_HEARTBEAT_PER_IP": f"{LIMIT}/minute"}
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_server.url,
+        "APPOINTEASE_RATE_HEARTBEAT_PER_IP": f"{LIMIT}/minute",
+    }
     day = workday.isoformat()
-    with GunicornServer(env, workers=2, log_path=tmp_path / "a.log") as a, \
-            GunicornServer(env, workers=2, log_path=tmp_path / "b.log") as b:
+    with (
+        GunicornServer(env, workers=2, log_path=tmp_path / "a.log") as a,
+        GunicornServer(env, workers=2, log_path=tmp_path / "b.log") as b,
+    ):
         urls = [a.url, b.url]
         with ThreadPoolExecutor(6) as pool:
             answers = list(pool.map(lambda i: heartbeat(urls[i % 2], day, i), range(ATTEMPTS)))
     statuses = [r.status_code for r in answers]
-    print(f"\nredis-shared limit {LIMIT}/minute, 2 instances x 2 workers: 200={statuses.count(200)} "
-          f"429={statuses.count(429)}")
+    print(
+        f"\nredis-shared limit {LIMIT}/minute, 2 instances x 2 workers: 200={statuses.count(200)} "
+        f"429={statuses.count(429)}"
+    )
     assert statuses.count(200) == LIMIT and statuses.count(429) == ATTEMPTS - LIMIT, statuses
     for r in answers:
         if r.status_code == 429:
@@ -50,9 +59,8 @@ def test_embedded_default_counts_per_worker_process(app, database_url, workday, 
     requests pass (README "Rate limits")."""
     env = {"DATABASE_URL": database_url, "REDIS_URL": None, "APPOINTEASE_RATE_HEARTBEAT_PER_IP": f"{LIMIT}/minute"}
     day = workday.isoformat()
-    with GunicornServer(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
-        with ThreadPoolExecutor(6) as pool:
-            statuses = list(pool.map(lambda i: heartbeat(server.url, day, i).status_code, range(ATTEMPTS)))
+    with GunicornServer(env, workers=2, log_path=tmp_path / "gunicorn.log") as server, ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(lambda i: heartbeat(server.url, day, i).status_code, range(ATTEMPTS)))
     print(f"\nmemory limit {LIMIT}/minute, 1 instance x 2 workers: 200={statuses.count(200)} 429={statuses.count(429)}")
     assert set(statuses) <= {200, 429}
     assert LIMIT <= statuses.count(200) <= 2 * LIMIT, statuses

@@ -5,6 +5,7 @@ werkzeug then reads *up to* the limit and drops the rest, so a valid JSON object
 past 64 KB used to be cut and parsed. Checked through real servers, gunicorn and
 werkzeug's own, since each terminates chunked input itself (``wsgi.input_terminated``).
 """
+
 from __future__ import annotations
 
 import http.client
@@ -25,7 +26,7 @@ def post(port: int, body: bytes, *, chunked: bool) -> tuple[int, dict]:
     try:
         headers = {"Content-Type": "application/json"}
         if chunked:
-            pieces = [body[i:i + 8192] for i in range(0, len(body), 8192)]
+            pieces = [body[i : i + 8192] for i in range(0, len(body), 8192)]
             conn.request("POST", "/api/v1/heartbeat", body=iter(pieces), headers=headers, encode_chunked=True)
         else:
             conn.request("POST", "/api/v1/heartbeat", body=body, headers=headers)

@@ -3,6 +3,7 @@ times, ASCII-digit ids in query strings, no control or invisible characters in f
 well-formed ``Idempotency-Key`` headers. Each case is a 422 ``validation_error`` naming
 the field, never a quiet reinterpretation (``"20261202"`` as a date, ``"１"`` as id 1).
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,14 @@ def bodies(workday):
         "/api/v1/slots/lock": slot,
         "/api/v1/slots/release": {"date": day, "time": "10:00", "employee_id": 1, "client_id": CLIENT},
         "/api/v1/heartbeat": {"date": day, "employee_id": 1, "client_id": CLIENT},
-        "/api/v1/appointments": {"service_id": 1, "employee_id": 1, "date": day, "time": "10:00",
-                                 "name": "Ann Example", "email": "ann@example.com"},
+        "/api/v1/appointments": {
+            "service_id": 1,
+            "employee_id": 1,
+            "date": day,
+            "time": "10:00",
+            "name": "Ann Example",
+            "email": "ann@example.com",
+        },
     }
 
 
@@ -55,11 +62,14 @@ def loose_dates(day: str) -> list[str]:
     full_width = day.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
     return [
         year + month + dom,  # basic format 20261202
-        "2026-W49-3", "2026W493",  # ISO week dates
+        "2026-W49-3",
+        "2026W493",  # ISO week dates
         "2026-336",  # ordinal date
         full_width,  # ２０２６-１２-０２
         day.replace("1", "١"),  # Arabic-Indic digit
-        day + "\n", " " + day, day + "T00:00",
+        day + "\n",
+        " " + day,
+        day + "T00:00",
         "+" + day,
     ]
 
@@ -172,8 +182,19 @@ def test_client_id_must_match_whole_value(client, bodies, subtests):
 def test_idempotency_key_is_one_to_255_visible_ascii_or_an_sf_string(app, client, bodies, subtests):
     booking = bodies["/api/v1/appointments"]
     for header in ("Idempotency-Key", "X-Idempotency-Key"):
-        refused = ["", '""', '"', '"unterminated', '"a"b"', '"bad \\x escape"', "two words",
-                   "ключ".encode().decode("latin-1"), "k" * 256, '"' + "k" * 256 + '"', "\x7f"]
+        refused = [
+            "",
+            '""',
+            '"',
+            '"unterminated',
+            '"a"b"',
+            '"bad \\x escape"',
+            "two words",
+            "ключ".encode().decode("latin-1"),
+            "k" * 256,
+            '"' + "k" * 256 + '"',
+            "\x7f",
+        ]
         for value in refused:
             with subtests.test(header=header, value=value[:20]):
                 r = client.post("/api/v1/appointments", json=booking, headers={header: value})
@@ -193,8 +214,9 @@ def test_idempotency_key_is_one_to_255_visible_ascii_or_an_sf_string(app, client
         again = client.post("/api/v1/appointments", json=body, headers={"Idempotency-Key": 'a"b\\c'})
         assert again.get_json() == first.get_json() and booked(app) == 2
     with subtests.test("255 visible characters are fine"):
-        r = client.post("/api/v1/appointments", json={**booking, "time": "12:00"},
-                        headers={"Idempotency-Key": "~" * 255})
+        r = client.post(
+            "/api/v1/appointments", json={**booking, "time": "12:00"}, headers={"Idempotency-Key": "~" * 255}
+        )
         assert r.status_code == 201
 
 
