@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_secret_key(app)
     register_proxy_fix(app)
     register_extensions(app)
+    register_limiter(app)
     register_stores(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -80,6 +81,13 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     with app.app_context():
         configure_engine(db.engine)
+
+
+def register_limiter(app: Flask) -> None:
+    """Wire the request rate limits (SPEC §8): Redis storage with ``REDIS_URL``, else memory."""
+    from appointease.api import limits
+
+    limits.init_app(app)
 
 
 def register_stores(app: Flask) -> None:

@@ -21,7 +21,7 @@ from appointease.auth.principal import ROLES
 from appointease.grid import parse_hhmm
 from appointease.lifecycle import Status
 from appointease.notify.webhooks import EVENT_TYPES
-from appointease.schemas import HHMM, ID, QID, TIME_PATTERN, Day, Price, free_text
+from appointease.schemas import HHMM, ID, TIME_PATTERN, Day, Price, QueryId, free_text
 
 MAX_PRICE = Decimal("99999999.99")
 Bool = {"truthy": {True}, "falsy": {False}}  # JSON true/false only, not "yes" or 1
@@ -191,7 +191,7 @@ class TimeOffChangeOut(TimeOffOut):
 
 class AdminAppointmentsQuery(Schema):
     date = Day(required=True)
-    employee_id = fields.Integer(**QID)
+    employee_id = QueryId()
     status = fields.Enum(Status, by_value=True)
 
 
@@ -206,7 +206,7 @@ class StatusIn(Schema):
 
 class DayHoldsQuery(Schema):
     date = Day(required=True)
-    employee_id = fields.Integer(**QID, metadata={"description": "Required for an admin token."})
+    employee_id = QueryId(metadata={"description": "Required for an admin token."})
 
 
 class LiveHoldOut(Schema):
