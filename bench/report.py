@@ -145,7 +145,7 @@ def markdown(res: dict, machine: dict) -> str:
         f"- run {res['started']} → {res['finished']} UTC, commit {machine['commit']}, {machine['cpus']} CPUs, "
         f"load average before {machine['load_before']:.2f}, after {machine['load_after']:.2f}"
         + (f"; note: {machine['note']}" if machine.get("note") else ""),
-        f"- gunicorn.conf.py defaults (sync workers, access log on), {o['workers']} workers; wrk -t2, "
+        f"- gunicorn.conf.py defaults (gthread workers, access log off), {o['workers']} workers; wrk -t2, "
         f"{o['duration']:g} s per row after a {o['warmup']:g} s warm-up; selection TTL 3600 s for the run",
         f"- state: {s['staff']} staff, {s['services']} services, {s['appointments']} appointments over "
         f"{s['workdays']} staff working days ({s['free_slots']} free 30-minute slots left), "

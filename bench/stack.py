@@ -8,6 +8,7 @@ every server on a ``contextlib.ExitStack`` so an error or Ctrl-C stops them all.
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -79,8 +80,8 @@ def app_env(backing: dict, workdir: Path) -> dict:
     Abuse limits off (``RATELIMIT_ENABLED=false``, ``APPOINTEASE_MAX_HOLDS_PER_IP=0``),
     a selection TTL of an hour so the 200 seeded selections outlive every phase (their
     heartbeat renewals are still sent and still cost what they cost), UTC business
-    time, a private Prometheus folder. The access log stays as ``gunicorn.conf.py``
-    sets it (stdout, here a log file): measured as a user runs it.
+    time, a private Prometheus folder, a random ``SECRET_KEY``. The access log stays as
+    ``gunicorn.conf.py`` sets it (off by default): measured as a user runs it.
     """
     env = {
         **backing,
@@ -89,6 +90,8 @@ def app_env(backing: dict, workdir: Path) -> dict:
         "APPOINTEASE_SELECTION_TTL": "3600",
         "APPOINTEASE_TIMEZONE": "UTC",
         "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
+        # A server database needs a real key (SPEC §8); one per benchmark run.
+        "SECRET_KEY": secrets.token_urlsafe(48),
     }
     # The default configuration, not whatever the caller's shell has exported.
     for key in list(os.environ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time as _time
 from collections.abc import Sequence
 from datetime import date
@@ -44,10 +45,25 @@ class FallbackHoldStore(HoldStore, HoldStats):
         self._failed_at: float | None = None
         self._table_checked_at: float | None = None
         self._table_has_holds = False
+        self._served = threading.local()
 
     @property
     def storage(self) -> str:
+        """The store that served this thread's last call (``redis`` or ``database``); before
+        any call, the one the next call would try first. Per thread, so an answer names the
+        store that really served it even if the retry window ended meanwhile."""
+        served = getattr(self._served, "by", None)
+        if served is not None:
+            return served
         return "database" if self._skipping() else self.primary.storage
+
+    def _from_primary(self, result):
+        self._served.by = self.primary.storage
+        return result
+
+    def _from_secondary(self, result):
+        self._served.by = self.secondary.storage
+        return result
 
     def _skipping(self) -> bool:
         return self._failed_at is not None and _time.monotonic() - self._failed_at < self.retry_seconds
@@ -72,10 +88,10 @@ class FallbackHoldStore(HoldStore, HoldStats):
                     self.secondary.holds(req.employee_id, req.day), req.client_id, req.start, req.end
                 ):
                     raise SlotHeld()
-                return self.primary.acquire(req)
+                return self._from_primary(self.primary.acquire(req))
             except Unavailable:
                 self._failed()
-        return self.secondary.acquire(req)
+        return self._from_secondary(self.secondary.acquire(req))
 
     def release(self, client_id: str, employee_id: int, day: date, time: str | None = None) -> bool:
         if not self._skipping():
@@ -86,8 +102,8 @@ class FallbackHoldStore(HoldStore, HoldStats):
             else:
                 if self._merging():
                     removed = self.secondary.release(client_id, employee_id, day, time) or removed
-                return removed
-        return self.secondary.release(client_id, employee_id, day, time)
+                return self._from_primary(removed)
+        return self._from_secondary(self.secondary.release(client_id, employee_id, day, time))
 
     def holds(self, employee_id: int, day: date) -> list[HoldInfo]:
         if not self._skipping():
@@ -96,8 +112,8 @@ class FallbackHoldStore(HoldStore, HoldStats):
             except Unavailable:
                 self._failed()
             else:
-                return found + self.secondary.holds(employee_id, day) if self._merging() else found
-        return self.secondary.holds(employee_id, day)
+                return self._from_primary(found + self.secondary.holds(employee_id, day) if self._merging() else found)
+        return self._from_secondary(self.secondary.holds(employee_id, day))
 
     def poll(
         self,
@@ -117,8 +133,8 @@ class FallbackHoldStore(HoldStore, HoldStats):
                 if self._merging():
                     extra = self.secondary.poll(employee_ids, day, client_id, selected_time, ttl_seconds)
                     found = {e: found[e] + extra[e] for e in employee_ids}
-                return found
-        return self.secondary.poll(employee_ids, day, client_id, selected_time, ttl_seconds)
+                return self._from_primary(found)
+        return self._from_secondary(self.secondary.poll(employee_ids, day, client_id, selected_time, ttl_seconds))
 
     def ping(self) -> bool:
         return self.primary.ping()
