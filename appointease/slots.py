@@ -59,7 +59,8 @@ def availability(
 ) -> dict:
     """Return the day's slots with their states for one employee and service.
 
-    Slots earlier than now + minimum notice are left out (they cannot be booked).
+    Slots earlier than now + minimum notice, or past the booking horizon, are left
+    out (they cannot be booked).
 
     Returns:
         ``{date, employee_id, service_id, timezone, slots: [{time, start, status}]}``
@@ -72,8 +73,8 @@ def availability(
     service = get_service(session, service_id)
     employee = get_employee(session, employee_id, service)
     grid = slot_grid(schedule_of(employee), day, service.duration_minutes, rules.slot_step, rules.tz)
-    earliest = now + timedelta(minutes=rules.min_notice)
-    grid = [s for s in grid if s.start >= earliest]
+    earliest, latest = now + timedelta(minutes=rules.min_notice), now + timedelta(days=rules.horizon_days)
+    grid = [s for s in grid if earliest <= s.start <= latest]
     start, end = day_bounds(day, rules)
     busy = booked_intervals(session, employee_id, start, end)
     session.rollback()

@@ -8,7 +8,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def register_blueprints(app: Flask) -> None:
     """Import the view modules (they attach routes to ``api``) and register blueprints."""
-    from appointease.api import appointments, catalog, openapi_view, slots  # noqa: F401
+    from appointease.api import appointments, catalog, days, openapi_view, slots  # noqa: F401
     from appointease.api.ops import ops
 
     app.register_blueprint(api)
