@@ -289,8 +289,8 @@ def test_taken_and_held_slots_explain_never_downgrade_and_errors_clear(start_liv
     held = slot(page, "11:00")
     expect(held).to_have_attribute("aria-disabled", "true")
     expect(held).to_have_accessible_description("Someone is booking this — it may free up shortly.")
-    expect(held.locator(".ae-slot-state")).to_have_text("held")
-    expect(slot(page, "12:30").locator(".ae-slot-state")).to_have_text("")  # free slots carry no label
+    expect(held.locator(".ae-state")).to_have_text("held")
+    expect(slot(page, "12:30").locator(".ae-state")).to_have_text("")  # free slots carry no label
     n = len(selects)
     held.click(force=True)
     expect(page.locator(".ae-msg")).to_contain_text("it may free up shortly")
@@ -304,8 +304,9 @@ def test_taken_and_held_slots_explain_never_downgrade_and_errors_clear(start_liv
 
 
 def test_visitor_time_zone_ranges_and_currency(start_live, visitor, workday):
-    """A visitor in New York sees 09:00 UTC as 04:00–04:30 (EST) with the business zone
-    noted and a switch; prices carry the API's currency when it sends one."""
+    """A visitor in New York sees 09:00 UTC as 04:00–04:30 (EST), with the business zone noted
+    on the time step and beside the time in the summary; prices carry the API's currency when
+    it sends one."""
     live = start_live()
     day = workday.isoformat()
     page = visitor(timezone_id="America/New_York")
@@ -322,10 +323,7 @@ def test_visitor_time_zone_ranges_and_currency(start_live, visitor, workday):
     local = offset.strftime("%H:%M")
     end = (offset + timedelta(minutes=30)).strftime("%H:%M")
     expect(slot(page, "09:00").locator(".ae-slot-time")).to_have_text(f"{local}–{end}")
-    expect(page.locator(".ae-tz")).to_contain_text("Times are in your time zone (America/New_York); the business is in UTC.")
-    page.locator("[data-action='zone']").click()
-    expect(slot(page, "09:00").locator(".ae-slot-time")).to_have_text("09:00–09:30")
-    page.locator("[data-action='zone']").click()
+    expect(page.locator(".ae-tz")).to_have_text("Times are in your time zone (America/New_York); the business is in UTC.")
     pick(page, "09:00")
     to_details(page)
     expect(page.locator(".ae-summary")).to_contain_text(f"{local}–{end} (America/New_York) · 09:00 UTC time")
@@ -351,7 +349,7 @@ def test_network_states(start_live, visitor, workday):
     expect(ae).to_have_attribute("data-connection", "reconnecting", timeout=LIVE_MS)
     expect(page.locator(".ae-conn")).to_have_text("Reconnecting…")
     assert page.locator(".ae-slots").evaluate("el => getComputedStyle(el).opacity") == "0.55"
-    expect(slot(page, "10:00").locator(".ae-slot-state")).to_have_text("", timeout=8_000)  # 4 s TTL: unsure now
+    expect(slot(page, "10:00").locator(".ae-state")).to_have_text("", timeout=8_000)  # 4 s TTL: unsure now
     slot(page, "11:00").click()
     expect(page.locator(".ae-msg")).to_have_text("We couldn’t reach the booking service. Check your connection and try again.")
 
@@ -359,5 +357,36 @@ def test_network_states(start_live, visitor, workday):
     expect(ae).to_have_attribute("data-connection", "ok", timeout=15_000)
     expect(page.locator(".ae-conn")).to_be_hidden()
     expect(page.locator(".ae-msg")).not_to_contain_text("couldn’t reach")
-    expect(slot(page, "10:00").locator(".ae-slot-state")).to_have_text("yours", timeout=LIVE_MS)  # re-taken
+    expect(slot(page, "10:00").locator(".ae-state")).to_have_text("yours", timeout=LIVE_MS)  # re-taken
     assert json.loads(json.dumps(page.locator(".ae-slots").evaluate("el => getComputedStyle(el).opacity"))) == "1"
+
+
+def test_any_available_polls_all_staff_in_one_heartbeat_when_the_server_can(start_live, visitor, workday):
+    """"Any available" asks for every staff member's states in one heartbeat (``employee_ids``,
+    SPEC §4) when the server answers with ``staff``; a server without it refuses the field
+    once (422) and the widget quietly polls per staff member instead. Either way the grid
+    follows other visitors: a time held with all three staff turns "in use"."""
+    live = start_live()
+    day = workday.isoformat()
+    probe = api(live, "POST", "/heartbeat", json={"date": day, "employee_ids": [1, 2, 3], "client_id": OTHER})
+    multi = probe.status_code == 200 and "staff" in probe.json()
+    page = visitor()
+    beats, looks = [], []
+    page.on("request", lambda r: r.url.endswith("/heartbeat") and beats.append(json.loads(r.post_data)))
+    page.on("request", lambda r: "/availability?" in r.url and looks.append(r.url))
+    open_widget(page, live.url + "/static/index.html")
+    to_time_step(page, day, "any")
+    for employee_id in (1, 2, 3):
+        body = {**hold_body(day, "10:00", employee_id, f"other-visitor-000{employee_id}")}
+        assert api(live, "POST", "/slots/lock", json=body).status_code == 200
+    expect(slot(page, "10:00")).to_have_attribute("data-status", "locked", timeout=LIVE_MS)
+    page.wait_for_timeout(INTERVAL * 1000 * 2)
+    expect(page.locator(".ae-msg")).to_have_text("")  # no error shown either way
+    several = [b for b in beats if "employee_ids" in b]
+    if multi:
+        assert several and all(sorted(b["employee_ids"]) == [1, 2, 3] for b in several)
+        assert all("employee_id" not in b for b in beats)
+        assert len(looks) == 3  # /availability only for the first look at each staff member's day
+    else:
+        assert len(several) == 1  # tried once, refused (422), never again
+        assert len(looks) > 3     # then the per-staff polling of a server without employee_ids

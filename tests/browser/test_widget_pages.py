@@ -79,7 +79,7 @@ def test_host_theme_css_changes_nothing(start_live, cms, visitor, workday):
         assert a.keys() == b.keys(), (step, sorted(a.keys() ^ b.keys())[:10])
         diff = {k: (a[k], b[k]) for k in a if a[k] != b[k]}
         assert not diff, (step, dict(list(diff.items())[:8]))
-        assert len(a) > 20
+        assert len(a) >= 15  # a real comparison: the widget rendered
 
 
 def shoot(page: Page, path: Path) -> None:
