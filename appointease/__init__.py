@@ -61,14 +61,24 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_stores(app: Flask) -> None:
-    """Build the booking rules and the hold store once per process."""
-    from appointease.catalog import Rules
+    """Build the booking rules and the hold store once per process.
+
+    The one store object serves both the request path (``appointease.holds``,
+    ``HoldStore``) and operations (``appointease.hold_stats``, ``HoldStats``).
+    """
+    from appointease.cache import LiveCache
+    from appointease.config import build_rules
     from appointease.extensions import db
     from appointease.holds import build_hold_store
 
-    rules = Rules.from_config(app.config)
+    rules = build_rules(app.config)
     app.extensions["appointease.rules"] = rules
-    app.extensions["appointease.holds"] = build_hold_store(app.config["REDIS_URL"], lambda: db.session(), rules.lock_ttl)
+    app.extensions["appointease.cache"] = LiveCache()
+    with app.app_context():
+        store = build_hold_store(app.config["REDIS_URL"], db.engine, rules.lock_ttl, cluster=app.config["REDIS_CLUSTER"],
+                                 max_holds_per_ip=app.config["APPOINTEASE_MAX_HOLDS_PER_IP"])
+    app.extensions["appointease.holds"] = store
+    app.extensions["appointease.hold_stats"] = store
 
 
 def register_blueprints(app: Flask) -> None:

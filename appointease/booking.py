@@ -1,117 +1,111 @@
-"""The booking transaction, idempotency keys, status changes and the event log (SPEC §3–§5).
+"""The booking transaction (SPEC §4 ``POST /appointments``, §5.1).
 
 A booking is one database transaction: grid rules → no overlapping active appointment
-→ insert appointment, its event and its idempotency record → commit. Holds are
+→ insert the appointment, its event and its idempotency record → commit. Holds are
 released only after the commit (SPEC §5.2 "broadcast after commit").
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-from datetime import datetime
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from appointease.catalog import Rules
-from appointease.db import advisory_lock, dialect_insert, try_advisory_lock, write_transaction
-from appointease.errors import (
-    IdempotencyInProgress,
-    IdempotencyKeyReused,
-    InvalidTransition,
-    NotFound,
-    SlotHeld,
-    SlotTaken,
-    Unavailable,
-)
-from appointease.holds import HoldStore, held_by_other
-from appointease.models import Appointment, Counter, Event, IdempotencyRecord
-from appointease.slots import booked_intervals, resolve_slot
+from appointease import idempotency
+from appointease.context import Context
+from appointease.db import advisory_lock, write_transaction
+from appointease.errors import SlotTaken, Unavailable
+from appointease.events import append_event, next_value
+from appointease.holds import LOCK, HoldRequest
+from appointease.idempotency import IdempotencyKey
+from appointease.lifecycle import Status
+from appointease.live import booked_intervals, resolve_slot
+from appointease.models import Appointment
 
 log = logging.getLogger(__name__)
 
-#: Allowed status changes (SPEC §3); anything else is ``invalid_transition``.
-TRANSITIONS = {
-    "confirmed": {"checked_in", "cancelled", "no_show"},
-    "checked_in": {"completed"},
-}
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL SQLSTATE exclusion_violation
+#: Lifetime of the hold a booking takes while it commits, in seconds (released at once after).
+BOOKING_HOLD_SECONDS = 30
 
 
-def next_value(session: Session, name: str) -> int:
-    """Increment the named counter inside the current transaction and return its new value.
+@dataclass(frozen=True)
+class BookingRequest:
+    """A validated booking (SPEC §4 ``POST /appointments`` body).
 
-    Gap-free: the increment rolls back with the transaction. Concurrent writers
-    queue on the counter row (PostgreSQL row lock; SQLite's single writer).
+    ``day``/``time`` are business-local; ``time`` is ``HH:MM``.
     """
-    stmt = (
-        dialect_insert(session)(Counter)
-        .values(name=name, value=1)
-        .on_conflict_do_update(index_elements=[Counter.name], set_={"value": Counter.value + 1})
-        .returning(Counter.value)
-    )
-    return session.execute(stmt).scalar_one()
+
+    service_id: int
+    employee_id: int
+    day: date
+    time: str
+    name: str
+    email: str
+    phone: str | None = None
+    notes: str | None = None
+    client_id: str | None = None
 
 
-def append_event(session: Session, appointment: Appointment, type_: str, now: datetime) -> Event:
-    """Append the event for a committed-to-be change of ``appointment`` (same transaction)."""
-    event = Event(
-        seq=next_value(session, "event_seq"),
-        type=type_,
-        appointment_id=appointment.id,
-        reference=appointment.reference,
-        employee_id=appointment.employee_id,
-        status=appointment.status,
-        start_at=appointment.start_at,
-        occurred_at=now,
-    )
-    session.add(event)
-    return event
+@dataclass(frozen=True)
+class AppointmentView:
+    """An appointment as the API shows it; ``start``/``end`` are business-local aware datetimes.
+
+    ``to_record``/``from_record`` turn it into JSON-safe data and back, for the
+    idempotency store.
+    """
+
+    reference: str
+    status: Status
+    service_id: int
+    employee_id: int
+    start: datetime
+    end: datetime
+    name: str
+    email: str
+    phone: str | None = None
+    notes: str | None = None
+
+    @property
+    def day(self) -> date:
+        """The business-local date of the start."""
+        return self.start.date()
+
+    @property
+    def time(self) -> str:
+        """The business-local ``HH:MM`` of the start."""
+        return self.start.strftime("%H:%M")
+
+    @classmethod
+    def of(cls, apt: Appointment, ctx: Context) -> "AppointmentView":
+        """View ``apt`` with its instants in the business time zone."""
+        tz = ctx.rules.tz
+        return cls(apt.reference, Status(apt.status), apt.service_id, apt.employee_id, apt.start_at.astimezone(tz),
+                   apt.end_at.astimezone(tz), apt.customer_name, apt.customer_email, apt.customer_phone, apt.notes)
+
+    def to_record(self) -> dict:
+        """Return the view as JSON-safe data (instants as ISO 8601 with offset)."""
+        return {**self.__dict__, "status": str(self.status), "start": self.start.isoformat(), "end": self.end.isoformat()}
+
+    @classmethod
+    def from_record(cls, record: dict) -> "AppointmentView":
+        """Rebuild a view stored with ``to_record``."""
+        return cls(**{**record, "status": Status(record["status"]), "start": datetime.fromisoformat(record["start"]),
+                      "end": datetime.fromisoformat(record["end"])})
 
 
-def request_hash(data: dict) -> str:
-    """Return a stable SHA-256 of a parsed request body (keys sorted; dates as ISO text)."""
-    raw = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()
-    return hashlib.sha256(raw).hexdigest()
-
-
-def _replay(record: IdempotencyRecord, digest: str) -> tuple[int, dict]:
-    if record.request_hash != digest:
-        raise IdempotencyKeyReused()
-    return record.response_status, record.response_body
-
-
-def _appointment_body(apt: Appointment, rules: Rules) -> dict:
-    local = apt.start_at.astimezone(rules.tz)
-    return {
-        "reference": apt.reference,
-        "status": apt.status,
-        "service_id": apt.service_id,
-        "employee_id": apt.employee_id,
-        "date": local.date().isoformat(),
-        "time": local.strftime("%H:%M"),
-        "start": local.isoformat(),
-        "end": apt.end_at.astimezone(rules.tz).isoformat(),
-        "name": apt.customer_name,
-        "email": apt.customer_email,
-    }
-
-
-def book(
-    session: Session, store: HoldStore, rules: Rules, now: datetime, data: dict, idempotency_key: str | None = None
-) -> tuple[int, dict]:
+def book(ctx: Context, req: BookingRequest, idem: IdempotencyKey | None = None) -> AppointmentView:
     """Book an appointment in one transaction (SPEC §4 ``POST /appointments``, §5.1).
 
     Args:
-        data: the validated body: ``service_id, employee_id, date (date), time
-            ("HH:MM"), name, email`` and optional ``phone, notes, client_id``.
-        idempotency_key: the ``Idempotency-Key`` header, if any. A repeat with the
-            same key and body returns the stored response and creates nothing.
+        req: the validated booking.
+        idem: the request's Idempotency-Key, if any. A repeat with the same key and
+            body returns the stored result and creates nothing.
 
     Returns:
-        ``(201, body)`` for a new or replayed booking; body as ``_appointment_body``.
+        The booked (or, on a replay, the originally booked) appointment.
 
     Raises:
         NotFound, ValidationFailed, PastTime, TooFarAhead, OutsideHours: grid rules.
@@ -120,84 +114,55 @@ def book(
         IdempotencyKeyReused: same key, other body. IdempotencyInProgress: same key
         still running elsewhere (PostgreSQL).
     """
-    digest = request_hash(data)
-    if idempotency_key:
-        record = session.get(IdempotencyRecord, idempotency_key)
-        if record is not None:
-            return _replay(record, digest)
-    slot = resolve_slot(session, rules, now, data["service_id"], data["employee_id"], data["date"], data["time"])
-    session.rollback()
-    client_id = data.get("client_id")
-    if held_by_other(store.holds_for(data["employee_id"], data["date"]), client_id, slot.start, slot.end):
-        raise SlotHeld()
+    retention = ctx.rules.idempotency_retention_hours
+    if idem is not None and (stored := idempotency.lookup(ctx.session, idem, ctx.now, retention)):
+        return AppointmentView.from_record(stored.record)
+    slot = resolve_slot(ctx, req.service_id, req.employee_id, req.day, req.time)
+    # The booking's own hold (SPEC §8): another client's hold or booking in flight makes
+    # this one 409 slot_held, and a hold taken after it sees the booking (holding.py).
+    holder = req.client_id or f"booking-{uuid.uuid4().hex}"
+    ctx.holds.acquire(HoldRequest(holder, req.employee_id, req.day, req.time, slot.start, slot.end, LOCK, BOOKING_HOLD_SECONDS))
     try:
-        with write_transaction(session):
-            if idempotency_key:
-                if not try_advisory_lock(session, "idempotency", idempotency_key):
-                    raise IdempotencyInProgress()
-                record = session.get(IdempotencyRecord, idempotency_key)
-                if record is not None:
-                    return _replay(record, digest)
-            advisory_lock(session, "employee", data["employee_id"])
-            if booked_intervals(session, data["employee_id"], slot.start, slot.end):
+        with write_transaction(ctx.session) as session:
+            if idem is not None:
+                idempotency.claim(session, idem)
+                if stored := idempotency.lookup(session, idem, ctx.now, retention):
+                    return AppointmentView.from_record(stored.record)
+            advisory_lock(session, "employee", req.employee_id)
+            if booked_intervals(session, req.employee_id, slot.start, slot.end):
                 raise SlotTaken()
-            year = now.astimezone(rules.tz).year
+            year = ctx.now.astimezone(ctx.rules.tz).year
             apt = Appointment(
                 reference=f"APT-{year}-{next_value(session, f'reference:{year}'):06d}",
-                service_id=data["service_id"],
-                employee_id=data["employee_id"],
+                service_id=req.service_id,
+                employee_id=req.employee_id,
                 start_at=slot.start,
                 end_at=slot.end,
-                customer_name=data["name"],
-                customer_email=data["email"],
-                customer_phone=data.get("phone"),
-                notes=data.get("notes"),
-                status="confirmed",
-                created_at=now,
+                customer_name=req.name,
+                customer_email=req.email,
+                customer_phone=req.phone,
+                notes=req.notes,
+                status=Status.CONFIRMED,
+                created_at=ctx.now,
             )
             session.add(apt)
             session.flush()
-            append_event(session, apt, "appointment.created", now)
-            body = _appointment_body(apt, rules)
-            if idempotency_key:
-                session.add(IdempotencyRecord(
-                    key=idempotency_key, request_hash=digest, response_status=201, response_body=body, created_at=now
-                ))
+            append_event(session, apt, "appointment.created", ctx.now)
+            view = AppointmentView.of(apt, ctx)
+            if idem is not None:
+                idempotency.remember(session, idem, 201, view.to_record(), ctx.now, retention)
     except IntegrityError as exc:
         if getattr(exc.orig, "sqlstate", None) == EXCLUSION_VIOLATION:
             raise SlotTaken() from None
-        if idempotency_key:  # a concurrent twin committed first: answer as it did
-            record = session.get(IdempotencyRecord, idempotency_key)
-            session.rollback()
-            if record is not None:
-                return _replay(record, digest)
+        # A concurrent twin with the same key committed first: answer as it did.
+        if idem is not None and (stored := idempotency.lookup(ctx.session, idem, ctx.now, retention)):
+            return AppointmentView.from_record(stored.record)
         raise
-    if client_id:
+    finally:
+        # After the commit (SPEC §5.2), or on failure: the booking's hold (and so the
+        # client's own hold, which it replaced) goes.
         try:
-            store.release(client_id, data["employee_id"], data["date"])
-        except Unavailable:  # the hold expires by itself; the booking stands
-            log.warning("could not release hold of a booked client; it will expire")
-    return 201, body
-
-
-def change_status(session: Session, rules: Rules, now: datetime, reference: str, status: str) -> dict:
-    """Move an appointment to ``status`` and append its event (SPEC §3 life cycle).
-
-    Returns:
-        The appointment body as after booking, with the new status.
-
-    Raises:
-        NotFound: unknown reference. InvalidTransition: not allowed from the current
-        status (e.g. ``checked_in`` → ``no_show``). SlotTaken: re-activating would overlap.
-    """
-    with write_transaction(session):
-        apt = session.scalars(select(Appointment).where(Appointment.reference == reference)).first()
-        if apt is None:
-            raise NotFound("Unknown appointment.")
-        if status not in TRANSITIONS.get(apt.status, set()):
-            raise InvalidTransition(f"Cannot change an appointment from {apt.status} to {status}.")
-        apt.status = status
-        session.flush()
-        append_event(session, apt, f"appointment.{status}", now)
-        body = _appointment_body(apt, rules)
-    return body
+            ctx.holds.release(holder, req.employee_id, req.day)
+        except Unavailable:  # the hold expires by itself within BOOKING_HOLD_SECONDS
+            log.warning("could not release a booking's hold; it will expire")
+    return view

@@ -1,44 +1,33 @@
-"""Catalogue look-ups (services, staff, schedules) and the booking rules from config."""
+"""Catalogue look-ups: services, staff and their schedules (SPEC §3)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from appointease.availability import DEFAULT_HOURS, Schedule
+from appointease.cache import CATALOG_VERSION, Catalog, ServiceEntry, StaffEntry
 from appointease.errors import NotFound, ValidationFailed
-from appointease.models import Employee, Service, employee_services
+from appointease.events import next_value
+from appointease.models import Employee, Service, TimeOff, WorkingHours, employee_services
+
+_CATALOG_MODELS = (Service, Employee, WorkingHours, TimeOff)
 
 
-@dataclass(frozen=True)
-class Rules:
-    """Booking rules (SPEC §6): ``tz`` business time zone; minutes for ``slot_step``
-    and ``min_notice``; days for ``horizon_days``; seconds for the TTLs and the
-    heartbeat interval."""
+def bump_catalog_version(session: Session) -> int:
+    """Increment the catalogue version in the current transaction (invalidates every
+    process's ``LiveCache`` catalogue at its next request, ``appointease.cache``)."""
+    return next_value(session, CATALOG_VERSION)
 
-    tz: ZoneInfo
-    slot_step: int = 30
-    min_notice: int = 0
-    horizon_days: int = 90
-    selection_ttl: int = 10
-    lock_ttl: int = 600
-    heartbeat_interval: int = 5
 
-    @classmethod
-    def from_config(cls, cfg: Mapping) -> "Rules":
-        """Build rules from a Flask config mapping (keys of ``appointease.config``)."""
-        return cls(
-            tz=ZoneInfo(cfg["APPOINTEASE_TIMEZONE"]),
-            slot_step=cfg["APPOINTEASE_SLOT_STEP"],
-            min_notice=cfg["APPOINTEASE_MIN_NOTICE_MINUTES"],
-            horizon_days=cfg["APPOINTEASE_HORIZON_DAYS"],
-            selection_ttl=cfg["APPOINTEASE_SELECTION_TTL"],
-            lock_ttl=cfg["APPOINTEASE_LOCK_TTL"],
-            heartbeat_interval=cfg["APPOINTEASE_HEARTBEAT_INTERVAL"],
-        )
+@event.listens_for(Session, "before_flush")
+def _bump_on_catalog_change(session: Session, _flush_context, _instances) -> None:
+    """Bump the catalogue version whenever a flush writes services, staff, hours or time off.
+
+    In the same transaction as the change, so no code path can forget it and a
+    rolled-back change bumps nothing.
+    """
+    touched = (session.new, session.dirty, session.deleted)
+    if any(isinstance(obj, _CATALOG_MODELS) for group in touched for obj in group):
+        bump_catalog_version(session)
 
 
 def list_services(session: Session) -> list[Service]:
@@ -71,30 +60,28 @@ def get_service(session: Session, service_id: int) -> Service:
     return service
 
 
-def get_employee(session: Session, employee_id: int, service: Service | None = None) -> Employee:
-    """Return the active employee ``employee_id``, checking they perform ``service``.
+def cached_service(catalog: Catalog, service_id: int) -> ServiceEntry:
+    """Return the active service from a catalogue snapshot.
 
     Raises:
-        NotFound: no such active employee.
-        ValidationFailed: the employee does not perform ``service``.
+        NotFound: no such active service.
     """
-    employee = session.get(Employee, employee_id)
-    if employee is None or not employee.active:
+    service = catalog.services.get(service_id)
+    if service is None or not service.active:
+        raise NotFound("Unknown service.")
+    return service
+
+
+def cached_staff(catalog: Catalog, employee_id: int, service_id: int | None = None) -> StaffEntry:
+    """Return the active staff member from a catalogue snapshot, checking they perform ``service_id``.
+
+    Raises:
+        NotFound: no such active staff member.
+        ValidationFailed: they do not perform ``service_id``.
+    """
+    staff = catalog.staff.get(employee_id)
+    if staff is None or not staff.active:
         raise NotFound("Unknown staff member.")
-    if service is not None and all(s.id != service.id for s in employee.services):
+    if service_id is not None and service_id not in staff.service_ids:
         raise ValidationFailed(fields={"employee_id": ["This staff member does not perform that service."]})
-    return employee
-
-
-def schedule_of(employee: Employee) -> Schedule:
-    """Snapshot an employee's working hours and time off as a plain ``Schedule``.
-
-    An employee with no working-hours rows works the default Mon–Fri 09:00–17:00
-    (SPEC §3).
-    """
-    weekly: dict[int, list] = {}
-    for wh in employee.working_hours:
-        weekly.setdefault(wh.weekday, []).append((wh.start_time, wh.end_time))
-    if not employee.working_hours:
-        weekly = {d: list(DEFAULT_HOURS) for d in range(5)}
-    return Schedule(weekly=weekly, time_off=tuple((t.start_date, t.end_date) for t in employee.time_off))
+    return staff

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from appointease.db import write_transaction
 from appointease.models import Employee, Service, WorkingHours
 
 WEEKDAYS = range(5)  # Monday–Friday
@@ -36,11 +37,11 @@ def seed_catalogue(session: Session) -> bool:
         ("Sam Rivera", [haircut, massage], lunch),
         ("Jordan Lee", [haircut, colour, massage], day),
     ]
-    session.add_all([haircut, colour, massage])
-    for name, services, intervals in staff:
-        hours = [WorkingHours(weekday=d, start_time=s, end_time=e) for d in WEEKDAYS for s, e in intervals]
-        session.add(Employee(name=name, services=services, working_hours=hours))
-    session.commit()
+    with write_transaction(session):
+        session.add_all([haircut, colour, massage])
+        for name, services, intervals in staff:
+            hours = [WorkingHours(weekday=d, start_time=s, end_time=e) for d in WEEKDAYS for s, e in intervals]
+            session.add(Employee(name=name, services=services, working_hours=hours))
     return True
 
 

@@ -1,8 +1,61 @@
-"""Configuration: the only module that reads ``os.environ`` (SPEC §6)."""
+"""Configuration: the only module that reads ``os.environ`` (SPEC §6), and the booking rules.
+
+``load_config`` turns the environment into Flask config keys with typed defaults;
+``Rules`` mirrors the booking-related keys as one immutable value the domain receives
+(``build_rules``), so domain code never reads Flask config.
+"""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
+from zoneinfo import ZoneInfo
+
+#: How long a stored Idempotency-Key response is kept, in hours (published in the README;
+#: draft-ietf-httpapi-idempotency-key-header §2.6 "the resource MAY expire keys").
+IDEMPOTENCY_RETENTION_HOURS = 24
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Booking rules (SPEC §6), built from config by ``build_rules``.
+
+    Attributes:
+        tz: the business time zone (``APPOINTEASE_TIMEZONE``); wall times are local to it.
+        slot_step: grid step, minutes (``APPOINTEASE_SLOT_STEP``).
+        min_notice: minimum notice before a start, minutes.
+        horizon_days: how far ahead a start may be, days.
+        selection_ttl, lock_ttl: hold lifetimes, seconds.
+        heartbeat_interval: the poll interval the widget is told, seconds.
+        idempotency_retention_hours: how long Idempotency-Key records are honoured.
+    """
+
+    tz: ZoneInfo
+    slot_step: int = 30
+    min_notice: int = 0
+    horizon_days: int = 90
+    selection_ttl: int = 10
+    lock_ttl: int = 600
+    heartbeat_interval: int = 5
+    idempotency_retention_hours: int = IDEMPOTENCY_RETENTION_HOURS
+
+
+def build_rules(cfg: Mapping) -> Rules:
+    """Build ``Rules`` from a Flask config mapping (the keys ``load_config`` returns).
+
+    Raises:
+        zoneinfo.ZoneInfoNotFoundError: ``APPOINTEASE_TIMEZONE`` is not an IANA zone.
+    """
+    return Rules(
+        tz=ZoneInfo(cfg["APPOINTEASE_TIMEZONE"]),
+        slot_step=cfg["APPOINTEASE_SLOT_STEP"],
+        min_notice=cfg["APPOINTEASE_MIN_NOTICE_MINUTES"],
+        horizon_days=cfg["APPOINTEASE_HORIZON_DAYS"],
+        selection_ttl=cfg["APPOINTEASE_SELECTION_TTL"],
+        lock_ttl=cfg["APPOINTEASE_LOCK_TTL"],
+        heartbeat_interval=cfg["APPOINTEASE_HEARTBEAT_INTERVAL"],
+    )
 
 
 def _int(env: dict, name: str, default: int) -> int:
@@ -40,6 +93,10 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY", "dev-only-not-secret"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # REDIS_URL names one node of a Redis Cluster; the rest are discovered.
+        "REDIS_CLUSTER": env.get("REDIS_CLUSTER", "").lower() in ("1", "true", "yes"),
+        # SPEC §8: live selections + locks one IP may hold at once (0 = no cap).
+        "APPOINTEASE_MAX_HOLDS_PER_IP": _int(env, "APPOINTEASE_MAX_HOLDS_PER_IP", 20),
         "APPOINTEASE_TIMEZONE": env.get("APPOINTEASE_TIMEZONE", "UTC"),
         "APPOINTEASE_SELECTION_TTL": _int(env, "APPOINTEASE_SELECTION_TTL", 10),
         "APPOINTEASE_LOCK_TTL": _int(env, "APPOINTEASE_LOCK_TTL", 600),
@@ -48,6 +105,7 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "APPOINTEASE_MIN_NOTICE_MINUTES": _int(env, "APPOINTEASE_MIN_NOTICE_MINUTES", 0),
         "APPOINTEASE_HORIZON_DAYS": _int(env, "APPOINTEASE_HORIZON_DAYS", 90),
         "APPOINTEASE_CORS_ORIGINS": cors,
+        "APPOINTEASE_CURRENCY": (env.get("APPOINTEASE_CURRENCY") or "EUR").upper(),
         "SMTP_URL": env.get("SMTP_URL") or None,
         # Bodies larger than this are refused with 413 before parsing.
         "MAX_CONTENT_LENGTH": 64 * 1024,

@@ -103,3 +103,12 @@ class Unavailable(AppError):
 
     def __init__(self, message: str | None = None, *, retry_after: int = 5, **kw):
         super().__init__(message, retry_after=retry_after, **kw)
+
+
+class RateLimited(AppError):
+    """Too many requests, or too many live holds from one IP (429 ``rate_limited``, SPEC §8)."""
+
+    code, status, default_message = "rate_limited", 429, "Too many requests; please wait and retry."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 1, **kw):
+        super().__init__(message, retry_after=max(1, int(retry_after)), **kw)

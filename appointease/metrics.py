@@ -2,16 +2,22 @@
 
 Uses prometheus-client's multiprocess mode when ``PROMETHEUS_MULTIPROC_DIR`` is set
 (``gunicorn.conf.py`` sets it), so every worker's counts add up in one scrape
-(https://prometheus.github.io/client_python/multiprocess/). Holds and pollers are
-read from the hold store at scrape time, so they are the same whichever worker answers.
+(https://prometheus.github.io/client_python/multiprocess/). Live holds are read from the
+hold store at scrape time, so they are the same whichever worker answers. Widgets
+polling now are *estimated* from the heartbeat rate — each process counts its
+heartbeats in the last ``POLLER_WINDOW`` seconds, × interval / window, and the
+processes' gauges add up (``livesum``) — so a heartbeat never writes anything to record
+its poller (issue 8).
 """
 from __future__ import annotations
 
 import os
+import threading
 import time
+from collections import deque
 
 from flask import Flask, Response, current_app, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import REGISTRY, CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -21,27 +27,82 @@ LATENCY = Histogram("appointease_http_request_duration_seconds", "Request latenc
                     ["endpoint"], buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
 BOOKINGS = Counter("appointease_bookings_total", "Appointments booked (201 answers, replays included).")
 CONFLICTS = Counter("appointease_conflicts_total", "409 answers by error code.", ["code"])
+POLLERS = Gauge("appointease_heartbeat_pollers",
+                "Widgets polling now, estimated from the heartbeat rate (heartbeats in the last 15 s x interval / 15).",
+                multiprocess_mode="livesum")
+POLLER_WINDOW = 15.0  # seconds
+
+
+class PollerRate:
+    """This process's share of the pollers estimate: heartbeats in a sliding window.
+
+    ``note()`` costs an append; a daemon thread (started on first use, so after
+    gunicorn forks) re-sets the gauge every second so the estimate decays when
+    polling stops.
+    """
+
+    def __init__(self, window: float = POLLER_WINDOW):
+        self.window = window
+        self.interval = 5
+        self._seen: deque[float] = deque()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def note(self, interval_seconds: int) -> None:
+        """Count one heartbeat now; ``interval_seconds`` is the poll interval widgets are told."""
+        self.interval = interval_seconds
+        self._seen.append(time.monotonic())
+        if self._thread is None or not self._thread.is_alive():
+            with self._lock:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(target=self._refresh_forever, name="pollers-gauge", daemon=True)
+                    self._thread.start()
+        self.refresh()
+
+    def refresh(self) -> float:
+        """Drop heartbeats older than the window, set the gauge, return this process's estimate."""
+        cutoff = time.monotonic() - self.window
+        with self._lock:
+            while self._seen and self._seen[0] < cutoff:
+                self._seen.popleft()
+            estimate = len(self._seen) * self.interval / self.window
+        POLLERS.set(estimate)
+        return estimate
+
+    def _refresh_forever(self) -> None:
+        while True:
+            time.sleep(1.0)
+            self.refresh()
+
+
+POLLER_RATE = PollerRate()
+
+
+def pollers_estimate() -> float:
+    """Return the estimated number of widgets polling now, across every worker process."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        return registry.get_sample_value("appointease_heartbeat_pollers") or 0.0
+    return REGISTRY.get_sample_value("appointease_heartbeat_pollers") or 0.0
 
 
 class StoreCollector:
-    """Scrape-time gauges read from the hold store: live holds by kind, recent pollers."""
+    """Scrape-time gauges read from the hold store: live holds by kind."""
 
     def __init__(self, app: Flask):
         self.app = app
 
     def collect(self):
         holds = GaugeMetricFamily("appointease_holds_active", "Live selections and locks.", labels=["kind"])
-        pollers = GaugeMetricFamily("appointease_heartbeat_pollers", "Distinct widgets that polled in the last 15 s.")
         with self.app.app_context():
-            store = self.app.extensions["appointease.holds"]
+            store = self.app.extensions["appointease.hold_stats"]
             try:
                 for kind, n in store.count_active().items():
                     holds.add_metric([kind], n)
-                pollers.add_metric([], store.count_pollers(15))
             except Exception:  # a down store must not break the scrape of everything else
                 self.app.logger.warning("metrics: hold store unreadable", exc_info=True)
         yield holds
-        yield pollers
 
 
 def _endpoint() -> str:
@@ -62,7 +123,9 @@ def init_app(app: Flask) -> None:
         if started is not None:
             LATENCY.labels(endpoint).observe(time.perf_counter() - started)
         REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-        if response.status_code == 201 and request.endpoint == "api.create_appointment":
+        if request.endpoint == "live.heartbeat" and response.status_code in (200, 304):
+            POLLER_RATE.note(current_app.extensions["appointease.rules"].heartbeat_interval)
+        if response.status_code == 201 and request.endpoint == "appointments.create_appointment":
             BOOKINGS.inc()
         elif response.status_code == 409 and response.is_json:
             CONFLICTS.labels((response.get_json(silent=True) or {}).get("error", {}).get("code", "unknown")).inc()

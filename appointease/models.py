@@ -28,6 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from appointease.lifecycle import Status
+
 # Deterministic constraint names so Alembic migrations are portable across engines.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -37,8 +39,6 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-ACTIVE_STATUSES = ("confirmed", "checked_in")
-ALL_STATUSES = ("confirmed", "checked_in", "completed", "cancelled", "no_show")
 
 
 def utcnow() -> datetime:
@@ -157,7 +157,7 @@ class Appointment(Base):
     customer_email: Mapped[str] = mapped_column(String(254), index=True)
     customer_phone: Mapped[str | None] = mapped_column(String(40))
     notes: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="confirmed")
+    status: Mapped[str] = mapped_column(String(16), default=Status.CONFIRMED)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     __table_args__ = (
         Index("ix_appointments_employee_start", "employee_id", "start_at"),
@@ -181,14 +181,17 @@ class Hold(Base):
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(16))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ip: Mapped[str | None] = mapped_column(String(45), index=True)
     __table_args__ = (Index("ix_holds_employee_day", "employee_id", "day"),)
 
 
 class IdempotencyRecord(Base):
-    """The stored response of a request made with an ``Idempotency-Key``.
+    """The stored result of a request made with an ``Idempotency-Key``.
 
-    Written in the same transaction as the appointment it describes, so a crash
-    leaves neither (SPEC §4 ``POST /appointments``).
+    ``key`` is a digest of the request's scope (method, route, principal) and the
+    client's key, so two routes sharing a key never collide (``appointease.idempotency``).
+    Written in the same transaction as the change it describes, so a crash leaves
+    neither (SPEC §4 ``POST /appointments``).
     """
 
     __tablename__ = "idempotency_keys"
@@ -196,7 +199,7 @@ class IdempotencyRecord(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     response_status: Mapped[int] = mapped_column(Integer)
     response_body: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class Event(Base):
@@ -223,11 +226,3 @@ class Counter(Base):
     __tablename__ = "counters"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
-
-
-class Poller(Base):
-    """When a widget (``client_id``) last polled; feeds the heartbeat-pollers gauge."""
-
-    __tablename__ = "pollers"
-    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,22 +1,27 @@
 """Marshmallow schemas: request bodies and query strings in, responses out (SPEC §4).
 
-``unknown=RAISE`` (marshmallow's default) makes unknown fields a validation error;
-strict integers refuse ``"1"`` and ``true``; strings carry length limits so no
-oversize value reaches the database.
+They drive validation and the OpenAPI document alike (flask-smorest). ``unknown=RAISE``
+(marshmallow's default) makes unknown fields a validation error; strict integers refuse
+``"1"`` and ``true``; strings carry length limits so no oversize value reaches the
+database. Output fields are ``required`` so the document says what is always there.
 """
 from __future__ import annotations
 
 from datetime import date
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
-from appointease.availability import parse_hhmm
+from appointease.grid import parse_hhmm
+from appointease.lifecycle import Status
 
 CLIENT_ID = validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$", error="Must be 8–64 letters, digits, '-' or '_'.")
 ID = {"strict": True, "validate": validate.Range(min=1, max=2**31 - 1)}
 # Query strings are text: their integers are parsed, not strict.
 QID = {"validate": validate.Range(min=1, max=2**31 - 1)}
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+HEARTBEAT_STATES = ["available", "processing", "locked", "booked", "mine"]
 
 
 def calendar_day(value: date) -> None:
@@ -37,8 +42,17 @@ def free_text(max_length: int, min_length: int | None = None) -> list:
     return [validate.Length(min=min_length, max=max_length), storable_text]
 
 
+def Day(**kwargs) -> fields.Date:
+    """A calendar date ``YYYY-MM-DD`` (business-local), within the storable range."""
+    return fields.Date(validate=calendar_day, metadata={"pattern": DATE_PATTERN, "example": "2026-11-23"}, **kwargs)
+
+
 class HHMM(fields.String):
     """A business-local wall time ``HH:MM`` (24-hour)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).update(pattern=TIME_PATTERN, example="10:00")
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -49,11 +63,17 @@ class HHMM(fields.String):
         return text
 
 
+def Price(**kwargs) -> fields.Decimal:
+    """A price as a decimal string with two places (``"25.00"``), never a float."""
+    return fields.Decimal(as_string=True, places=2, metadata={"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "25.00"}, **kwargs)
+
+
 class ServiceOut(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    duration_minutes = fields.Integer()
-    price = fields.Decimal(as_string=True, places=2)
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    duration_minutes = fields.Integer(required=True)
+    price = Price(required=True)
+    currency = fields.String(required=True, metadata={"description": "ISO 4217 code (APPOINTEASE_CURRENCY)."})
 
 
 class StaffQuery(Schema):
@@ -61,39 +81,56 @@ class StaffQuery(Schema):
 
 
 class StaffOut(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    service_ids = fields.Method("_service_ids")
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    service_ids = fields.Method("_service_ids", required=True, metadata={"type": "array", "items": {"type": "integer"}})
 
     def _service_ids(self, employee) -> list[int]:
         return sorted(s.id for s in employee.services)
 
 
 class AvailabilityQuery(Schema):
-    date = fields.Date(required=True, validate=calendar_day)
+    day = Day(required=True, data_key="date")
     employee_id = fields.Integer(required=True, **QID)
     service_id = fields.Integer(required=True, **QID)
     client_id = fields.String(validate=CLIENT_ID)
 
 
 class SlotOut(Schema):
-    time = fields.String()
-    start = fields.AwareDateTime()
-    status = fields.String()
+    time = fields.String(required=True, metadata={"pattern": TIME_PATTERN})
+    start = fields.AwareDateTime(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(HEARTBEAT_STATES))
 
 
 class AvailabilityOut(Schema):
-    date = fields.Date()
-    employee_id = fields.Integer()
-    service_id = fields.Integer()
-    timezone = fields.String()
-    slots = fields.List(fields.Nested(SlotOut))
+    date = fields.Date(required=True, attribute="day")
+    employee_id = fields.Integer(required=True)
+    service_id = fields.Integer(required=True)
+    timezone = fields.String(required=True)
+    slots = fields.List(fields.Nested(SlotOut), required=True)
+
+
+class DaysQuery(Schema):
+    first = Day(required=True, data_key="from")
+    last = Day(required=True, data_key="to")
+    service_id = fields.Integer(required=True, **QID)
+    employee_id = fields.Integer(**QID)
+
+
+class DayOut(Schema):
+    date = fields.Date(required=True)
+    free = fields.Integer(required=True, metadata={"description": "Bookable start times that day."})
+
+
+class DaysOut(Schema):
+    days = fields.List(fields.Nested(DayOut), required=True)
+    bookable_until = fields.Date(required=True, metadata={"description": "The last date inside the booking horizon."})
 
 
 class SlotIn(Schema):
     """Body of ``/slots/select`` and ``/slots/lock``."""
 
-    date = fields.Date(required=True, validate=calendar_day)
+    day = Day(required=True, data_key="date")
     time = HHMM(required=True)
     employee_id = fields.Integer(required=True, **ID)
     service_id = fields.Integer(required=True, **ID)
@@ -103,57 +140,87 @@ class SlotIn(Schema):
 class ReleaseIn(Schema):
     """Body of ``/slots/release``."""
 
-    date = fields.Date(required=True, validate=calendar_day)
+    day = Day(required=True, data_key="date")
     time = HHMM(required=True)
     employee_id = fields.Integer(required=True, **ID)
     client_id = fields.String(required=True, validate=CLIENT_ID)
 
 
 class HoldOut(Schema):
-    kind = fields.String()
-    date = fields.Date(attribute="day")
-    time = fields.String()
-    employee_id = fields.Integer()
-    expires_at = fields.AwareDateTime()
-    ttl_seconds = fields.Integer()
-    storage = fields.String()
+    kind = fields.String(required=True, validate=validate.OneOf(["selection", "lock"]))
+    date = fields.Date(required=True, attribute="day")
+    time = fields.String(required=True, metadata={"pattern": TIME_PATTERN})
+    employee_id = fields.Integer(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    ttl_seconds = fields.Integer(required=True)
+    storage = fields.String(required=True, validate=validate.OneOf(["redis", "database"]))
 
 
 class HeartbeatIn(Schema):
-    date = fields.Date(required=True, validate=calendar_day)
-    employee_id = fields.Integer(required=True, **ID)
+    """A widget poll: one staff member (``employee_id``) or several (``employee_ids``, 1–20)."""
+
+    day = Day(required=True, data_key="date")
+    employee_id = fields.Integer(**ID)
+    employee_ids = fields.List(fields.Integer(**ID), validate=validate.Length(min=1, max=20))
     client_id = fields.String(required=True, validate=CLIENT_ID)
     service_id = fields.Integer(allow_none=True, **ID)
     selected_time = HHMM(allow_none=True)
     known_version = fields.String(allow_none=True, validate=free_text(64))
 
+    @validates_schema(skip_on_field_errors=False)
+    def _one_of_employee_id_or_ids(self, data: dict, **kwargs) -> None:
+        """Exactly one of ``employee_id`` / ``employee_ids`` (SPEC §4)."""
+        if ("employee_id" in data) == ("employee_ids" in data):
+            field = "employee_ids" if "employee_ids" in data else "employee_id"
+            raise ValidationError("Give either employee_id or employee_ids (1–20 ids), not both.", field)
+
 
 class MineOut(Schema):
-    time = fields.String()
-    kind = fields.String()
-    expires_at = fields.AwareDateTime()
+    time = fields.String(required=True, metadata={"pattern": TIME_PATTERN})
+    kind = fields.String(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    employee_id = fields.Integer(metadata={"description": "Only when the poll named employee_ids."})
+
+
+class StaffListsOut(Schema):
+    employee_id = fields.Integer(required=True)
+    booked = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}), required=True)
+    locked = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}), required=True)
+    processing = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}), required=True)
 
 
 class HeartbeatOut(Schema):
-    """The full heartbeat answer, or only ``changed/version/interval_seconds/server_time``."""
+    """The full heartbeat answer, or only ``changed/version/interval_seconds/server_time``.
 
-    changed = fields.Boolean()
-    server_time = fields.AwareDateTime()
-    interval_seconds = fields.Integer()
-    date = fields.Date()
+    One staff member: ``employee_id`` + ``booked/locked/processing``; several: ``staff``.
+    """
+
+    changed = fields.Boolean(metadata={"description": "Present (false) only on the short unchanged answer."})
+    server_time = fields.AwareDateTime(required=True)
+    interval_seconds = fields.Integer(required=True)
+    version = fields.String(required=True)
+    date = fields.Date(attribute="day")
     employee_id = fields.Integer()
-    booked = fields.List(fields.String())
-    locked = fields.List(fields.String())
-    processing = fields.List(fields.String())
+    booked = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}))
+    locked = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}))
+    processing = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}))
+    staff = fields.List(fields.Nested(StaffListsOut))
     mine = fields.Nested(MineOut, allow_none=True)
-    version = fields.String()
-    storage = fields.String()
+    storage = fields.String(validate=validate.OneOf(["redis", "database"]))
+
+    @post_dump
+    def _drop_what_the_answer_lacks(self, data: dict, **kwargs) -> dict:
+        """``changed`` appears (as false) only on the short answer; the single-staff
+        lists only for ``employee_id``, ``staff`` only for ``employee_ids`` (SPEC §4)."""
+        if data.get("changed") is True:
+            del data["changed"]
+        return {k: v for k, v in data.items() if v is not None or k == "mine"}
 
 
 class AppointmentIn(Schema):
     service_id = fields.Integer(required=True, **ID)
     employee_id = fields.Integer(required=True, **ID)
-    date = fields.Date(required=True, validate=calendar_day)
+    day = Day(required=True, data_key="date")
     time = HHMM(required=True)
     name = fields.String(required=True, validate=free_text(200, min_length=1))
     email = fields.Email(required=True, validate=free_text(254))
@@ -163,16 +230,16 @@ class AppointmentIn(Schema):
 
 
 class AppointmentOut(Schema):
-    reference = fields.String()
-    status = fields.String()
-    service_id = fields.Integer()
-    employee_id = fields.Integer()
-    date = fields.String()
-    time = fields.String()
-    start = fields.String()
-    end = fields.String()
-    name = fields.String()
-    email = fields.String()
+    reference = fields.String(required=True, metadata={"example": "APT-2026-000042"})
+    status = fields.Enum(Status, by_value=True, required=True)
+    service_id = fields.Integer(required=True)
+    employee_id = fields.Integer(required=True)
+    date = fields.Date(required=True, attribute="day")
+    time = fields.String(required=True, metadata={"pattern": TIME_PATTERN})
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+    name = fields.String(required=True)
+    email = fields.String(required=True)
 
 
 class ErrorBody(Schema):
@@ -182,9 +249,11 @@ class ErrorBody(Schema):
 
 
 class ErrorOut(Schema):
-    error = fields.Nested(ErrorBody)
+    """SPEC §4's error shape."""
+
+    error = fields.Nested(ErrorBody, required=True)
 
 
 class HealthOut(Schema):
-    status = fields.String()
+    status = fields.String(required=True)
     checks = fields.Dict(keys=fields.String(), values=fields.String())

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the system servers the AppointEase test suite needs (Debian 12):
-#   redis-server (7.0), PostgreSQL 15 server binaries, chromium + chromium-driver,
+#   redis-server + redis-cli (7.0; the cluster fixture), PostgreSQL 15 server binaries, chromium + chromium-driver,
 #   nginx (the buffering proxy of deploy/, tested by a fixture), wrk (bench/), and
 #   node + npm (the browser tests' pinned npm packages: axe-core).
 #
@@ -20,6 +20,7 @@ PG_BIN=/usr/lib/postgresql/15/bin
 # "path package" pairs: the file that must exist, and the Debian package that ships it.
 REQUIRED=(
   "/usr/bin/redis-server redis-server"
+  "/usr/bin/redis-cli redis-tools"
   "$PG_BIN/initdb postgresql"
   "$PG_BIN/pg_ctl postgresql"
   "$PG_BIN/postgres postgresql"

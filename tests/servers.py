@@ -5,8 +5,10 @@ the same port while the application keeps running.
 
 * :class:`RedisServer` runs ``/usr/bin/redis-server`` (Debian's 7.0) as a child process
   bound to 127.0.0.1 on a free port, with persistence off.
+* :class:`RedisCluster` runs three (or more) such servers with ``--cluster-enabled yes``
+  and joins them with ``redis-cli --cluster create`` into a cluster of masters.
 * :class:`PostgresServer` runs PostgreSQL 15 from ``/usr/lib/postgresql/15/bin`` in a
-  private data directory (trust auth, fsync off). As root the binaries run as the
+  private data directory (trust auth, fsync off unless ``durable=True``). As root the binaries run as the
   ``postgres`` OS user through ``runuser`` (initdb refuses root).
 
 Install the binaries with ``scripts/install-system-deps.sh``. Every wait is bounded; a
@@ -29,16 +31,21 @@ from pathlib import Path
 
 __all__ = [
     "REDIS_SERVER",
+    "REDIS_CLI",
     "PG_BIN",
     "RedisServer",
+    "RedisCluster",
     "PostgresServer",
     "free_port",
     "redis_available",
+    "redis_cluster_available",
     "postgres_available",
 ]
 
 #: Redis server binary.
 REDIS_SERVER = "/usr/bin/redis-server"
+#: Redis command-line client (Debian ``redis-tools``); builds clusters.
+REDIS_CLI = "/usr/bin/redis-cli"
 #: Directory with the PostgreSQL 15 binaries (initdb, pg_ctl, postgres, psql).
 PG_BIN = "/usr/lib/postgresql/15/bin"
 
@@ -76,6 +83,11 @@ def free_port(host: str = HOST) -> int:
 def redis_available() -> bool:
     """Return True if the Redis server binary is installed and executable."""
     return os.access(REDIS_SERVER, os.X_OK)
+
+
+def redis_cluster_available() -> bool:
+    """Return True if both ``redis-server`` and ``redis-cli`` are installed."""
+    return redis_available() and os.access(REDIS_CLI, os.X_OK)
 
 
 def postgres_available() -> bool:
@@ -136,12 +148,15 @@ class RedisServer:
             log file ``redis-<port>.log``.
         port: fixed port to use; default ``None`` picks a free one on first start.
         start_timeout: seconds to wait for ``PING`` to answer ``+PONG`` (default 10).
+        extra_args: more ``redis-server`` options appended to the command line, e.g.
+            ``("--cluster-enabled", "yes")`` (used by :class:`RedisCluster`).
     """
 
     def __init__(self, tmpdir: str | os.PathLike, port: int | None = None,
-                 start_timeout: float = 10.0) -> None:
+                 start_timeout: float = 10.0, extra_args: tuple[str, ...] = ()) -> None:
         self.tmpdir = Path(tmpdir)
         self.port: int | None = port
+        self.extra_args = tuple(extra_args)
         self.host = HOST
         self.start_timeout = start_timeout
         self.proc: subprocess.Popen | None = None
@@ -190,6 +205,7 @@ class RedisServer:
             "--daemonize", "no",
             "--logfile", "",
             "--databases", "16",
+            *self.extra_args,
         ]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
@@ -316,6 +332,144 @@ def _read_resp(f):
     raise OSError(f"unexpected redis reply: {line!r}")
 
 
+# -------------------------------------------------------------------- Redis Cluster
+
+
+class RedisCluster:
+    """A private Redis Cluster of ``masters`` master nodes (no replicas) on 127.0.0.1.
+
+    Each node is a :class:`RedisServer` started with ``--cluster-enabled yes``, its own
+    ``nodes.conf``, an explicit free cluster-bus port (``--cluster-port``, so the
+    default ``port + 10000`` never collides) and persistence off. :meth:`start` then
+    runs ``redis-cli --cluster create … --cluster-replicas 0 --cluster-yes`` (the 16384
+    hash slots split evenly) and waits until every node reports ``cluster_state:ok``
+    and all slots assigned (Redis Cluster specification, "CLUSTER INFO").
+
+    Usage::
+
+        with RedisCluster(tmp_path) as cluster:
+            from redis.cluster import ClusterNode, RedisCluster
+            client = RedisCluster(startup_nodes=[ClusterNode(h, p) for h, p in cluster.startup_nodes])
+
+    Args:
+        tmpdir: existing directory (str or Path); every node gets ``node-<i>/`` in it.
+        masters: number of master nodes (Redis requires at least 3).
+        timeout: bound in seconds for each node start, ``redis-cli --cluster create``
+            and the wait for ``cluster_state:ok`` (default 30).
+    """
+
+    def __init__(self, tmpdir: str | os.PathLike, masters: int = 3, timeout: float = 30.0) -> None:
+        if masters < 3:
+            raise ValueError("a Redis Cluster needs at least 3 masters")
+        self.tmpdir = Path(tmpdir)
+        self.masters = masters
+        self.timeout = timeout
+        self.host = HOST
+        self.nodes: list[RedisServer] = []
+        self.log_path = self.tmpdir / "redis-cli-cluster-create.log"
+
+    @property
+    def ports(self) -> list[int]:
+        """The client ports of the nodes, in start order."""
+        return [n.port for n in self.nodes]
+
+    @property
+    def startup_nodes(self) -> list[tuple[str, int]]:
+        """``[(host, port), …]`` of every node: redis-py's ``ClusterNode(host, port)`` arguments."""
+        return [(self.host, p) for p in self.ports]
+
+    @property
+    def urls(self) -> list[str]:
+        """``redis://127.0.0.1:PORT/0`` of every node (a cluster has only database 0)."""
+        return [f"redis://{self.host}:{p}/0" for p in self.ports]
+
+    def start(self) -> "RedisCluster":
+        """Start the nodes, create the cluster and wait for ``cluster_state:ok``.
+
+        Returns:
+            self, for chaining.
+
+        Raises:
+            RuntimeError: binaries missing, a node did not start, ``redis-cli --cluster
+                create`` failed or timed out, or the cluster was not ``ok`` within
+                ``timeout`` seconds. Every node started so far is stopped first.
+        """
+        if self.nodes:
+            return self
+        if not redis_cluster_available():
+            raise RuntimeError(f"{REDIS_SERVER} or {REDIS_CLI} not found; run scripts/install-system-deps.sh")
+        self.tmpdir.mkdir(parents=True, exist_ok=True)
+        _LIVE.add(self)
+        try:
+            for i in range(self.masters):
+                folder = self.tmpdir / f"node-{i}"
+                args = ("--cluster-enabled", "yes", "--cluster-config-file", str(folder / "nodes.conf"),
+                        "--cluster-port", str(free_port(self.host)), "--cluster-node-timeout", "5000")
+                self.nodes.append(RedisServer(folder, start_timeout=self.timeout, extra_args=args))
+                self.nodes[-1].start()
+            self._create()
+            self._wait_ok()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _create(self) -> None:
+        cmd = [REDIS_CLI, "--cluster", "create", *(f"{h}:{p}" for h, p in self.startup_nodes),
+               "--cluster-replicas", "0", "--cluster-yes"]
+        with open(self.log_path, "wb") as log:
+            try:
+                proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                      timeout=self.timeout, cwd=self.tmpdir)
+            except subprocess.TimeoutExpired:
+                raise RuntimeError(f"redis-cli --cluster create did not finish within {self.timeout:g} s; "
+                                   f"output:\n{_tail(self.log_path)}") from None
+        if proc.returncode != 0:
+            raise RuntimeError(f"redis-cli --cluster create failed (exit {proc.returncode}); "
+                               f"output:\n{_tail(self.log_path)}")
+
+    def cluster_info(self, node: int = 0) -> dict[str, str]:
+        """Return ``CLUSTER INFO`` of node ``node`` as a dict (``{"cluster_state": "ok", …}``)."""
+        text = self.nodes[node].command("CLUSTER", "INFO") or ""
+        return dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+
+    def _wait_ok(self) -> None:
+        deadline = time.monotonic() + self.timeout
+        while True:
+            infos = []
+            for i in range(len(self.nodes)):
+                try:
+                    infos.append(self.cluster_info(i))
+                except (OSError, RuntimeError):
+                    infos.append({})
+            if all(i.get("cluster_state") == "ok" and i.get("cluster_slots_ok") == "16384"
+                   and i.get("cluster_known_nodes") == str(self.masters) for i in infos):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Redis Cluster on ports {self.ports} not ok within {self.timeout:g} s: "
+                                   f"{[i.get('cluster_state') for i in infos]}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        """Stop every node (SIGTERM, then SIGKILL after 5 s each). Safe to call twice."""
+        nodes, self.nodes = self.nodes, []
+        for node in nodes:
+            node.stop()
+        _LIVE.discard(self)
+
+    def __enter__(self) -> "RedisCluster":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _atexit(self) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<RedisCluster {self.host} ports={self.ports}>"
+
+
 # ----------------------------------------------------------------------- PostgreSQL
 
 _DBNAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -342,11 +496,15 @@ class PostgresServer:
         timeout: bound in seconds for each initdb / start / stop / psql (default 30).
         default_db: database created on first start and used by :attr:`url`
             (default ``"appointease"``).
+        durable: keep PostgreSQL's default durability (fsync, synchronous_commit,
+            full_page_writes on) instead of turning it off; the benchmark uses this to
+            measure what a production server does (default False: fast tests).
     """
 
     def __init__(self, tmpdir: str | os.PathLike, port: int | None = None,
-                 timeout: float = 30.0, default_db: str = "appointease") -> None:
+                 timeout: float = 30.0, default_db: str = "appointease", durable: bool = False) -> None:
         self.tmpdir = Path(tmpdir)
+        self.durable = durable
         self.port: int | None = port
         self.host = HOST
         self.timeout = timeout
@@ -482,9 +640,9 @@ class PostgresServer:
             return self
         first = not self._initialized
         self._initdb()
-        opts = (f"-h {self.host} -p {self.port} -k {shlex.quote(str(self.socket_dir))} -F "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                "-c max_connections=200")
+        speed = "" if self.durable else "-F -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+        opts = (f"-h {self.host} -p {self.port} -k {shlex.quote(str(self.socket_dir))} "
+                f"{speed}-c max_connections=200")
         _LIVE.add(self)
         self._run(self._cmd("pg_ctl", "start", "-w", "-t", str(int(self.timeout)),
                             "-D", str(self.data_dir), "-l", str(self.log_path),

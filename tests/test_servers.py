@@ -15,9 +15,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from servers import (  # noqa: E402
     PostgresServer,
+    RedisCluster,
     RedisServer,
     postgres_available,
     redis_available,
+    redis_cluster_available,
 )
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -129,3 +131,45 @@ def test_postgres_start_talk_stop_restart_same_port(tmp_path):
         assert not pg.database_exists("ae_selftest")
     assert _refused(port)
     assert base is not None and not base.exists()  # cleanup removed the temp dir
+
+
+def test_redis_cluster_three_masters_spread_hash_tags(tmp_path):
+    _require(redis_cluster_available(), "redis-server and redis-cli")
+    from redis.cluster import ClusterNode
+    from redis.cluster import RedisCluster as ClusterClient
+
+    with RedisCluster(tmp_path) as cluster:
+        ports = cluster.ports
+        assert len(set(ports)) == 3
+        assert cluster.urls == [f"redis://127.0.0.1:{p}/0" for p in ports]
+        info = cluster.cluster_info()
+        assert info["cluster_state"] == "ok"
+        assert info["cluster_size"] == "3"  # three masters, each serving slots
+
+        client = ClusterClient(startup_nodes=[ClusterNode(h, p) for h, p in cluster.startup_nodes],
+                               socket_timeout=5)
+        try:
+            # Keys of one (employee, day) share a hash tag, so they live on one node;
+            # different tags spread over the masters (README "Redis Cluster safety").
+            owner: dict[str, int] = {}
+            for employee in range(1, 200):
+                tag = f"{{holds:{employee}:2030-01-07}}"
+                client.set(f"{tag}:a", "1")
+                client.set(f"{tag}:b", "2")
+                owner[tag] = client.get_node_from_key(f"{tag}:a").port
+                assert client.get_node_from_key(f"{tag}:b").port == owner[tag]
+                if len(set(owner.values())) == 3:
+                    break
+            assert set(owner.values()) == set(ports)
+            # Each key is really stored on the node redis-py routed it to: a plain
+            # GET there answers, while another master refuses it with MOVED.
+            for tag, port in owner.items():
+                node = RedisServer(tmp_path, port=port)
+                assert node.command("GET", f"{tag}:a") == "1"
+                other = next(p for p in ports if p != port)
+                with pytest.raises(RuntimeError, match="MOVED"):
+                    RedisServer(tmp_path, port=other).command("GET", f"{tag}:a")
+        finally:
+            client.close()
+    for port in ports:
+        assert _refused(port)

@@ -1,15 +1,31 @@
-"""The HTTP API (SPEC §4): one thin blueprint module per resource, under ``/api/v1``."""
+"""The HTTP API (SPEC §4): thin flask-smorest blueprints under ``/api/v1``, plus operations."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-api = Blueprint("api", __name__, url_prefix="/api/v1")
+#: flask-smorest settings: the OpenAPI document at ``/api/v1/openapi.json`` (SPEC §4).
+OPENAPI_CONFIG = {
+    "API_TITLE": "AppointEase",
+    "API_VERSION": "1.0.0",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "API_SPEC_OPTIONS": {
+        "info": {"description": "Real-time appointment booking with a polling heartbeat (no WebSockets)."},
+    },
+}
 
 
 def register_blueprints(app: Flask) -> None:
-    """Import the view modules (they attach routes to ``api``) and register blueprints."""
-    from appointease.api import appointments, catalog, days, openapi_view, slots  # noqa: F401
+    """Register the API blueprints with flask-smorest (which documents them) and the rest."""
+    from appointease.api import appointments, catalog, docs, holds, live
     from appointease.api.ops import ops
+    from appointease.extensions import api
 
-    app.register_blueprint(api)
+    for key, value in OPENAPI_CONFIG.items():
+        app.config.setdefault(key, value)
+    api.init_app(app)
+    for module in (catalog, live, holds, appointments):
+        api.register_blueprint(module.blp)
+    app.register_blueprint(docs.bp)
     app.register_blueprint(ops)

@@ -1,29 +1,22 @@
 """``POST /appointments``: book, with Idempotency-Key semantics (SPEC §4)."""
-from flask import jsonify, request, url_for
+from flask import url_for
 
 from appointease import booking
-from appointease.api import api
-from appointease.api.common import session, json_body, load, rules, store
-from appointease.errors import ValidationFailed
-from appointease.models import utcnow
+from appointease.api.common import IDEMPOTENCY_HEADER_DOC, X_IDEMPOTENCY_HEADER_DOC, Blueprint, domain, idempotency_key
 from appointease.schemas import AppointmentIn, AppointmentOut
 
+blp = Blueprint("appointments", __name__, url_prefix="/api/v1", description="Booking.")
 
-def _idempotency_key() -> str | None:
-    key = request.headers.get("Idempotency-Key") or request.headers.get("X-Idempotency-Key")
-    # Printable only: a NUL or control character cannot be stored (PostgreSQL refuses NUL).
-    if key is not None and not (1 <= len(key) <= 255 and key.isprintable()):
-        raise ValidationFailed(fields={"Idempotency-Key": ["Must be 1–255 printable characters."]})
-    return key
+LOCATION_HEADER = {"Location": {"description": "The new appointment's URL.", "schema": {"type": "string"}}}
 
 
-@api.post("/appointments")
-def create_appointment():
+@blp.post("/appointments")
+@blp.arguments(AppointmentIn)
+@blp.response(201, AppointmentOut, headers=LOCATION_HEADER)
+@blp.errors(400, 404, 409, 422)
+@blp.doc(parameters=[IDEMPOTENCY_HEADER_DOC, X_IDEMPOTENCY_HEADER_DOC])
+def create_appointment(args):
     """Book an appointment; 201 with the appointment and its ``Location``."""
-    key = _idempotency_key()
-    data = load(AppointmentIn(), json_body())
-    status, body = booking.book(session(), store(), rules(), utcnow(), data, key)
-    response = jsonify(AppointmentOut().dump(body))
-    response.status_code = status
-    response.headers["Location"] = url_for("api.create_appointment", _external=False) + "/" + body["reference"]
-    return response
+    idem = idempotency_key("public", args)
+    view = booking.book(domain(), booking.BookingRequest(**args), idem)
+    return view, 201, {"Location": url_for("appointments.create_appointment") + "/" + view.reference}

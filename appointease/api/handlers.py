@@ -28,7 +28,24 @@ def error_response(code: str, message: str, status: int, fields: dict | None = N
 
 
 def register_errorhandlers(app: Flask) -> None:
-    """Install the handlers: domain errors, HTTP errors, lost databases, anything else."""
+    """Install the handlers: domain errors, HTTP errors, lost databases, anything else.
+
+    Registered after flask-smorest's, so these replace its ``HTTPException`` handler.
+    """
+
+    @app.teardown_request
+    def _end_session(_exc):
+        # The request's read transaction ends here. If the database went away while the
+        # request ran, the rollback fails: the answer is already made, so drop the
+        # connection instead of turning a good answer into a 500.
+        try:
+            db.session.remove()
+        except Exception:
+            log.warning("database connection lost at the end of a request; discarding it")
+            try:
+                db.session.registry().invalidate()
+            finally:
+                db.session.registry.clear()
 
     @app.errorhandler(AppError)
     def _app_error(exc: AppError):

@@ -4,7 +4,6 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
-from appointease.api.common import store
 from appointease.assets import versioned_url
 from appointease.extensions import db
 
@@ -27,10 +26,8 @@ def readyz():
     except Exception:  # any failure means "not ready"; the detail goes to the log only
         current_app.logger.warning("readyz: database check failed", exc_info=True)
         checks["database"] = "down"
-    finally:
-        db.session.rollback()
     if current_app.config["REDIS_URL"]:
-        checks["redis"] = "ok" if store().ping() else "down"
+        checks["redis"] = "ok" if current_app.extensions["appointease.hold_stats"].ping() else "down"
     ready = all(v == "ok" for v in checks.values())
     body = {"status": "ok" if ready else "unavailable", "checks": checks}
     if not ready:

@@ -1,35 +1,39 @@
-"""Hold stores: one interface (``HoldStore``), SQL and Redis engines, and the fallback.
+"""Hold stores: the interfaces, SQL and Redis engines, and the fallback.
 
 ``build_hold_store`` picks the engine from configuration: Redis (with the SQL table
 as fallback) when ``REDIS_URL`` is set, else the SQL table (SPEC §2).
 """
 from __future__ import annotations
 
-from typing import Callable
+from sqlalchemy.engine import Engine
 
-from sqlalchemy.orm import Session
-
-from appointease.holds.base import LOCK, SELECTION, HoldInfo, HoldRequest, HoldStore, held_by_other
+from appointease.holds.base import LOCK, SELECTION, HoldInfo, HoldRequest, HoldStats, HoldStore, held_by_other
 from appointease.holds.fallback import FallbackHoldStore
 from appointease.holds.redis_store import RedisHoldStore
 from appointease.holds.sql import SqlHoldStore
 
 __all__ = [
-    "LOCK", "SELECTION", "HoldInfo", "HoldRequest", "HoldStore",
+    "LOCK", "SELECTION", "HoldInfo", "HoldRequest", "HoldStats", "HoldStore",
     "FallbackHoldStore", "RedisHoldStore", "SqlHoldStore", "build_hold_store", "held_by_other",
 ]
 
 
-def build_hold_store(redis_url: str | None, session_factory: Callable[[], Session], lock_ttl: int) -> HoldStore:
-    """Return the configured hold store.
+def build_hold_store(
+    redis_url: str | None, engine: Engine, lock_ttl: int, *, cluster: bool = False, max_holds_per_ip: int = 0
+) -> FallbackHoldStore | SqlHoldStore:
+    """Return the configured hold store (it implements ``HoldStore`` and ``HoldStats``).
 
     Args:
         redis_url: ``redis://…`` or None for the embedded SQL store.
-        session_factory: returns the SQLAlchemy session of the current request.
+        engine: the database engine; the SQL store opens its own connections on it,
+            never the request's session.
         lock_ttl: lock TTL in seconds; how long database holds are merged in after
             a Redis outage.
+        cluster: ``redis_url`` names a node of a Redis Cluster (``REDIS_CLUSTER=1``).
+        max_holds_per_ip: the per-IP hold cap of SPEC §8 (0 = none), enforced by each store.
     """
-    sql = SqlHoldStore(session_factory)
+    sql = SqlHoldStore(engine, max_holds_per_ip=max_holds_per_ip)
     if not redis_url:
         return sql
-    return FallbackHoldStore(RedisHoldStore.from_url(redis_url), sql, remember_seconds=lock_ttl)
+    primary = RedisHoldStore.from_url(redis_url, cluster=cluster, max_holds_per_ip=max_holds_per_ip)
+    return FallbackHoldStore(primary, sql, remember_seconds=lock_ttl)

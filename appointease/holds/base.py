@@ -1,12 +1,18 @@
-"""The hold-store interface (SPEC §3 selections and locks) shared by every engine."""
+"""The hold-store interfaces (SPEC §3 selections and locks) shared by every engine.
+
+``HoldStore`` is what the request path needs (acquire, release, a day's holds, a
+heartbeat's poll); ``HoldStats`` is what operations need (``/readyz``, ``/metrics``,
+``/admin/debug``). Each engine implements both. (Widgets polling now are estimated
+from the heartbeat rate, ``appointease.metrics``, not stored per poll.)
+"""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Iterable
+from typing import Iterable, Sequence
 
-from appointease.availability import overlaps
+from appointease.grid import overlaps
 
 SELECTION, LOCK = "selection", "lock"
 
@@ -23,6 +29,8 @@ class HoldRequest:
         start, end: the slot as aware UTC instants (end = start + service duration).
         kind: ``selection`` or ``lock``.
         ttl_seconds: how long the hold lives unless renewed (selections) or released.
+        ip: the client's IP for the per-IP hold cap (SPEC §8); None exempts the hold
+            (a booking's own short hold).
     """
 
     client_id: str
@@ -33,6 +41,7 @@ class HoldRequest:
     end: datetime
     kind: str
     ttl_seconds: int
+    ip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,19 +69,28 @@ def held_by_other(holds: Iterable[HoldInfo], client_id: str | None, start: datet
 class HoldStore(ABC):
     """Selections and locks with TTLs; at most one hold per client (SPEC §3).
 
-    Every implementation must be correct across processes and hosts: the check for
-    a conflicting hold and the write are one atomic step. ``storage`` names the
-    engine as reported by ``/slots/select`` (``database`` or ``redis``).
+    Every implementation must be correct across processes and hosts: the check for a
+    conflicting hold and the write are one atomic step, and no hold write rides on the
+    caller's database transaction. ``storage`` names the engine that serves requests
+    (``database`` or ``redis``), as ``/slots/select`` reports it.
     """
 
     storage: str = "database"
+
+    #: Most live holds one IP may have at once (``APPOINTEASE_MAX_HOLDS_PER_IP``; 0 = no cap).
+    max_holds_per_ip: int = 0
 
     @abstractmethod
     def acquire(self, req: HoldRequest) -> HoldInfo:
         """Atomically take the hold, replacing the client's previous one (if any).
 
+        The per-IP cap (SPEC §8) is checked atomically with the hold: a client's
+        existing hold does not count against its own replacement.
+
         Raises:
             SlotHeld: another client's live hold overlaps ``[req.start, req.end)``.
+            RateLimited: ``req.ip`` already has ``max_holds_per_ip`` live holds
+                (``retry_after``: seconds until the first of them expires).
             Unavailable: the store cannot be reached.
         """
 
@@ -85,36 +103,36 @@ class HoldStore(ABC):
         """
 
     @abstractmethod
-    def holds_for(self, employee_id: int, day: date, renew: tuple[str, str, int] | None = None) -> list[HoldInfo]:
-        """Return the live holds on (employee, day), optionally renewing one first.
-
-        Args:
-            renew: ``(client_id, time, ttl_seconds)``: extend that client's *selection*
-                at ``time`` to now + ttl (heartbeat renewal, SPEC §4). Locks are never
-                renewed.
-        """
+    def holds(self, employee_id: int, day: date) -> list[HoldInfo]:
+        """Return the live holds on (employee, day)."""
 
     @abstractmethod
-    def client_hold(self, client_id: str) -> HoldInfo | None:
-        """Return the client's live hold wherever it is, or None."""
+    def poll(
+        self, employee_ids: Sequence[int], day: date, client_id: str, selected_time: str | None, ttl_seconds: int,
+        ip: str | None = None,
+    ) -> dict[int, list[HoldInfo]]:
+        """Serve one heartbeat in one round trip: renew the client's selection, list the holds.
+
+        ``ip`` is the polling client's address (the Redis store keeps its per-IP cap
+        index in step with a renewal).
+
+        Renews the client's *selection* at ``selected_time`` (if given, on any of
+        ``employee_ids``) to now + ``ttl_seconds`` (locks are never renewed, SPEC §3),
+        and returns the live holds on each (employee, day). No write happens unless
+        there is a live selection to renew (issue 8: no write per heartbeat).
+
+        Returns:
+            ``{employee_id: [HoldInfo]}`` with every id of ``employee_ids`` present.
+        """
+
+
+class HoldStats(ABC):
+    """Counting and health for operations (``/readyz``, ``/metrics``), off the request path."""
 
     @abstractmethod
     def ping(self) -> bool:
-        """Return True when the store answers (``/readyz``)."""
+        """Return True when the store answers."""
 
     @abstractmethod
     def count_active(self) -> dict[str, int]:
-        """Return live holds by kind, ``{"selection": n, "lock": m}`` (``/metrics``)."""
-
-    @abstractmethod
-    def poll(self, employee_id: int, day: date, client_id: str, selected_time: str | None, ttl_seconds: int) -> list[HoldInfo]:
-        """Serve one heartbeat in one round trip: renew, note the poller, list the holds.
-
-        Renews the client's *selection* at ``selected_time`` (if given) to now +
-        ``ttl_seconds``, records that ``client_id`` polled now (pollers gauge), and
-        returns the live holds on (employee, day), as ``holds_for`` does.
-        """
-
-    @abstractmethod
-    def count_pollers(self, window_seconds: int = 15) -> int:
-        """Return how many distinct clients polled in the last ``window_seconds``."""
+        """Return live holds by kind, ``{"selection": n, "lock": m}``."""

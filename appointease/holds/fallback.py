@@ -4,23 +4,27 @@ from __future__ import annotations
 import logging
 import time as _time
 from datetime import date
+from typing import Sequence
 
 from appointease.errors import SlotHeld, Unavailable
-from appointease.holds.base import HoldInfo, HoldRequest, HoldStore, held_by_other
+from appointease.holds.base import HoldInfo, HoldRequest, HoldStats, HoldStore, held_by_other
+from appointease.holds.redis_store import RedisHoldStore
+from appointease.holds.sql import SqlHoldStore
 
 log = logging.getLogger(__name__)
 
 
-class FallbackHoldStore(HoldStore):
+class FallbackHoldStore(HoldStore, HoldStats):
     """Use ``primary`` (Redis); when it raises ``Unavailable``, serve from ``secondary`` (SQL).
 
-    While degraded, and for ``remember_seconds`` after this process last saw Redis
-    fail (long enough for a lock taken in the database to expire), reads merge the
-    database holds in, so holds taken during the outage keep blocking after Redis
-    returns. So do processes (and hosts) that never saw the outage: while the SQL
-    table has live holds, which each process checks at most every ``retry_seconds``
-    (SPEC §2: nothing correct depends on process memory). ``storage`` tells which
-    engine served the last call.
+    Each call decides once whether Redis is being skipped (it failed less than
+    ``retry_seconds`` ago); if Redis fails during the call, the call is served by the
+    database instead. While Redis answers but database holds may still be live — for
+    ``remember_seconds`` after this process saw Redis fail (long enough for a lock
+    taken in the database to expire), or while the holds table has any live rows,
+    checked at most every ``retry_seconds`` (another worker or host may have fallen
+    back; SPEC §2: nothing correct depends on process memory) — reads merge the
+    database holds in and acquires check them, so outage-time holds keep blocking.
 
     Args:
         primary: the Redis store.
@@ -31,7 +35,7 @@ class FallbackHoldStore(HoldStore):
             so a dead Redis costs one connect timeout per window, not per request.
     """
 
-    def __init__(self, primary: HoldStore, secondary: HoldStore, remember_seconds: int = 600, retry_seconds: float = 2.0):
+    def __init__(self, primary: RedisHoldStore, secondary: SqlHoldStore, remember_seconds: int = 600, retry_seconds: float = 2.0):
         self.primary, self.secondary = primary, secondary
         self.remember_seconds, self.retry_seconds = remember_seconds, retry_seconds
         self._failed_at: float | None = None
@@ -45,62 +49,74 @@ class FallbackHoldStore(HoldStore):
     def _skipping(self) -> bool:
         return self._failed_at is not None and _time.monotonic() - self._failed_at < self.retry_seconds
 
+    def _failed(self) -> None:
+        log.warning("Redis hold store unreachable; falling back to the database store")
+        self._failed_at = _time.monotonic()
+
     def _merging(self) -> bool:
         now = _time.monotonic()
         if self._failed_at is not None and now - self._failed_at < self.remember_seconds:
             return True
-        # Another worker or host may have fallen back without this one noticing.
         if self._table_checked_at is None or now - self._table_checked_at >= self.retry_seconds:
             self._table_has_holds = any(self.secondary.count_active().values())
             self._table_checked_at = now
         return self._table_has_holds
 
-    def _run(self, name: str, *args, **kwargs):
+    def acquire(self, req: HoldRequest) -> HoldInfo:
         if not self._skipping():
             try:
-                return getattr(self.primary, name)(*args, **kwargs)
+                if self._merging() and held_by_other(
+                    self.secondary.holds(req.employee_id, req.day), req.client_id, req.start, req.end
+                ):
+                    raise SlotHeld()
+                return self.primary.acquire(req)
             except Unavailable:
-                log.warning("Redis hold store unreachable; falling back to the database store")
-                self._failed_at = _time.monotonic()
-        return getattr(self.secondary, name)(*args, **kwargs)
-
-    def acquire(self, req: HoldRequest) -> HoldInfo:
-        if self._merging() and not self._skipping():
-            # Redis is back but database holds from the outage may still be live.
-            if held_by_other(self.secondary.holds_for(req.employee_id, req.day), req.client_id, req.start, req.end):
-                raise SlotHeld()
-        return self._run("acquire", req)
+                self._failed()
+        return self.secondary.acquire(req)
 
     def release(self, client_id: str, employee_id: int, day: date, time: str | None = None) -> bool:
-        removed = self._run("release", client_id, employee_id, day, time)
-        if self._merging() and not self._skipping():
-            removed = self.secondary.release(client_id, employee_id, day, time) or removed
-        return removed
+        if not self._skipping():
+            try:
+                removed = self.primary.release(client_id, employee_id, day, time)
+            except Unavailable:
+                self._failed()
+            else:
+                if self._merging():
+                    removed = self.secondary.release(client_id, employee_id, day, time) or removed
+                return removed
+        return self.secondary.release(client_id, employee_id, day, time)
 
-    def holds_for(self, employee_id: int, day: date, renew: tuple[str, str, int] | None = None) -> list[HoldInfo]:
-        holds = self._run("holds_for", employee_id, day, renew)
-        if self._merging() and not self._skipping():
-            holds = holds + self.secondary.holds_for(employee_id, day, renew)
-        return holds
+    def holds(self, employee_id: int, day: date) -> list[HoldInfo]:
+        if not self._skipping():
+            try:
+                found = self.primary.holds(employee_id, day)
+            except Unavailable:
+                self._failed()
+            else:
+                return found + self.secondary.holds(employee_id, day) if self._merging() else found
+        return self.secondary.holds(employee_id, day)
 
-    def client_hold(self, client_id: str) -> HoldInfo | None:
-        hold = self._run("client_hold", client_id)
-        if hold is None and self._merging() and not self._skipping():
-            hold = self.secondary.client_hold(client_id)
-        return hold
+    def poll(
+        self, employee_ids: Sequence[int], day: date, client_id: str, selected_time: str | None, ttl_seconds: int,
+        ip: str | None = None,
+    ) -> dict[int, list[HoldInfo]]:
+        if not self._skipping():
+            try:
+                found = self.primary.poll(employee_ids, day, client_id, selected_time, ttl_seconds, ip)
+            except Unavailable:
+                self._failed()
+            else:
+                if self._merging():
+                    extra = self.secondary.poll(employee_ids, day, client_id, selected_time, ttl_seconds)
+                    found = {e: found[e] + extra[e] for e in employee_ids}
+                return found
+        return self.secondary.poll(employee_ids, day, client_id, selected_time, ttl_seconds)
 
     def ping(self) -> bool:
         return self.primary.ping()
 
     def count_active(self) -> dict[str, int]:
-        return self._run("count_active")
-
-    def poll(self, employee_id: int, day: date, client_id: str, selected_time: str | None, ttl_seconds: int) -> list[HoldInfo]:
-        holds = self._run("poll", employee_id, day, client_id, selected_time, ttl_seconds)
-        if self._merging() and not self._skipping():
-            renew = (client_id, selected_time, ttl_seconds) if selected_time else None
-            holds = holds + self.secondary.holds_for(employee_id, day, renew)
-        return holds
-
-    def count_pollers(self, window_seconds: int = 15) -> int:
-        return self._run("count_pollers", window_seconds)
+        try:
+            return self.primary.count_active()
+        except Unavailable:
+            return self.secondary.count_active()

@@ -14,11 +14,16 @@ Works on Redis 7.0 (no hash-field TTLs). Time is Redis ``TIME``, one clock for a
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Sequence
+
+import math
 
 import redis
+from redis.cluster import RedisCluster
+from redis.exceptions import RedisClusterException
 
-from appointease.errors import SlotHeld, Unavailable
-from appointease.holds.base import HoldInfo, HoldRequest, HoldStore
+from appointease.errors import RateLimited, SlotHeld, Unavailable
+from appointease.holds.base import HoldInfo, HoldRequest, HoldStats, HoldStore
 
 _PRUNE = """
 local t = redis.call('TIME')
@@ -90,7 +95,35 @@ return 1
 """
 
 
-# The client → (employee, day) pointer outlives any hold; a stale pointer is harmless.
+# Per-IP cap (SPEC §8), on its own key ``ae:ip:{<ip>}``: sorted set client → expiry ms.
+# ARGV: client, cap, ttl_ms → {1, newly_added} or {0, earliest_expiry_ms}. A client already
+# counted is renewed, never refused (its new hold replaces its old one).
+_RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local exp = now + tonumber(ARGV[3])
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], 'GT', exp, ARGV[1])
+  redis.call('PEXPIREAT', KEYS[1], exp + 1000)
+  return {1, 0}
+end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {0, tonumber(first[2])}
+end
+redis.call('ZADD', KEYS[1], exp, ARGV[1])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[1], tonumber(last[2]) + 1000)
+return {1, 1}
+"""
+
+
+def _ip_key(ip: str) -> str:
+    return f"ae:ip:{{{ip}}}"
+
+
+# The client → (employee, day, ip) pointer outlives any hold; a stale pointer is harmless.
 _POINTER_TTL_MS = 3600 * 1000
 
 
@@ -108,10 +141,9 @@ def _keys(employee_id: int, day: date) -> list[str]:
 
 
 # Global indexes for metrics (and the admin view): member "employee|day|client" scored by
-# expiry, one sorted set per kind; and poll times per client. They are bookkeeping, not
+# expiry, one sorted set per kind. They are bookkeeping, not
 # the source of truth (that is the per-day hash), so they are updated beside the scripts.
 _INDEX = {"selection": "ae:idx:selection", "lock": "ae:idx:lock"}
-_POLLERS = "ae:pollers"
 
 
 def _client_key(client_id: str) -> str:
@@ -123,55 +155,109 @@ def _parse(client_id: str, employee_id: int, day: date, value: str) -> HoldInfo:
     return HoldInfo(client_id, employee_id, day, hhmm, _dt(start), _dt(end), kind, _dt(exp))
 
 
-class RedisHoldStore(HoldStore):
-    """Hold store on Redis ≥ 7.0.
+def _parse_snapshot(out: list, employee_id: int, day: date) -> list[HoldInfo]:
+    """Parse the snapshot script's ``[now_ms, field, value, …]`` answer."""
+    return [_parse(out[i], employee_id, day, out[i + 1]) for i in range(1, len(out), 2)]
+
+
+class RedisHoldStore(HoldStore, HoldStats):
+    """Hold store on Redis ≥ 7.0, a single server or a Redis Cluster.
 
     Args:
-        client: a ``redis.Redis`` with ``decode_responses=True`` and short socket timeouts.
+        client: a ``redis.Redis`` or ``redis.cluster.RedisCluster`` with
+            ``decode_responses=True`` and short socket timeouts.
+        max_holds_per_ip: the per-IP cap (SPEC §8; 0 = none).
 
-    Every method raises ``Unavailable`` when Redis cannot be reached
-    (``redis.ConnectionError`` / ``redis.TimeoutError``), so a fallback can take over.
+    Every script touches keys of one hash tag only (one Cluster slot). Every method
+    raises ``Unavailable`` when Redis cannot be reached (``redis.ConnectionError`` /
+    ``redis.TimeoutError``), so a fallback can take over.
     """
 
     storage = "redis"
 
-    def __init__(self, client: redis.Redis):
+    def __init__(self, client: redis.Redis | RedisCluster, max_holds_per_ip: int = 0):
         self._r = client
+        self.max_holds_per_ip = max_holds_per_ip
+        self._cluster = isinstance(client, RedisCluster)
         self._acquire = client.register_script(_ACQUIRE)
         self._snapshot = client.register_script(_SNAPSHOT)
         self._release = client.register_script(_RELEASE)
+        self._reserve = client.register_script(_RESERVE)
 
     @classmethod
-    def from_url(cls, url: str) -> "RedisHoldStore":
-        """Build a store from ``redis://…`` with 0.5 s socket timeouts (a down Redis fails fast)."""
-        return cls(
-            redis.Redis.from_url(
-                url, decode_responses=True, socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=15
-            )
-        )
+    def from_url(cls, url: str, *, cluster: bool = False, max_holds_per_ip: int = 0) -> "RedisHoldStore":
+        """Build a store from ``redis://…`` with 0.5 s socket timeouts (a down Redis fails fast).
+
+        Args:
+            cluster: connect with ``RedisCluster`` (``url`` names any one node; the rest
+                are discovered), chosen by ``REDIS_CLUSTER=1``.
+        """
+        options = {"decode_responses": True, "socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+        if cluster:
+            return cls(RedisCluster.from_url(url, **options), max_holds_per_ip)
+        return cls(redis.Redis.from_url(url, health_check_interval=15, **options), max_holds_per_ip)
 
     def _call(self, fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
+        except (redis.ConnectionError, redis.TimeoutError, RedisClusterException) as exc:
             raise Unavailable("The hold store (Redis) is unreachable.") from exc
+
+    def _pipeline(self):
+        return self._r.pipeline(transaction=False)
+
+    def _queue_script(self, pipe, script, keys: list[str], args: list) -> None:
+        """Queue ``script`` on ``pipe``; in a Cluster pipeline as EVALSHA (loaded by ``_execute``)."""
+        if self._cluster:
+            pipe.evalsha(script.sha, len(keys), *keys, *args)
+        else:
+            script(keys=keys, args=args, client=pipe)
+
+    def _execute(self, pipe) -> list:
+        """Run a pipeline in one round trip; in a Cluster, load the scripts on every primary
+        and retry once if a node had not seen them (``NOSCRIPT``)."""
+        try:
+            return self._call(pipe.execute)
+        except redis.exceptions.NoScriptError:
+            for script in (self._acquire, self._snapshot, self._release, self._reserve):
+                self._call(self._r.script_load, script.script)
+            return self._call(pipe.execute)
+
+    def _reserve_ip(self, req: HoldRequest) -> bool:
+        """Count the hold against ``req.ip`` atomically; return True when newly counted.
+
+        Raises:
+            RateLimited: the IP has the cap's worth of other live holds.
+        """
+        ok, value = self._call(self._reserve, keys=[_ip_key(req.ip)],
+                               args=[req.client_id, self.max_holds_per_ip, req.ttl_seconds * 1000])
+        if not ok:
+            wait = (int(value) - _ms(datetime.now(UTC))) / 1000
+            raise RateLimited("Too many live holds from your network; try again shortly.", retry_after=math.ceil(wait))
+        return bool(value)
 
     def acquire(self, req: HoldRequest) -> HoldInfo:
         keys = _keys(req.employee_id, req.day)
+        capped = bool(self.max_holds_per_ip and req.ip)
+        counted = self._reserve_ip(req) if capped else False
         ok, exp = self._call(
             self._acquire,
             keys=keys,
             args=[req.client_id, req.time, _ms(req.start), _ms(req.end), req.kind, req.ttl_seconds * 1000],
         )
         if not ok:
+            if counted:  # give the reservation back: the hold was never taken
+                self._call(self._r.zrem, _ip_key(req.ip), req.client_id)
             raise SlotHeld()
         where = f"{req.employee_id}|{req.day.isoformat()}"
-        previous = self._call(self._r.set, _client_key(req.client_id), where, px=_POINTER_TTL_MS, get=True)
+        pointer = f"{where}|{req.ip or ''}"
+        previous = self._call(self._r.set, _client_key(req.client_id), pointer, px=_POINTER_TTL_MS, get=True)
+        previous = "|".join(previous.split("|")[:2]) if previous else None
         if previous and previous != where:
             emp, day = previous.split("|")
             self._call(self._release, keys=_keys(int(emp), date.fromisoformat(day)), args=[req.client_id, ""])
         members = [f"{w}|{req.client_id}" for w in {where, previous} if w]
-        pipe = self._r.pipeline(transaction=False)
+        pipe = self._pipeline()
         for key in _INDEX.values():
             pipe.zrem(key, *members)
             pipe.zremrangebyscore(key, "-inf", _ms(datetime.now(UTC)))
@@ -183,58 +269,46 @@ class RedisHoldStore(HoldStore):
         removed = bool(self._call(self._release, keys=_keys(employee_id, day), args=[client_id, time or ""]))
         if removed:
             member = f"{employee_id}|{day.isoformat()}|{client_id}"
-            pipe = self._r.pipeline(transaction=False)
+            pointer = self._call(self._r.get, _client_key(client_id)) or ""
+            ip = pointer.split("|")[2] if pointer.count("|") == 2 else ""
+            pipe = self._pipeline()
             for key in _INDEX.values():
                 pipe.zrem(key, member)
+            if ip:
+                pipe.zrem(_ip_key(ip), client_id)
             self._call(pipe.execute)
         return removed
 
-    def holds_for(self, employee_id: int, day: date, renew: tuple[str, str, int] | None = None) -> list[HoldInfo]:
-        return self._snapshot_pipeline(employee_id, day, renew, None)
+    def holds(self, employee_id: int, day: date) -> list[HoldInfo]:
+        out = self._call(self._snapshot, keys=_keys(employee_id, day), args=["", "", 0])
+        return _parse_snapshot(out, employee_id, day)
 
-    def poll(self, employee_id: int, day: date, client_id: str, selected_time: str | None, ttl_seconds: int) -> list[HoldInfo]:
-        renew = (client_id, selected_time, ttl_seconds) if selected_time else None
-        return self._snapshot_pipeline(employee_id, day, renew, client_id)
-
-    def _snapshot_pipeline(self, employee_id: int, day: date, renew, poller: str | None) -> list[HoldInfo]:
-        """Run the snapshot script, the index's new expiry and the poll note in one round trip."""
-        args = [renew[0], renew[1], renew[2] * 1000] if renew else ["", "", 0]
-        if renew is None and poller is None:
-            out = self._call(self._snapshot, keys=_keys(employee_id, day), args=args)
-        else:
-            now = _ms(datetime.now(UTC))
-            pipe = self._r.pipeline(transaction=False)
-            self._snapshot(keys=_keys(employee_id, day), args=args, client=pipe)
-            if renew is not None:
-                member = f"{employee_id}|{day.isoformat()}|{renew[0]}"
-                pipe.zadd(_INDEX["selection"], {member: now + renew[2] * 1000}, xx=True)
-            if poller is not None:
-                pipe.zadd(_POLLERS, {poller: now})
-                pipe.zremrangebyscore(_POLLERS, "-inf", now - 60_000)
-            out = self._call(pipe.execute)[0]
-        return [_parse(out[i], employee_id, day, out[i + 1]) for i in range(1, len(out), 2)]
-
-    def client_hold(self, client_id: str) -> HoldInfo | None:
-        where = self._call(self._r.get, _client_key(client_id))
-        if not where:
-            return None
-        emp, day = where.split("|")
-        value = self._call(self._r.hget, _keys(int(emp), date.fromisoformat(day))[0], client_id)
-        if not value:
-            return None
-        info = _parse(client_id, int(emp), date.fromisoformat(day), value)
-        return info if info.expires_at > datetime.now(UTC) else None
+    def poll(
+        self, employee_ids: Sequence[int], day: date, client_id: str, selected_time: str | None, ttl_seconds: int,
+        ip: str | None = None,
+    ) -> dict[int, list[HoldInfo]]:
+        """Renew and read every (staff, day) in one pipelined round trip (one script per staff)."""
+        args = [client_id, selected_time, ttl_seconds * 1000] if selected_time else ["", "", 0]
+        pipe = self._pipeline()
+        for employee_id in employee_ids:
+            self._queue_script(pipe, self._snapshot, _keys(employee_id, day), args)
+        if selected_time:
+            # Keep the metrics index and the per-IP count in step with a renewed selection
+            # (XX: only entries that exist; GT: never shorten a lock's count).
+            expires = _ms(datetime.now(UTC)) + ttl_seconds * 1000
+            members = {f"{e}|{day.isoformat()}|{client_id}": expires for e in employee_ids}
+            pipe.zadd(_INDEX["selection"], members, xx=True)
+            if ip and self.max_holds_per_ip:
+                pipe.zadd(_ip_key(ip), {client_id: expires}, xx=True, gt=True)
+        results = self._execute(pipe)[: len(employee_ids)]
+        return {e: _parse_snapshot(out, e, day) for e, out in zip(employee_ids, results)}
 
     def count_active(self) -> dict[str, int]:
         now = _ms(datetime.now(UTC))
-        pipe = self._r.pipeline(transaction=False)
+        pipe = self._pipeline()
         for key in _INDEX.values():
             pipe.zcount(key, f"({now}", "+inf")
         return dict(zip(_INDEX, self._call(pipe.execute)))
-
-    def count_pollers(self, window_seconds: int = 15) -> int:
-        now = _ms(datetime.now(UTC))
-        return self._call(self._r.zcount, _POLLERS, now - window_seconds * 1000, "+inf")
 
     def ping(self) -> bool:
         try:

@@ -1,44 +1,54 @@
 """The SQL-table hold store: the embedded default (SPEC §2), same database as bookings.
 
-Check-and-set runs in one write transaction; on SQLite that transaction starts with
-``BEGIN IMMEDIATE`` (see ``appointease.db``), on PostgreSQL a per-(employee, day)
-advisory transaction lock serialises acquirers, so several workers cannot both pass.
+The store opens its own short sessions on the engine, so a hold write never rides on
+(or waits for) the request's transaction. Check-and-set runs in one write
+transaction; on SQLite it starts with ``BEGIN IMMEDIATE`` (``appointease.db``), on
+PostgreSQL a per-(employee, day) advisory transaction lock serialises acquirers, so
+several workers cannot both pass.
 """
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from datetime import date, timedelta
-from typing import Callable
+from typing import Sequence
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from appointease.db import advisory_lock, upsert, write_transaction
-from appointease.errors import SlotHeld
-from appointease.holds.base import LOCK, SELECTION, HoldInfo, HoldRequest, HoldStore, held_by_other
-from appointease.models import Hold, Poller, utcnow
+from appointease.db import advisory_lock, write_transaction
+from appointease.errors import RateLimited, SlotHeld
+from appointease.holds.base import LOCK, SELECTION, HoldInfo, HoldRequest, HoldStats, HoldStore, held_by_other
+from appointease.models import Hold, utcnow
 
 
 def _info(row: Hold) -> HoldInfo:
     return HoldInfo(row.client_id, row.employee_id, row.day, row.time_label, row.start_at, row.end_at, row.kind, row.expires_at)
 
 
-class SqlHoldStore(HoldStore):
+class SqlHoldStore(HoldStore, HoldStats):
     """Hold store on the ``holds`` table, one row per client (unique ``client_id``).
 
     Args:
-        session_factory: returns the SQLAlchemy ``Session`` to use (the request's).
+        engine: the SQLAlchemy engine; each operation uses its own session on it.
         clock: returns the current aware UTC instant (injectable for tests).
+        max_holds_per_ip: the per-IP cap (SPEC §8; 0 = none), counted in the same write
+            transaction as the hold (PostgreSQL: under a per-IP advisory lock).
     """
 
     storage = "database"
 
-    def __init__(self, session_factory: Callable[[], Session], clock=utcnow):
-        self._session = session_factory
+    def __init__(self, engine: Engine, clock=utcnow, max_holds_per_ip: int = 0):
+        self._engine = engine
         self._clock = clock
+        self.max_holds_per_ip = max_holds_per_ip
+
+    def _session(self) -> Session:
+        return Session(self._engine, expire_on_commit=False)
 
     def acquire(self, req: HoldRequest) -> HoldInfo:
-        session = self._session()
-        with write_transaction(session):
+        with self._session() as session, write_transaction(session):
             advisory_lock(session, "holds", req.employee_id, req.day.toordinal())
             now = self._clock()
             rows = session.scalars(
@@ -46,6 +56,8 @@ class SqlHoldStore(HoldStore):
             ).all()
             if held_by_other(map(_info, rows), req.client_id, req.start, req.end):
                 raise SlotHeld()
+            if self.max_holds_per_ip and req.ip:
+                self._check_ip_cap(session, req, now)
             # One hold per client: the new hold replaces any previous one, anywhere.
             session.execute(delete(Hold).where((Hold.client_id == req.client_id) | (Hold.expires_at <= now)))
             row = Hold(
@@ -57,81 +69,70 @@ class SqlHoldStore(HoldStore):
                 end_at=req.end,
                 kind=req.kind,
                 expires_at=now + timedelta(seconds=req.ttl_seconds),
+                ip=req.ip,
             )
             session.add(row)
             session.flush()
-            info = _info(row)
-        return info
+            return _info(row)
+
+    def _check_ip_cap(self, session: Session, req: HoldRequest, now) -> None:
+        """Refuse the hold when ``req.ip`` already has the cap's worth of other live holds."""
+        advisory_lock(session, "holds-ip", req.ip)
+        expiries = session.scalars(
+            select(Hold.expires_at).where(Hold.ip == req.ip, Hold.client_id != req.client_id, Hold.expires_at > now)
+        ).all()
+        if len(expiries) >= self.max_holds_per_ip:
+            raise RateLimited("Too many live holds from your network; try again shortly.",
+                              retry_after=math.ceil((min(expiries) - now).total_seconds()))
 
     def release(self, client_id: str, employee_id: int, day: date, time: str | None = None) -> bool:
-        session = self._session()
-        with write_transaction(session):
+        with self._session() as session, write_transaction(session):
             stmt = delete(Hold).where(Hold.client_id == client_id, Hold.employee_id == employee_id, Hold.day == day)
             if time is not None:
                 stmt = stmt.where(Hold.time_label == time)
-            removed = session.execute(stmt).rowcount
-        return bool(removed)
+            return bool(session.execute(stmt).rowcount)
 
-    def _renew(self, session: Session, now, employee_id: int, day: date, client_id: str, time: str, ttl: int) -> None:
-        session.execute(
-            update(Hold)
-            .where(
-                Hold.client_id == client_id,
-                Hold.employee_id == employee_id,
-                Hold.day == day,
-                Hold.time_label == time,
-                Hold.kind == SELECTION,
-                Hold.expires_at > now,
-            )
-            .values(expires_at=now + timedelta(seconds=ttl))
-        )
+    def holds(self, employee_id: int, day: date) -> list[HoldInfo]:
+        with self._session() as session:
+            rows = session.scalars(
+                select(Hold).where(Hold.employee_id == employee_id, Hold.day == day, Hold.expires_at > self._clock())
+            ).all()
+            return [_info(r) for r in rows]
 
-    def holds_for(self, employee_id: int, day: date, renew: tuple[str, str, int] | None = None) -> list[HoldInfo]:
-        session = self._session()
-        if renew is not None:
-            with write_transaction(session):
-                self._renew(session, self._clock(), employee_id, day, *renew)
+    def poll(
+        self, employee_ids: Sequence[int], day: date, client_id: str, selected_time: str | None, ttl_seconds: int,
+        ip: str | None = None,
+    ) -> dict[int, list[HoldInfo]]:
         now = self._clock()
-        rows = session.scalars(
-            select(Hold).where(Hold.employee_id == employee_id, Hold.day == day, Hold.expires_at > now)
-        ).all()
-        result = [_info(r) for r in rows]
-        session.rollback()  # end the read transaction: no snapshot kept across requests
-        return result
-
-    def poll(self, employee_id: int, day: date, client_id: str, selected_time: str | None, ttl_seconds: int) -> list[HoldInfo]:
-        session = self._session()
-        now = self._clock()
-        with write_transaction(session):
-            if selected_time:
-                self._renew(session, now, employee_id, day, client_id, selected_time, ttl_seconds)
-            session.execute(upsert(session, Poller, {"client_id": client_id, "seen_at": now}, ["client_id"], ["seen_at"]))
-            # Keep the table small: forget clients silent for a minute.
-            session.execute(delete(Poller).where(Poller.seen_at < now - timedelta(seconds=60)))
-        return self.holds_for(employee_id, day)
-
-    def client_hold(self, client_id: str) -> HoldInfo | None:
-        session = self._session()
-        row = session.scalars(select(Hold).where(Hold.client_id == client_id, Hold.expires_at > self._clock())).first()
-        return _info(row) if row else None
+        with self._session() as session:
+            rows = session.scalars(
+                select(Hold).where(Hold.employee_id.in_(employee_ids), Hold.day == day, Hold.expires_at > now)
+            ).all()
+            found = {e: [] for e in employee_ids}
+            renew = None
+            for row in rows:
+                info = _info(row)
+                if selected_time and row.client_id == client_id and row.time_label == selected_time and row.kind == SELECTION:
+                    renew = info = replace(info, expires_at=now + timedelta(seconds=ttl_seconds))
+                found[row.employee_id].append(info)
+        if renew is not None:  # the only write a heartbeat makes: renewing a live selection
+            with self._session() as session, write_transaction(session):
+                session.execute(
+                    update(Hold)
+                    .where(Hold.client_id == client_id, Hold.employee_id == renew.employee_id, Hold.day == day,
+                           Hold.time_label == selected_time, Hold.kind == SELECTION, Hold.expires_at > now)
+                    .values(expires_at=renew.expires_at)
+                )
+        return found
 
     def ping(self) -> bool:
-        session = self._session()
-        session.execute(select(1))
-        session.rollback()
+        with self._session() as session:
+            session.execute(select(1))
         return True
 
     def count_active(self) -> dict[str, int]:
-        session = self._session()
-        rows = session.execute(
-            select(Hold.kind, func.count()).where(Hold.expires_at > self._clock()).group_by(Hold.kind)
-        ).all()
-        session.rollback()
+        with self._session() as session:
+            rows = session.execute(
+                select(Hold.kind, func.count()).where(Hold.expires_at > self._clock()).group_by(Hold.kind)
+            ).all()
         return {SELECTION: 0, LOCK: 0, **{kind: n for kind, n in rows}}
-
-    def count_pollers(self, window_seconds: int = 15) -> int:
-        session = self._session()
-        since = self._clock() - timedelta(seconds=window_seconds)
-        count = session.scalar(select(func.count()).select_from(Poller).where(Poller.seen_at >= since))
-        session.rollback()
-        return count

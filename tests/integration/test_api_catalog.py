@@ -20,10 +20,15 @@ def test_services_lists_active_services_with_string_prices(app, client):
     r = client.get("/api/v1/services")
     assert r.status_code == 200 and r.mimetype == "application/json"
     assert r.get_json() == [
-        {"id": 2, "name": "Colour consultation", "duration_minutes": 45, "price": "40.00"},
-        {"id": 1, "name": "Haircut", "duration_minutes": 30, "price": "25.00"},
-        {"id": 3, "name": "Massage", "duration_minutes": 60, "price": "65.00"},
+        {"id": 2, "name": "Colour consultation", "duration_minutes": 45, "price": "40.00", "currency": "EUR"},
+        {"id": 1, "name": "Haircut", "duration_minutes": 30, "price": "25.00", "currency": "EUR"},
+        {"id": 3, "name": "Massage", "duration_minutes": 60, "price": "65.00", "currency": "EUR"},
     ]
+
+
+def test_services_carry_the_configured_currency(app, client):
+    app.config["APPOINTEASE_CURRENCY"] = "GBP"
+    assert {s["currency"] for s in client.get("/api/v1/services").get_json()} == {"GBP"}
 
 
 def test_staff_lists_everyone_with_their_services(client):
@@ -89,17 +94,19 @@ def test_openapi_document(client):
     doc = r.get_json()
     assert doc["openapi"].startswith("3.")
     assert doc["info"]["title"] == "AppointEase" and doc["info"]["version"]
-    assert doc["servers"] == [{"url": "/api/v1"}]
-    assert {path: sorted(ops) for path, ops in doc["paths"].items()} == {
+    paths = {path.removeprefix("/api/v1"): sorted(ops) for path, ops in doc["paths"].items()}
+    assert paths == {
         "/services": ["get"],
         "/staff": ["get"],
         "/availability": ["get"],
+        "/availability/days": ["get"],
         "/slots/select": ["post"],
         "/slots/lock": ["post"],
         "/slots/release": ["post"],
         "/heartbeat": ["post"],
         "/appointments": ["post"],
     }
+    doc["paths"] = {path.removeprefix("/api/v1"): item for path, item in doc["paths"].items()}
     schemas = doc["components"]["schemas"]
     for name in ("ServiceOut", "StaffOut", "AvailabilityOut", "SlotIn", "ReleaseIn", "HoldOut",
                  "HeartbeatIn", "HeartbeatOut", "AppointmentIn", "AppointmentOut", "ErrorOut"):
@@ -129,4 +136,47 @@ def test_openapi_document(client):
 
     walk(doc)
     assert refs
-    assert all(ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in schemas for ref in refs)
+    components = doc["components"]
+    for ref in refs:
+        kind, name = ref.removeprefix("#/components/").split("/")
+        assert name in components[kind], ref
+
+
+def test_openapi_document_validates_and_is_complete(client):
+    """The document is derived from the views, validates as OpenAPI 3, and documents
+    what a generated client needs (issue 7 / the fuzzer's findings)."""
+    from openapi_spec_validator import validate
+
+    doc = client.get("/api/v1/openapi.json").get_json()
+    validate(doc)
+    schemas = doc["components"]["schemas"]
+    price = schemas["ServiceOut"]["properties"]["price"]
+    assert price["type"] == "string" and price["pattern"]
+    assert schemas["SlotIn"]["properties"]["date"]["pattern"] == r"^\d{4}-\d{2}-\d{2}$"
+    assert schemas["SlotIn"]["properties"]["time"]["pattern"]
+    assert schemas["HeartbeatIn"]["properties"]["selected_time"]["pattern"]
+    service_ids = schemas["StaffOut"]["properties"]["service_ids"]
+    assert (service_ids["type"], service_ids["items"]) == ("array", {"type": "integer"})
+    assert set(schemas["AppointmentOut"]["required"]) >= {"reference", "status", "date", "time", "start", "end"}
+    assert schemas["ErrorOut"]["required"] == ["error"]
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            assert {"405", "413", "500", "503"} <= set(op["responses"]), (path, method)
+            if "requestBody" in op or op.get("parameters"):
+                assert "422" in op["responses"], (path, method)
+    post = doc["paths"]["/api/v1/appointments"]["post"]
+    assert "Location" in post["responses"]["201"]["headers"]
+    assert {p["name"] for p in post["parameters"] if p["in"] == "header"} == {"Idempotency-Key", "X-Idempotency-Key"}
+    error = doc["components"]["responses"]["CONFLICT"]["content"]["application/json"]["schema"]
+    assert error == {"$ref": "#/components/schemas/ErrorOut"}
+
+
+def test_api_reference_page_lists_every_operation_without_third_party_requests(client):
+    r = client.get("/api/v1/docs")
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    html = r.get_data(as_text=True)
+    doc = client.get("/api/v1/openapi.json").get_json()
+    for path in doc["paths"]:
+        assert f"<code>{path}</code>" in html
+    assert "AppointmentIn" in html and "idempotency" in html.lower()
+    assert "<script" not in html and "http://" not in html.replace("http://127.0.0.1", "") and "https://" not in html

@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from appointease.availability import parse_hhmm
-from appointease.errors import SlotHeld, Unavailable
+from appointease.grid import parse_hhmm
+from appointease.errors import RateLimited, SlotHeld, Unavailable
 from appointease.holds import LOCK, SELECTION, HoldRequest, RedisHoldStore, SqlHoldStore
 
 A, B, C = "client-aaaa-0001", "client-bbbb-0002", "client-cccc-0003"
@@ -25,8 +25,7 @@ def store(request):
 
         app = request.getfixturevalue("app")
         with app.app_context():
-            yield SqlHoldStore(lambda: db.session())
-            db.session.remove()
+            yield SqlHoldStore(db.engine)
     else:
         server = request.getfixturevalue("redis_server")
         server.command("FLUSHALL")
@@ -40,14 +39,14 @@ def day(workday) -> date:
     return workday
 
 
-def req(client, day, hhmm, *, employee=1, minutes=30, kind=SELECTION, ttl=60) -> HoldRequest:
+def req(client, day, hhmm, *, employee=1, minutes=30, kind=SELECTION, ttl=60, ip=None) -> HoldRequest:
     start = datetime.combine(day, parse_hhmm(hhmm), tzinfo=UTC)
-    return HoldRequest(client, employee, day, hhmm, start, start + timedelta(minutes=minutes), kind, ttl)
+    return HoldRequest(client, employee, day, hhmm, start, start + timedelta(minutes=minutes), kind, ttl, ip)
 
 
 def held(store, day, employee=1) -> dict[str, tuple[str, str]]:
     """``{client_id: (time, kind)}`` of the live holds on (employee, day)."""
-    return {h.client_id: (h.time, h.kind) for h in store.holds_for(employee, day)}
+    return {h.client_id: (h.time, h.kind) for h in store.holds(employee, day)}
 
 
 def close_to(actual: datetime, expected: datetime, seconds: float = 2.0) -> bool:
@@ -115,8 +114,6 @@ def test_one_hold_per_client_across_employees_and_days(store, day):
     store.acquire(req(A, later, "09:00", employee=2))
     assert held(store, day, employee=3) == {}
     assert held(store, later, employee=2) == {A: ("09:00", SELECTION)}
-    hold = store.client_hold(A)
-    assert (hold.employee_id, hold.day, hold.time) == (2, later, "09:00")
     # Nobody is blocked by A's old holds.
     store.acquire(req(B, day, "10:00"))
     store.acquire(req(C, day, "14:00", employee=3))
@@ -127,9 +124,8 @@ def test_lock_replaces_the_clients_own_selection(store, day):
     info = store.acquire(req(A, day, "10:00", kind=LOCK, ttl=600))
     assert info.kind == LOCK
     assert close_to(info.expires_at, datetime.now(UTC) + timedelta(seconds=600))
-    holds = store.holds_for(1, day)
+    holds = store.holds(1, day)
     assert [(h.client_id, h.kind) for h in holds] == [(A, LOCK)]
-    assert store.client_hold(A).kind == LOCK
 
 
 def test_release_only_by_the_owner_and_idempotent(store, day):
@@ -141,7 +137,6 @@ def test_release_only_by_the_owner_and_idempotent(store, day):
     assert store.release(A, 1, day, "10:00") is True
     assert store.release(A, 1, day, "10:00") is False  # already gone
     assert held(store, day) == {}
-    assert store.client_hold(A) is None
     store.acquire(req(B, day, "10:00"))
 
 
@@ -163,47 +158,41 @@ def test_holds_for_lists_live_holds_and_drops_expired_ones(store, day):
     assert set(held(store, day)) == {A, B, C}
     _time.sleep(1.2)
     assert held(store, day) == {C: ("11:00", SELECTION)}
-    assert store.client_hold(A) is None and store.client_hold(B) is None
-    assert store.client_hold(C).time == "11:00"
     # Expired holds no longer block anyone.
     store.acquire(req(C, day, "09:00"))
     store.acquire(req("client-dddd-0004", day, "10:00", kind=LOCK, ttl=600))
 
 
-def renew(store, how: str, day: date, client_id: str, hhmm: str, ttl: int):
-    """Ask for a heartbeat renewal the way the heartbeat does (``poll``) or via ``holds_for``."""
-    if how == "poll":
-        return store.poll(1, day, client_id, hhmm, ttl)
-    return store.holds_for(1, day, renew=(client_id, hhmm, ttl))
+def renew(store, day: date, client_id: str, hhmm: str, ttl: int):
+    """Ask for a heartbeat renewal the way the heartbeat does (``poll``); the staff member 1's holds."""
+    return store.poll([1], day, client_id, hhmm, ttl)[1]
 
 
-RENEWALS = pytest.mark.parametrize("how", ["poll", "holds_for"])
+def expiry_of(store, day, client_id, employee=1) -> datetime:
+    return {h.client_id: h.expires_at for h in store.holds(employee, day)}[client_id]
 
 
-@RENEWALS
-def test_renew_extends_the_clients_selection(store, day, how):
+def test_renew_extends_the_clients_selection(store, day):
     store.acquire(req(A, day, "10:00", ttl=5))
-    holds = renew(store, how, day, A, "10:00", 120)
+    holds = renew(store, day, A, "10:00", 120)
     assert [h.client_id for h in holds] == [A]
     assert close_to(holds[0].expires_at, datetime.now(UTC) + timedelta(seconds=120))
-    assert close_to(store.client_hold(A).expires_at, datetime.now(UTC) + timedelta(seconds=120))
+    assert close_to(expiry_of(store, day, A), datetime.now(UTC) + timedelta(seconds=120))
 
 
-@RENEWALS
-def test_renew_never_extends_a_lock(store, day, how):
+def test_renew_never_extends_a_lock(store, day):
     first = store.acquire(req(A, day, "10:00", kind=LOCK, ttl=30))
-    holds = renew(store, how, day, A, "10:00", 600)
+    holds = renew(store, day, A, "10:00", 600)
     assert [(h.client_id, h.kind) for h in holds] == [(A, LOCK)]
     assert close_to(holds[0].expires_at, first.expires_at, 0.01)
 
 
-@RENEWALS
-def test_renew_never_extends_another_clients_hold_or_another_time(store, day, how):
+def test_renew_never_extends_another_clients_hold_or_another_time(store, day):
     b = store.acquire(req(B, day, "10:00", ttl=30))
     a = store.acquire(req(A, day, "11:00", ttl=30))
-    renew(store, how, day, A, "10:00", 600)  # A asks to renew B's slot
-    renew(store, how, day, A, "11:30", 600)  # A names a time it does not hold
-    expiry = {h.client_id: h.expires_at for h in store.holds_for(1, day)}
+    renew(store, day, A, "10:00", 600)  # A asks to renew B's slot
+    renew(store, day, A, "11:30", 600)  # A names a time it does not hold
+    expiry = {h.client_id: h.expires_at for h in store.holds(1, day)}
     assert close_to(expiry[B], b.expires_at, 0.01)
     assert close_to(expiry[A], a.expires_at, 0.01)
 
@@ -211,23 +200,66 @@ def test_renew_never_extends_another_clients_hold_or_another_time(store, day, ho
 def test_poll_without_a_selected_time_lists_holds_and_renews_nothing(store, day):
     a = store.acquire(req(A, day, "10:00", ttl=30))
     store.acquire(req(B, day, "11:00", kind=LOCK, ttl=600))
-    holds = store.poll(1, day, A, None, 600)
+    holds = store.poll([1], day, A, None, 600)[1]
     assert {h.client_id: (h.time, h.kind) for h in holds} == {A: ("10:00", SELECTION), B: ("11:00", LOCK)}
-    assert close_to(store.client_hold(A).expires_at, a.expires_at, 0.01)
-    assert store.poll(2, day, A, None, 600) == []
+    assert close_to(expiry_of(store, day, A), a.expires_at, 0.01)
+    assert store.poll([2], day, A, None, 600) == {2: []}
 
 
-def test_client_hold(store, day):
-    assert store.client_hold(A) is None
+def test_poll_serves_several_staff_in_one_call_and_renews_where_the_selection_is(store, day):
+    store.acquire(req(A, day, "10:00", employee=2, ttl=5))
+    store.acquire(req(B, day, "11:00", employee=3, kind=LOCK, ttl=600))
+    found = store.poll([1, 2, 3], day, A, "10:00", 120)
+    assert list(found) == [1, 2, 3]
+    assert found[1] == [] and [h.client_id for h in found[2]] == [A] and [h.kind for h in found[3]] == [LOCK]
+    assert close_to(found[2][0].expires_at, datetime.now(UTC) + timedelta(seconds=120))
+    assert close_to(expiry_of(store, day, A, employee=2), datetime.now(UTC) + timedelta(seconds=120))
+
+
+def test_per_ip_cap_refuses_the_next_hold_atomically_and_frees_on_release(store, day):
+    """SPEC §8: one IP may not hold more than the cap; the next gets 429 with Retry-After."""
+    store.max_holds_per_ip = 3
+    ip, other_ip = "203.0.113.7", "198.51.100.9"
+    clients = [f"client-ip-{n:04d}" for n in range(4)]
+    for n, client_id in enumerate(clients[:3]):
+        store.acquire(req(client_id, day, f"{9 + n:02d}:00", ttl=60, ip=ip))
+    with pytest.raises(RateLimited) as refused:
+        store.acquire(req(clients[3], day, "13:00", ttl=60, ip=ip))
+    assert 1 <= refused.value.retry_after <= 60
+    assert clients[3] not in held(store, day)
+    # A client already holding moves its one hold without counting twice.
+    store.acquire(req(clients[0], day, "14:00", ttl=60, ip=ip))
+    # Another IP is not affected; holds without an IP (a booking's own) are never capped.
+    store.acquire(req("client-other-ip1", day, "15:00", ttl=60, ip=other_ip))
+    store.acquire(req("booking-internal1", day, "16:00", ttl=60))
+    # Releasing one frees a place at once.
+    assert store.release(clients[1], 1, day, "10:00") is True
+    store.acquire(req(clients[3], day, "13:00", ttl=60, ip=ip))
+
+
+def test_per_ip_cap_counts_only_live_holds(store, day):
+    store.max_holds_per_ip = 1
+    store.acquire(req(A, day, "09:00", ttl=1, ip="203.0.113.8"))
+    with pytest.raises(RateLimited):
+        store.acquire(req(B, day, "10:00", ttl=60, ip="203.0.113.8"))
+    _time.sleep(1.2)
+    store.acquire(req(B, day, "10:00", ttl=60, ip="203.0.113.8"))
+
+
+def test_a_refused_hold_does_not_use_up_the_ip_cap(store, day):
+    store.max_holds_per_ip = 1
+    store.acquire(req(A, day, "10:00", ttl=60, ip="203.0.113.20"))
+    with pytest.raises(SlotHeld):
+        store.acquire(req(B, day, "10:00", ttl=60, ip="203.0.113.21"))
+    store.acquire(req(B, day, "11:00", ttl=60, ip="203.0.113.21"))
+
+
+def test_holds_carry_every_field_of_the_request(store, day):
     store.acquire(req(A, day, "15:00", employee=3, minutes=60, kind=LOCK, ttl=600))
-    hold = store.client_hold(A)
+    [hold] = store.holds(3, day)
     assert (hold.client_id, hold.employee_id, hold.day, hold.time, hold.kind) == (A, 3, day, "15:00", LOCK)
     assert hold.end - hold.start == timedelta(hours=1)
-    assert store.client_hold(B) is None
-
-
-def test_ping(store):
-    assert store.ping() is True
+    assert store.holds(3, day + timedelta(days=1)) == []
 
 
 def test_storage_names_the_engine(store):
@@ -243,6 +275,6 @@ def test_unreachable_redis_reports_unavailable_fast(day):
     with pytest.raises(Unavailable):
         dead.acquire(req(A, day, "10:00"))
     with pytest.raises(Unavailable):
-        dead.holds_for(1, day)
+        dead.holds(1, day)
     assert _time.monotonic() - started < 5
     dead._r.close()

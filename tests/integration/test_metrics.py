@@ -37,8 +37,11 @@ def test_metrics_count_requests_bookings_conflicts_holds_and_pollers(request, ap
         booking = {**slot, "time": "11:00", "name": "M", "email": "m@example.com"}
         assert requests.post(api + "/appointments", json=booking, timeout=5).status_code == 201
         assert requests.post(api + "/appointments", json=booking, timeout=5).json()["error"]["code"] == "slot_taken"
-        for client in ("metrics-p1", "metrics-p2", "metrics-p3"):
-            assert requests.post(api + "/heartbeat", json={"date": d, "employee_id": 1, "client_id": client}, timeout=5).ok
+        # Three widgets polling every 5 s for 15 s: 9 heartbeats, estimated as 3 pollers.
+        for _ in range(3):
+            for client in ("metrics-p1", "metrics-p2", "metrics-p3"):
+                assert requests.post(api + "/heartbeat", json={"date": d, "employee_id": 1, "client_id": client},
+                                     timeout=5).ok
         text = requests.get(server.url + "/metrics", timeout=5).text
         ready = requests.get(server.url + "/readyz", timeout=5)
     assert _value(text, "appointease_http_requests_total",
@@ -49,6 +52,6 @@ def test_metrics_count_requests_bookings_conflicts_holds_and_pollers(request, ap
     assert _value(text, "appointease_holds_active", 'kind="selection"') == 1
     assert _value(text, "appointease_holds_active", 'kind="lock"') == 1
     assert _value(text, "appointease_heartbeat_pollers") == 3
-    assert _value(text, "appointease_http_request_duration_seconds_count", 'endpoint="/api/v1/heartbeat"') == 3
+    assert _value(text, "appointease_http_request_duration_seconds_count", 'endpoint="/api/v1/heartbeat"') == 9
     assert ready.status_code == 200
     assert ready.json()["checks"] == ({"database": "ok", "redis": "ok"} if redis_url else {"database": "ok"})

@@ -80,10 +80,11 @@ def test_run_command_serves_the_demo_and_books(tmp_path):
         assert "11:00" in hb.json()["booked"]
         assert (checkout / "instance" / "appointease.sqlite3").exists()
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
         log.close()

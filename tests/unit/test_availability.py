@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from appointease.availability import (
+from appointease.grid import (
     AVAILABLE,
     BOOKED,
     DEFAULT_HOURS,

@@ -1,7 +1,7 @@
 """The heartbeat's lists (SPEC §4 ``POST /heartbeat``), seen from the asking client.
 
 Holds and bookings are made through the public API; the heartbeat is asked both over
-HTTP and by calling ``appointease.slots.heartbeat`` directly.
+HTTP and by calling ``appointease.live.heartbeat`` directly.
 """
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from appointease import slots
-from appointease.catalog import Rules
+from appointease import live
+from appointease.config import build_rules
+from appointease.context import Context
 from appointease.extensions import db
 
 ME, OTHER, THIRD = "client-me-000001", "client-other-0002", "client-third-0003"
@@ -190,19 +191,19 @@ def test_heartbeat_function_directly(app, api):
     api.book("09:00")
     api.hold("select", OTHER, "10:00")
     api.hold("lock", ME, "11:00")
-    rules = Rules.from_config(app.config)
+    rules = build_rules(app.config)
     store = app.extensions["appointease.holds"]
     with app.app_context():
         now = datetime.now(UTC)
+        ctx = Context(db.session(), store, rules, now)
         day = datetime.fromisoformat(api.day).date()
-        answer = slots.heartbeat(db.session(), store, rules, now, day=day, employee_id=1, client_id=ME, service_id=1)
-        assert (answer["booked"], answer["locked"], answer["processing"]) == (["09:00"], [], ["10:00"])
-        assert answer["mine"]["time"] == "11:00" and answer["mine"]["kind"] == "lock"
-        assert answer["server_time"] == now and answer["interval_seconds"] == rules.heartbeat_interval
-        quiet = slots.heartbeat(db.session(), store, rules, now, day=day, employee_id=1, client_id=ME,
-                                service_id=1, known_version=answer["version"])
-        assert quiet == {"changed": False, "version": answer["version"],
-                         "interval_seconds": rules.heartbeat_interval, "server_time": now}
+        answer = live.heartbeat(ctx, day=day, employee_id=1, client_id=ME, service_id=1)
+        assert answer.changed
+        assert (answer.booked, answer.locked, answer.processing) == (["09:00"], [], ["10:00"])
+        assert answer.mine["time"] == "11:00" and answer.mine["kind"] == "lock"
+        assert answer.server_time == now and answer.interval_seconds == rules.heartbeat_interval
+        quiet = live.heartbeat(ctx, day=day, employee_id=1, client_id=ME, service_id=1, known_version=answer.version)
+        assert not quiet.changed and quiet.version == answer.version
         db.session.remove()
 
 

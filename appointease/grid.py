@@ -1,4 +1,4 @@
-"""Slot grid and booking-time rules (SPEC §3): pure functions, no Flask, no database.
+"""The slot grid and booking-time rules (SPEC §3): pure functions, no Flask, no database.
 
 Wall times (``HH:MM``, working hours, dates) are business-local in ``tz``; every
 instant these functions return is an aware UTC datetime. Durations are minutes.

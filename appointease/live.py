@@ -1,0 +1,279 @@
+"""A day's live slot states (SPEC §1, §4): availability, the day overview and the heartbeat.
+
+``day_states`` is the one computation of a day's slots for one staff member: the grid
+(working hours, time off, the service's duration), minus times before now + minimum
+notice or past the horizon, painted with appointments and holds from the asking
+client's point of view. ``/availability`` and ``/heartbeat`` both use it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from appointease.cache import Catalog, StaffEntry
+from appointease.catalog import cached_service, cached_staff
+from appointease.config import Rules
+from appointease.context import Context
+from appointease.errors import ValidationFailed
+from appointease.grid import AVAILABLE, BOOKED, LOCKED, PROCESSING, Busy, Slot, find_slot, slot_grid, slot_states
+from appointease.holds import HoldInfo
+from appointease.lifecycle import ACTIVE
+from appointease.models import Appointment
+
+#: The longest range ``/availability/days`` answers, in days (SPEC §4).
+MAX_DAYS = 62
+
+
+def day_bounds(day: date, rules: Rules) -> tuple[datetime, datetime]:
+    """Return the UTC instants of business-local midnight at ``day`` and the next day."""
+    start = datetime.combine(day, datetime.min.time()).replace(tzinfo=rules.tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time()).replace(tzinfo=rules.tz).astimezone(UTC)
+    return start, end
+
+
+def booked_intervals(session: Session, employee_id: int, start: datetime, end: datetime) -> list[Busy]:
+    """Return the employee's active appointments overlapping ``[start, end)`` (UTC) as ``Busy``."""
+    rows = session.execute(
+        select(Appointment.start_at, Appointment.end_at).where(
+            Appointment.employee_id == employee_id,
+            Appointment.status.in_(ACTIVE),
+            Appointment.start_at < end,
+            Appointment.end_at > start,
+        )
+    ).all()
+    return [Busy(s, e, "booked") for s, e in rows]
+
+
+def last_bookable_day(ctx: Context) -> date:
+    """The last business-local date inside the booking horizon (now + ``horizon_days``)."""
+    return (ctx.now + timedelta(days=ctx.rules.horizon_days)).astimezone(ctx.rules.tz).date()
+
+
+def bookable(slots: list[Slot], ctx: Context) -> list[Slot]:
+    """Keep the slots that start between now + minimum notice and now + the horizon."""
+    earliest = ctx.now + timedelta(minutes=ctx.rules.min_notice)
+    latest = ctx.now + timedelta(days=ctx.rules.horizon_days)
+    return [s for s in slots if earliest <= s.start <= latest]
+
+
+@dataclass(frozen=True)
+class DayStates:
+    """One staff member's day from one client's point of view.
+
+    Attributes:
+        slots: ``[(slot, state)]`` in start order; ``state`` is a SPEC §1 state or ``mine``.
+        own: the asking client's live hold on this day, or None.
+    """
+
+    slots: list[tuple[Slot, str]]
+    own: HoldInfo | None
+
+
+def day_states(
+    ctx: Context, catalog: Catalog, seq: int, staff: StaffEntry, day: date, duration_minutes: int,
+    client_id: str | None, holds: list[HoldInfo],
+) -> DayStates:
+    """Compute one staff member's bookable slots on ``day`` and their states (SPEC §1, §4).
+
+    The one day computation behind ``/availability`` and ``/heartbeat``: the grid
+    (working hours, time off, ``duration_minutes``), minus times before now + minimum
+    notice or past the horizon, painted with active appointments (cached per ``seq``,
+    the event log's position read in this request) and ``holds``.
+
+    Args:
+        catalog, seq: the snapshot and event position from ``LiveCache.versions`` of this request.
+        duration_minutes: slot length: the service's duration, else the grid step.
+        holds: the live holds on (staff, day), as the hold store returned them.
+    """
+    grid = bookable(slot_grid(staff.schedule, day, duration_minutes, ctx.rules.slot_step, ctx.rules.tz), ctx)
+    start, end = day_bounds(day, ctx.rules)
+    busy = list(ctx.cache.booked(seq, staff.id, day, lambda: booked_intervals(ctx.session, staff.id, start, end))) if grid else []
+    busy += [Busy(h.start, h.end, h.kind, h.client_id, h.time) for h in holds]
+    own = next((h for h in holds if client_id is not None and h.client_id == client_id), None)
+    return DayStates(slot_states(grid, busy, client_id), own)
+
+
+def _snapshot(ctx: Context) -> tuple[Catalog, int]:
+    """Read this request's versions once and return ``(catalog snapshot, event seq)``."""
+    catalog_version, seq = ctx.cache.versions(ctx.session)
+    return ctx.cache.catalog(ctx.session, catalog_version), seq
+
+
+@dataclass(frozen=True)
+class Availability:
+    """``GET /availability``: the day's slots for one staff member and service."""
+
+    day: date
+    employee_id: int
+    service_id: int
+    timezone: str
+    slots: list[dict]
+
+
+def availability(ctx: Context, day: date, employee_id: int, service_id: int, client_id: str | None) -> Availability:
+    """Return the day's bookable slots with their states (SPEC §4 ``GET /availability``).
+
+    Slots before now + minimum notice or past the horizon are left out (they cannot be
+    booked); ``slots`` items are ``{time: "HH:MM", start: aware UTC datetime, status}``.
+
+    Raises:
+        NotFound: unknown service or employee. ValidationFailed: the employee does not
+        perform the service. Unavailable: the hold store and its fallback are down.
+    """
+    catalog, seq = _snapshot(ctx)
+    service = cached_service(catalog, service_id)
+    staff = cached_staff(catalog, employee_id, service_id)
+    states = day_states(ctx, catalog, seq, staff, day, service.duration_minutes, client_id, ctx.holds.holds(employee_id, day))
+    slots = [{"time": s.time, "start": s.start, "status": st} for s, st in states.slots]
+    return Availability(day, employee_id, service_id, ctx.rules.tz.key, slots)
+
+
+def days_overview(ctx: Context, first: date, last: date, service_id: int, employee_id: int | None) -> list[dict]:
+    """Count the bookable start times of each day (SPEC §4 ``GET /availability/days``).
+
+    A start time counts when at least one staff member (``employee_id``, else every
+    active one who performs the service) is free then: on the grid, inside the notice
+    and horizon window, not overlapping an active appointment. Short-lived holds are
+    not subtracted.
+
+    Returns:
+        ``[{date, free}]``, one per day from ``first`` to ``last`` inclusive.
+
+    Raises:
+        ValidationFailed: ``last`` before ``first`` or more than ``MAX_DAYS`` days.
+        NotFound: unknown service or employee. ValidationFailed: the employee does not
+        perform the service.
+    """
+    if last < first:
+        raise ValidationFailed(fields={"to": ["Must not be before 'from'."]})
+    if (last - first).days + 1 > MAX_DAYS:
+        raise ValidationFailed(fields={"to": [f"At most {MAX_DAYS} days per request."]})
+    catalog, seq = _snapshot(ctx)
+    service = cached_service(catalog, service_id)
+    if employee_id is not None:
+        staff = [cached_staff(catalog, employee_id, service_id)]
+    else:
+        staff = [s for s in catalog.staff.values() if s.active and service_id in s.service_ids]
+    out = []
+    day = first
+    while day <= last:
+        free: set[str] = set()
+        for member in staff:
+            states = day_states(ctx, catalog, seq, member, day, service.duration_minutes, None, [])
+            free.update(slot.time for slot, state in states.slots if state == AVAILABLE)
+        out.append({"date": day, "free": len(free)})
+        day += timedelta(days=1)
+    return out
+
+
+def resolve_slot(ctx: Context, service_id: int, employee_id: int, day: date, hhmm: str) -> Slot:
+    """Check service, employee and time against the grid rules and return the slot.
+
+    Raises:
+        NotFound, ValidationFailed, PastTime, TooFarAhead, OutsideHours.
+    """
+    catalog, _seq = _snapshot(ctx)
+    service = cached_service(catalog, service_id)
+    staff = cached_staff(catalog, employee_id, service_id)
+    return find_slot(
+        staff.schedule, day, hhmm,
+        duration_minutes=service.duration_minutes, step_minutes=ctx.rules.slot_step, tz=ctx.rules.tz,
+        now=ctx.now, min_notice_minutes=ctx.rules.min_notice, horizon_days=ctx.rules.horizon_days,
+    )
+
+
+def _version(payload) -> str:
+    """A short digest of what the widget paints; equal digests mean nothing changed."""
+    raw = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.blake2b(raw, digest_size=8).hexdigest()
+
+
+@dataclass(frozen=True)
+class StaffLists:
+    """One staff member's painted times in a heartbeat (``HH:MM``, business-local)."""
+
+    employee_id: int
+    booked: list[str]
+    locked: list[str]
+    processing: list[str]
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """One heartbeat answer (SPEC §4 ``POST /heartbeat``).
+
+    ``changed`` is False when the client's ``known_version`` is current: then only
+    ``version``, ``interval_seconds`` and ``server_time`` are sent. With one staff
+    member (``employee_id``), ``booked``/``locked``/``processing`` are theirs; with
+    several (``employee_ids``), ``staff`` lists each in the order asked.
+    """
+
+    changed: bool
+    version: str
+    server_time: datetime
+    interval_seconds: int
+    day: date
+    storage: str
+    mine: dict | None
+    employee_id: int | None = None
+    booked: list[str] | None = None
+    locked: list[str] | None = None
+    processing: list[str] | None = None
+    staff: list[StaffLists] | None = None
+
+
+def heartbeat(
+    ctx: Context, *, day: date, client_id: str, employee_id: int | None = None, employee_ids: list[int] | None = None,
+    service_id: int | None = None, selected_time: str | None = None, known_version: str | None = None,
+) -> Heartbeat:
+    """Answer one widget poll (SPEC §4 ``POST /heartbeat``).
+
+    Renews the client's selection at ``selected_time``, then lists, per staff member,
+    the bookable grid times (slot length: the service's duration, else the slot step)
+    that overlap an active appointment (``booked``), another client's lock
+    (``locked``) or selection (``processing``). The client's own hold is ``mine``
+    (``{time, kind, expires_at[, employee_id]}``). No names, emails or other clients'
+    ids are returned. Costs one versions query, one hold-store round trip and, only
+    after a change, catalogue/appointment reads (``appointease.cache``).
+
+    Args:
+        employee_id: one staff member; or ``employee_ids``: 1–20 of them ("any available").
+
+    Raises:
+        NotFound: unknown employee or service. Unavailable: no hold store reachable.
+    """
+    multi = employee_ids is not None
+    ids = list(dict.fromkeys(employee_ids)) if multi else [employee_id]
+    catalog, seq = _snapshot(ctx)
+    duration = cached_service(catalog, service_id).duration_minutes if service_id is not None else ctx.rules.slot_step
+    staff = [cached_staff(catalog, i) for i in ids]
+    holds = ctx.holds.poll(ids, day, client_id, selected_time, ctx.rules.selection_ttl, ctx.client_ip)
+    painted, own = [], None
+    for member in staff:
+        states = day_states(ctx, catalog, seq, member, day, duration, client_id, holds.get(member.id, []))
+        lists: dict[str, list[str]] = {BOOKED: [], LOCKED: [], PROCESSING: []}
+        for slot, state in states.slots:
+            if state in lists:
+                lists[state].append(slot.time)
+        painted.append(StaffLists(member.id, lists[BOOKED], lists[LOCKED], lists[PROCESSING]))
+        own = own or states.own
+    mine = {"time": own.time, "kind": own.kind} if own else None
+    if mine and multi:
+        mine["employee_id"] = own.employee_id
+    # The version covers what is painted, not the renewed expiry, so a renewal alone
+    # does not force a full answer.
+    version = _version([day.isoformat(), service_id, [p.__dict__ for p in painted], mine])
+    changed = known_version is None or known_version != version
+    if own:
+        mine["expires_at"] = own.expires_at
+    base = {"changed": changed, "version": version, "server_time": ctx.now, "interval_seconds": ctx.rules.heartbeat_interval,
+            "day": day, "storage": ctx.holds.storage, "mine": mine}
+    if multi:
+        return Heartbeat(**base, staff=painted)
+    one = painted[0]
+    return Heartbeat(**base, employee_id=one.employee_id, booked=one.booked, locked=one.locked, processing=one.processing)
