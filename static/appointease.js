@@ -669,7 +669,7 @@
       if (r) {
         const net = !r.ok && (!r.status || r.status >= 500);
         this.fails = r.ok ? 0 : this.fails + 1;
-        this.delay = r.ok ? this.interval : r.retryAfter || Math.min(60, this.interval * 2 ** this.fails);
+        this.delay = r.ok ? this.interval : r.retryAfter || Math.min(60, this.interval * 2 ** (this.fails - 1));
         this.conn.hidden = !net;
         this.conn.textContent = 'Reconnecting…';
         this.root.setAttribute('data-connection', net ? 'reconnecting' : 'ok');
