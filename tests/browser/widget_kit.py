@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import os
 import threading
-import time
 import uuid
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -106,7 +105,7 @@ class StaticSite:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
-    def __enter__(self) -> "StaticSite":
+    def __enter__(self) -> StaticSite:
         self.thread.start()
         return self
 
