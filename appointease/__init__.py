@@ -76,7 +76,8 @@ def register_stores(app: Flask) -> None:
     app.extensions["appointease.cache"] = LiveCache()
     with app.app_context():
         store = build_hold_store(app.config["REDIS_URL"], db.engine, rules.lock_ttl, cluster=app.config["REDIS_CLUSTER"],
-                                 max_holds_per_ip=app.config["APPOINTEASE_MAX_HOLDS_PER_IP"])
+                                 max_holds_per_ip=app.config["APPOINTEASE_MAX_HOLDS_PER_IP"],
+                                 reader=lambda: db.session().connection())
     app.extensions["appointease.holds"] = store
     app.extensions["appointease.hold_stats"] = store
 
@@ -110,7 +111,9 @@ def register_static(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """Add the ``flask`` CLI commands (``seed-demo``)."""
+    """Add the ``flask`` CLI commands (``seed-demo``, ``worker``)."""
     from appointease.commands import seed_demo
+    from appointease.notify.worker import worker_command
 
     app.cli.add_command(seed_demo)
+    app.cli.add_command(worker_command)

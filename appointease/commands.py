@@ -51,7 +51,7 @@ def seed_demo() -> None:
     """Load demo services and staff if the database is empty."""
     from appointease.extensions import db
 
-    if seed_catalogue(db.session):
+    if seed_catalogue(db.session()):
         click.echo("Demo catalogue loaded: 3 services, 3 staff.")
     else:
         click.echo("Catalogue not empty; nothing loaded.")

@@ -74,6 +74,38 @@ def _int(env: dict, name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _float(env: dict, name: str, default: float) -> float:
+    """Read ``name`` from ``env`` as a float (``ValueError`` at start-up when malformed)."""
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _seconds_list(env: dict, name: str, default: tuple[float, ...]) -> tuple[float, ...]:
+    """Read ``name`` as comma-separated seconds (a retry schedule), e.g. ``5,300,1800``."""
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        values = tuple(float(part) for part in raw.split(","))
+    except ValueError:
+        raise ValueError(f"{name} must be comma-separated seconds, got {raw!r}") from None
+    if any(v < 0 for v in values):
+        raise ValueError(f"{name} must not contain negative seconds, got {raw!r}")
+    return values
+
+
+#: Webhook retry delays after each failed attempt (SPEC §7: ≥ 24 h in all): 5 s, 5 min,
+#: 30 min, 2 h, 5 h, 10 h, 10 h — eight attempts over about 27.6 hours.
+WEBHOOK_RETRY_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
+#: Email retry delays after each temporary failure: 5 s doubling-ish up to 8 h, ~24.6 h in all.
+MAIL_RETRY_SCHEDULE = (5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800)
+
+
 def load_config(instance_path: str, env: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment (SPEC §6).
 
@@ -107,21 +139,37 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "APPOINTEASE_CORS_ORIGINS": cors,
         "APPOINTEASE_CURRENCY": (env.get("APPOINTEASE_CURRENCY") or "EUR").upper(),
         "SMTP_URL": env.get("SMTP_URL") or None,
+        # Notifications (SPEC §7; appointease.notify).
+        "MAIL_FROM": env.get("MAIL_FROM") or "appointease@localhost",
+        "APPOINTEASE_BUSINESS_NAME": env.get("APPOINTEASE_BUSINESS_NAME") or "AppointEase",
+        "APPOINTEASE_PUBLIC_URL": (env.get("APPOINTEASE_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+        "APPOINTEASE_OUTBOX_DIR": env.get("APPOINTEASE_OUTBOX_DIR") or str(Path(instance_path) / "outbox"),
+        "APPOINTEASE_SMTP_TIMEOUT": _float(env, "APPOINTEASE_SMTP_TIMEOUT", 10.0),
+        "APPOINTEASE_WORKER_POLL_SECONDS": _float(env, "APPOINTEASE_WORKER_POLL_SECONDS", 0.5),
+        "APPOINTEASE_MAIL_RETRY_SCHEDULE": _seconds_list(env, "APPOINTEASE_MAIL_RETRY_SCHEDULE", MAIL_RETRY_SCHEDULE),
+        "APPOINTEASE_WEBHOOK_RETRY_SCHEDULE": _seconds_list(
+            env, "APPOINTEASE_WEBHOOK_RETRY_SCHEDULE", WEBHOOK_RETRY_SCHEDULE
+        ),
+        "APPOINTEASE_WEBHOOK_TIMEOUT": _float(env, "APPOINTEASE_WEBHOOK_TIMEOUT", 10.0),
+        "APPOINTEASE_WEBHOOK_CONCURRENCY": _int(env, "APPOINTEASE_WEBHOOK_CONCURRENCY", 8),
         # Bodies larger than this are refused with 413 before parsing.
         "MAX_CONTENT_LENGTH": 64 * 1024,
     }
 
 
 def engine_options(database_url: str) -> dict:
-    """SQLAlchemy engine options: pre-ping everywhere; on PostgreSQL bounded waits.
+    """SQLAlchemy engine options: on PostgreSQL pre-ping and bounded waits.
 
     A lost or restarted PostgreSQL must give a quick 503, never a hang: connecting
     gives up after 3 s, a pool checkout after 5 s, and a statement after 15 s
-    (``statement_timeout``, PostgreSQL docs §20.11).
+    (``statement_timeout``, PostgreSQL docs §20.11). A SQLite file cannot go away
+    under a pooled connection, so it skips the pre-ping round trip (the heartbeat's
+    hot path checks out a connection per request).
     """
-    options: dict = {"pool_pre_ping": True}
+    options: dict = {}
     if database_url.startswith("postgresql"):
         options.update(
+            pool_pre_ping=True,
             pool_size=5,
             max_overflow=5,
             pool_timeout=5,

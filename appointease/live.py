@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from appointease.cache import Catalog, StaffEntry
@@ -36,16 +36,21 @@ def day_bounds(day: date, rules: Rules) -> tuple[datetime, datetime]:
     return start, end
 
 
+_BOOKED = select(Appointment.start_at, Appointment.end_at).where(
+    Appointment.employee_id == bindparam("employee_id"),
+    Appointment.status.in_([str(s) for s in ACTIVE]),
+    Appointment.start_at < bindparam("end"),
+    Appointment.end_at > bindparam("start"),
+)
+
+
 def booked_intervals(session: Session, employee_id: int, start: datetime, end: datetime) -> list[Busy]:
-    """Return the employee's active appointments overlapping ``[start, end)`` (UTC) as ``Busy``."""
-    rows = session.execute(
-        select(Appointment.start_at, Appointment.end_at).where(
-            Appointment.employee_id == employee_id,
-            Appointment.status.in_(ACTIVE),
-            Appointment.start_at < end,
-            Appointment.end_at > start,
-        )
-    ).all()
+    """Return the employee's active appointments overlapping ``[start, end)`` (UTC) as ``Busy``.
+
+    Reads through the session's connection, so inside a write transaction it sees that
+    transaction (booking's overlap check).
+    """
+    rows = session.connection().execute(_BOOKED, {"employee_id": employee_id, "start": start, "end": end}).all()
     return [Busy(s, e, "booked") for s, e in rows]
 
 
@@ -90,7 +95,7 @@ def day_states(
         duration_minutes: slot length: the service's duration, else the grid step.
         holds: the live holds on (staff, day), as the hold store returned them.
     """
-    grid = bookable(slot_grid(staff.schedule, day, duration_minutes, ctx.rules.slot_step, ctx.rules.tz), ctx)
+    grid = bookable(ctx.cache.grid(catalog.version, staff, day, duration_minutes, ctx.rules.slot_step, ctx.rules.tz), ctx)
     start, end = day_bounds(day, ctx.rules)
     busy = list(ctx.cache.booked(seq, staff.id, day, lambda: booked_intervals(ctx.session, staff.id, start, end))) if grid else []
     busy += [Busy(h.start, h.end, h.kind, h.client_id, h.time) for h in holds]
@@ -101,6 +106,7 @@ def day_states(
 def _snapshot(ctx: Context) -> tuple[Catalog, int]:
     """Read this request's versions once and return ``(catalog snapshot, event seq)``."""
     catalog_version, seq = ctx.cache.versions(ctx.session)
+    ctx.cache.sync_booked(ctx.session, seq, ctx.rules.tz)
     return ctx.cache.catalog(ctx.session, catalog_version), seq
 
 

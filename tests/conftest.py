@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from servers import PostgresServer, RedisServer, postgres_available, redis_available  # noqa: E402
+from servers import PostgresServer, RedisCluster, RedisServer, postgres_available, redis_available  # noqa: E402
 
 ENGINE = os.environ.get("APPOINTEASE_TEST_ENGINE", "embedded")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -80,6 +80,15 @@ def redis_server(tmp_path_factory):
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory):
+    """A real 3-master Redis Cluster on 127.0.0.1 for the whole session (issue 8)."""
+    need(redis_available(), "redis-server")
+    cluster = RedisCluster(tmp_path_factory.mktemp("redis-cluster")).start()
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture(scope="session")
@@ -154,3 +163,7 @@ def workday() -> date:
     """A Monday at least 2 days ahead (inside the 90-day horizon): every demo staff works."""
     day = date.today() + timedelta(days=2)
     return day + timedelta(days=(7 - day.weekday()) % 7)
+
+
+# Notification fixtures (SMTP capture server, webhook receiver, apps with fast retries).
+from notify_fixtures import make_app, notify_app, receiver, smtp  # noqa: E402,F401

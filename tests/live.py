@@ -15,20 +15,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class GunicornServer:
-    """``gunicorn -c gunicorn.conf.py wsgi:app`` on 127.0.0.1 with its own environment.
+    """``gunicorn -c gunicorn.conf.py wsgi:app`` (or another ``app``) on 127.0.0.1 with its own environment.
 
     Args:
         env: extra environment (``DATABASE_URL``, ``REDIS_URL``, TTLs, …).
         workers: worker processes.
         log_path: file for gunicorn's output (access and error logs).
         port: fixed port, or None for a free one.
+        app: the WSGI application, as gunicorn's ``module:variable`` (default
+            ``wsgi:app``; the benchmark also serves ``bench.bare_app:app``).
 
     ``start()`` waits (bounded, 30 s) until ``/healthz`` answers; ``stop()`` sends
     SIGTERM, then SIGKILL after 10 s. ``url`` is ``http://127.0.0.1:PORT``.
     """
 
-    def __init__(self, env: dict, workers: int = 4, log_path: Path | None = None, port: int | None = None):
+    def __init__(self, env: dict, workers: int = 4, log_path: Path | None = None, port: int | None = None,
+                 app: str = "wsgi:app"):
         self.env = {k: v for k, v in env.items() if v is not None}
+        self.app = app
         self.workers = workers
         self.port = port or free_port()
         self.log_path = log_path
@@ -45,7 +49,7 @@ class GunicornServer:
         self._log = open(self.log_path, "ab") if self.log_path else None
         out = self._log or subprocess.DEVNULL
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", self.app],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30

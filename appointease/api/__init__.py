@@ -22,6 +22,9 @@ def register_blueprints(app: Flask) -> None:
     from appointease.api.ops import ops
     from appointease.extensions import api
 
+    from appointease.api.nosession import NoCookieSessions
+
+    app.session_interface = NoCookieSessions()
     for key, value in OPENAPI_CONFIG.items():
         app.config.setdefault(key, value)
     api.init_app(app)

@@ -11,7 +11,7 @@ LOCATION_HEADER = {"Location": {"description": "The new appointment's URL.", "sc
 
 
 @blp.post("/appointments")
-@blp.arguments(AppointmentIn)
+@blp.arguments(AppointmentIn())
 @blp.response(201, AppointmentOut, headers=LOCATION_HEADER)
 @blp.errors(400, 404, 409, 422)
 @blp.doc(parameters=[IDEMPOTENCY_HEADER_DOC, X_IDEMPOTENCY_HEADER_DOC])

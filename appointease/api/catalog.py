@@ -19,7 +19,7 @@ def list_services():
 
 
 @blp.get("/staff")
-@blp.arguments(StaffQuery, location="query")
+@blp.arguments(StaffQuery(), location="query")
 @blp.response(200, StaffOut(many=True))
 @blp.errors(404, 422)
 def list_staff(args):

@@ -14,7 +14,7 @@ def _hold(kind: str, args: dict) -> dict:
 
 
 @blp.post("/slots/select")
-@blp.arguments(SlotIn)
+@blp.arguments(SlotIn())
 @blp.response(200, HoldOut)
 @blp.errors(400, 404, 409, 422)
 def select_slot(args):
@@ -23,7 +23,7 @@ def select_slot(args):
 
 
 @blp.post("/slots/lock")
-@blp.arguments(SlotIn)
+@blp.arguments(SlotIn())
 @blp.response(200, HoldOut)
 @blp.errors(400, 404, 409, 422)
 def lock_slot(args):
@@ -32,7 +32,7 @@ def lock_slot(args):
 
 
 @blp.post("/slots/release")
-@blp.arguments(ReleaseIn)
+@blp.arguments(ReleaseIn())
 @blp.response(204)
 @blp.errors(400, 422)
 def release_slot(args):

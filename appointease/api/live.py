@@ -13,7 +13,7 @@ IF_NONE_MATCH_DOC = {"in": "header", "name": "If-None-Match", "required": False,
 
 
 @blp.get("/availability")
-@blp.arguments(AvailabilityQuery, location="query")
+@blp.arguments(AvailabilityQuery(), location="query")
 @blp.response(200, AvailabilityOut)
 @blp.errors(404, 422)
 def availability(args):
@@ -22,7 +22,7 @@ def availability(args):
 
 
 @blp.get("/availability/days")
-@blp.arguments(DaysQuery, location="query")
+@blp.arguments(DaysQuery(), location="query")
 @blp.response(200, DaysOut)
 @blp.errors(404, 422)
 def availability_days(args):
@@ -34,7 +34,7 @@ def availability_days(args):
 
 
 @blp.post("/heartbeat")
-@blp.arguments(HeartbeatIn)
+@blp.arguments(HeartbeatIn())
 @blp.response(200, HeartbeatOut, headers=ETAG_HEADER)
 @blp.alt_response(304, description="Not Modified: the If-None-Match version is current (no body).")
 @blp.errors(400, 404, 422)

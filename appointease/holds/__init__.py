@@ -5,7 +5,9 @@ as fallback) when ``REDIS_URL`` is set, else the SQL table (SPEC §2).
 """
 from __future__ import annotations
 
-from sqlalchemy.engine import Engine
+from typing import Callable
+
+from sqlalchemy.engine import Connection, Engine
 
 from appointease.holds.base import LOCK, SELECTION, HoldInfo, HoldRequest, HoldStats, HoldStore, held_by_other
 from appointease.holds.fallback import FallbackHoldStore
@@ -19,7 +21,8 @@ __all__ = [
 
 
 def build_hold_store(
-    redis_url: str | None, engine: Engine, lock_ttl: int, *, cluster: bool = False, max_holds_per_ip: int = 0
+    redis_url: str | None, engine: Engine, lock_ttl: int, *, cluster: bool = False, max_holds_per_ip: int = 0,
+    reader: Callable[[], Connection] | None = None,
 ) -> FallbackHoldStore | SqlHoldStore:
     """Return the configured hold store (it implements ``HoldStore`` and ``HoldStats``).
 
@@ -31,8 +34,9 @@ def build_hold_store(
             a Redis outage.
         cluster: ``redis_url`` names a node of a Redis Cluster (``REDIS_CLUSTER=1``).
         max_holds_per_ip: the per-IP hold cap of SPEC §8 (0 = none), enforced by each store.
+        reader: the request's connection for the SQL store's reads (``SqlHoldStore``).
     """
-    sql = SqlHoldStore(engine, max_holds_per_ip=max_holds_per_ip)
+    sql = SqlHoldStore(engine, max_holds_per_ip=max_holds_per_ip, reader=reader)
     if not redis_url:
         return sql
     primary = RedisHoldStore.from_url(redis_url, cluster=cluster, max_holds_per_ip=max_holds_per_ip)

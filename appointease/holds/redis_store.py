@@ -206,23 +206,6 @@ class RedisHoldStore(HoldStore, HoldStats):
     def _pipeline(self):
         return self._r.pipeline(transaction=False)
 
-    def _queue_script(self, pipe, script, keys: list[str], args: list) -> None:
-        """Queue ``script`` on ``pipe``; in a Cluster pipeline as EVALSHA (loaded by ``_execute``)."""
-        if self._cluster:
-            pipe.evalsha(script.sha, len(keys), *keys, *args)
-        else:
-            script(keys=keys, args=args, client=pipe)
-
-    def _execute(self, pipe) -> list:
-        """Run a pipeline in one round trip; in a Cluster, load the scripts on every primary
-        and retry once if a node had not seen them (``NOSCRIPT``)."""
-        try:
-            return self._call(pipe.execute)
-        except redis.exceptions.NoScriptError:
-            for script in (self._acquire, self._snapshot, self._release, self._reserve):
-                self._call(self._r.script_load, script.script)
-            return self._call(pipe.execute)
-
     def _reserve_ip(self, req: HoldRequest) -> bool:
         """Count the hold against ``req.ip`` atomically; return True when newly counted.
 
@@ -290,8 +273,12 @@ class RedisHoldStore(HoldStore, HoldStats):
         """Renew and read every (staff, day) in one pipelined round trip (one script per staff)."""
         args = [client_id, selected_time, ttl_seconds * 1000] if selected_time else ["", "", 0]
         pipe = self._pipeline()
-        for employee_id in employee_ids:
-            self._queue_script(pipe, self._snapshot, _keys(employee_id, day), args)
+        if self._cluster:
+            # Cluster pipelines refuse scripts: one call per staff member, each to its slot's node.
+            results = [self._call(self._snapshot, keys=_keys(e, day), args=args) for e in employee_ids]
+        else:
+            for employee_id in employee_ids:
+                self._snapshot(keys=_keys(employee_id, day), args=args, client=pipe)
         if selected_time:
             # Keep the metrics index and the per-IP count in step with a renewed selection
             # (XX: only entries that exist; GT: never shorten a lock's count).
@@ -300,7 +287,11 @@ class RedisHoldStore(HoldStore, HoldStats):
             pipe.zadd(_INDEX["selection"], members, xx=True)
             if ip and self.max_holds_per_ip:
                 pipe.zadd(_ip_key(ip), {client_id: expires}, xx=True, gt=True)
-        results = self._execute(pipe)[: len(employee_ids)]
+        if self._cluster:
+            if selected_time:
+                self._call(pipe.execute)
+        else:
+            results = self._call(pipe.execute)[: len(employee_ids)]
         return {e: _parse_snapshot(out, e, day) for e, out in zip(employee_ids, results)}
 
     def count_active(self) -> dict[str, int]:

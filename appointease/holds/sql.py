@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Sequence
+from typing import Callable, Sequence
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from appointease.db import advisory_lock, write_transaction
@@ -23,8 +23,31 @@ from appointease.holds.base import LOCK, SELECTION, HoldInfo, HoldRequest, HoldS
 from appointease.models import Hold, utcnow
 
 
+#: The columns a ``HoldInfo`` is made of, in its field order (Core selects: no ORM objects on the hot path).
+_COLUMNS = (Hold.client_id, Hold.employee_id, Hold.day, Hold.time_label, Hold.start_at, Hold.end_at, Hold.kind,
+            Hold.expires_at)
+
+
 def _info(row: Hold) -> HoldInfo:
     return HoldInfo(row.client_id, row.employee_id, row.day, row.time_label, row.start_at, row.end_at, row.kind, row.expires_at)
+
+
+# Built once: composing a statement costs more than running it on the heartbeat path.
+_LIVE_ONE = select(*_COLUMNS).where(
+    Hold.employee_id == bindparam("id"), Hold.day == bindparam("day"), Hold.expires_at > bindparam("now")
+)
+_LIVE_MANY = select(*_COLUMNS).where(
+    Hold.employee_id.in_(bindparam("ids", expanding=True)), Hold.day == bindparam("day"), Hold.expires_at > bindparam("now")
+)
+
+
+def _live(connection, employee_ids: Sequence[int], day: date, now) -> list[HoldInfo]:
+    """Read the live holds on (any of ``employee_ids``, ``day``) as ``HoldInfo``."""
+    if len(employee_ids) == 1:
+        rows = connection.execute(_LIVE_ONE, {"id": employee_ids[0], "day": day, "now": now}).all()
+    else:
+        rows = connection.execute(_LIVE_MANY, {"ids": list(employee_ids), "day": day, "now": now}).all()
+    return [HoldInfo(*row) for row in rows]
 
 
 class SqlHoldStore(HoldStore, HoldStats):
@@ -35,14 +58,25 @@ class SqlHoldStore(HoldStore, HoldStats):
         clock: returns the current aware UTC instant (injectable for tests).
         max_holds_per_ip: the per-IP cap (SPEC §8; 0 = none), counted in the same write
             transaction as the hold (PostgreSQL: under a per-IP advisory lock).
+        reader: returns a connection to *read* holds through — the request's, so a
+            heartbeat checks out one connection, not two; None: a connection of its own.
+            Writes always use their own session.
     """
 
     storage = "database"
 
-    def __init__(self, engine: Engine, clock=utcnow, max_holds_per_ip: int = 0):
+    def __init__(self, engine: Engine, clock=utcnow, max_holds_per_ip: int = 0,
+                 reader: Callable[[], Connection] | None = None):
         self._engine = engine
         self._clock = clock
         self.max_holds_per_ip = max_holds_per_ip
+        self._reader = reader
+
+    def _read(self, employee_ids: Sequence[int], day: date, now) -> list[HoldInfo]:
+        if self._reader is not None:
+            return _live(self._reader(), employee_ids, day, now)
+        with self._engine.connect() as connection:
+            return _live(connection, employee_ids, day, now)
 
     def _session(self) -> Session:
         return Session(self._engine, expire_on_commit=False)
@@ -93,28 +127,20 @@ class SqlHoldStore(HoldStore, HoldStats):
             return bool(session.execute(stmt).rowcount)
 
     def holds(self, employee_id: int, day: date) -> list[HoldInfo]:
-        with self._session() as session:
-            rows = session.scalars(
-                select(Hold).where(Hold.employee_id == employee_id, Hold.day == day, Hold.expires_at > self._clock())
-            ).all()
-            return [_info(r) for r in rows]
+        return self._read([employee_id], day, self._clock())
 
     def poll(
         self, employee_ids: Sequence[int], day: date, client_id: str, selected_time: str | None, ttl_seconds: int,
         ip: str | None = None,
     ) -> dict[int, list[HoldInfo]]:
         now = self._clock()
-        with self._session() as session:
-            rows = session.scalars(
-                select(Hold).where(Hold.employee_id.in_(employee_ids), Hold.day == day, Hold.expires_at > now)
-            ).all()
-            found = {e: [] for e in employee_ids}
-            renew = None
-            for row in rows:
-                info = _info(row)
-                if selected_time and row.client_id == client_id and row.time_label == selected_time and row.kind == SELECTION:
-                    renew = info = replace(info, expires_at=now + timedelta(seconds=ttl_seconds))
-                found[row.employee_id].append(info)
+        live = self._read(employee_ids, day, now)
+        found: dict[int, list[HoldInfo]] = {e: [] for e in employee_ids}
+        renew = None
+        for info in live:
+            if selected_time and info.client_id == client_id and info.time == selected_time and info.kind == SELECTION:
+                renew = info = replace(info, expires_at=now + timedelta(seconds=ttl_seconds))
+            found[info.employee_id].append(info)
         if renew is not None:  # the only write a heartbeat makes: renewing a live selection
             with self._session() as session, write_transaction(session):
                 session.execute(

@@ -17,21 +17,27 @@ from appointease.holds import LOCK, SELECTION, HoldRequest, RedisHoldStore, SqlH
 A, B, C = "client-aaaa-0001", "client-bbbb-0002", "client-cccc-0003"
 
 
-@pytest.fixture(params=["sql", "redis"])
+@pytest.fixture(params=["sql", "redis", "cluster"])
 def store(request):
-    """Each hold store, empty."""
+    """Each hold store, empty: the SQL table, one Redis, and a 3-master Redis Cluster."""
     if request.param == "sql":
         from appointease.extensions import db
 
         app = request.getfixturevalue("app")
         with app.app_context():
             yield SqlHoldStore(db.engine)
-    else:
+    elif request.param == "redis":
         server = request.getfixturevalue("redis_server")
         server.command("FLUSHALL")
         redis_store = RedisHoldStore.from_url(server.url)
         yield redis_store
         redis_store._r.close()
+    else:
+        cluster = request.getfixturevalue("redis_cluster")
+        cluster_store = RedisHoldStore.from_url(cluster.urls[0], cluster=True)
+        cluster_store._r.flushall()
+        yield cluster_store
+        cluster_store._r.close()
 
 
 @pytest.fixture
@@ -264,6 +270,22 @@ def test_holds_carry_every_field_of_the_request(store, day):
 
 def test_storage_names_the_engine(store):
     assert store.storage == ("database" if isinstance(store, SqlHoldStore) else "redis")
+
+
+def test_cluster_keys_of_different_staff_days_spread_over_the_nodes(request, day):
+    """The hash tags put each (staff, day) in one slot, and different ones on different nodes."""
+    from redis.cluster import RedisCluster
+
+    cluster = request.getfixturevalue("redis_cluster")
+    store = RedisHoldStore.from_url(cluster.urls[0], cluster=True)
+    store._r.flushall()
+    for employee in range(1, 13):
+        store.acquire(req(f"client-spread-{employee:04d}", day, "10:00", employee=employee))
+    client: RedisCluster = store._r
+    nodes = {client.get_node_from_key(f"ae:{{e{e}:{day.isoformat()}}}:h").name for e in range(1, 13)}
+    assert len(nodes) >= 2
+    assert all(len(store.holds(e, day)) == 1 for e in range(1, 13))
+    store._r.close()
 
 
 def test_unreachable_redis_reports_unavailable_fast(day):

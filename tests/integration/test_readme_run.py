@@ -79,6 +79,12 @@ def test_run_command_serves_the_demo_and_books(tmp_path):
                                                               "client_id": "readme-user-2", "service_id": 1}, timeout=15)
         assert "11:00" in hb.json()["booked"]
         assert (checkout / "instance" / "appointease.sqlite3").exists()
+        # The worker started beside gunicorn mails the confirmation to the outbox folder (no SMTP_URL).
+        reference, outbox = r.json()["reference"], checkout / "instance" / "outbox"
+        deadline = time.monotonic() + 20
+        while not any(reference in p.read_text(errors="replace") for p in outbox.glob("*.eml")):
+            assert time.monotonic() < deadline, "no confirmation .eml from the worker"
+            time.sleep(0.25)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -88,3 +94,6 @@ def test_run_command_serves_the_demo_and_books(tmp_path):
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(5)
         log.close()
+    # run.sh stopped gunicorn and the worker with it: nothing of the process group is left.
+    left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert left == [], left
