@@ -63,7 +63,7 @@
   const btn = (props, ...kids) => h('button', { type: 'button', ...props }, ...kids);
   const vh = (text) => h('span.vh', { text });
 
-  function ics(b, title, desc) {
+  function ics(b, title, desc, host) {
     const esc = (t) => t.replace(/[\\;,]/g, '\\$&').replace(/\n/g, '\\n');
     const fold = (line) => {
       let out = '', n = 0;
@@ -75,7 +75,7 @@
       return out;
     };
     return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//AppointEase//Widget//EN', 'METHOD:PUBLISH', 'BEGIN:VEVENT',
-      'UID:' + b.reference, 'DTSTAMP:' + stamp(Date.now()), 'DTSTART:' + stamp(b.start), 'DTEND:' + stamp(b.end),
+      `UID:${b.reference}@${host}`, 'DTSTAMP:' + stamp(Date.now()), 'DTSTART:' + stamp(b.start), 'DTEND:' + stamp(b.end),
       'SUMMARY:' + esc(title), 'DESCRIPTION:' + esc(desc), 'END:VEVENT', 'END:VCALENDAR'].map(fold).join('\r\n') + '\r\n';
   }
 
@@ -356,7 +356,7 @@
       const days = [...Array(7)].map((_, i) => addDays(this.from, i));
       const free = (d) => (d > this.until ? 0 : this.days.get(d));
       if (days.some((d) => free(d) == null)) this.want(this.from);
-      const sig = [s.date, ...days.map(free)].join();
+      const sig = [s.date, ...days, ...days.map(free)].join();
       if (sig !== this.strip.dataset.sig) { // only on change: keeps focus
         const focused = this.strip.contains(this.sr.activeElement) && this.sr.activeElement.dataset.date;
         this.strip.dataset.sig = sig;
@@ -462,7 +462,7 @@
         b.email && h('p.note', { 'data-email': b.email, text: `An email is on its way to ${b.email}.` })),
       this.summary(1),
       h('div.cal', 0,
-        a(server || URL.createObjectURL(new Blob([ics(b, title, desc)], { type: 'text/calendar' })), 'Add to calendar (.ics)', 'ics',
+        a(server || URL.createObjectURL(new Blob([ics(b, title, desc, new URL(this.api).hostname)], { type: 'text/calendar' })), 'Add to calendar (.ics)', 'ics',
           !server && { download: b.reference + '.ics' }),
         a('https://calendar.google.com/calendar/render?' + q({ action: 'TEMPLATE', text: title, dates: `${stamp(b.start)}/${stamp(b.end)}`, details: desc }),
           'Google Calendar', 'google', away),
