@@ -1,4 +1,5 @@
 """Development entry point: ``flask --app app run``."""
+
 from appointease import create_app
 
 app = create_app()

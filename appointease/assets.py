@@ -11,6 +11,7 @@ The script finds its stylesheet relative to its own URL, so a page that loads th
 versioned script gets the versioned stylesheet too. Compressed copies (``.gz``, made
 once per version with WhiteNoise's compressor) live in ``instance/static-build/``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,6 +23,8 @@ from pathlib import Path
 from flask import Flask
 from whitenoise import WhiteNoise
 from whitenoise.compress import Compressor
+
+from appointease.security import HTML_CSP, OTHER_CSP, REFERRER_POLICY
 
 #: Seconds a browser may reuse a stable (unversioned) URL before revalidating it.
 ASSET_MAX_AGE = 300
@@ -66,8 +69,13 @@ def build_assets(static_dir: Path, build_root: Path, version: str) -> Path:
 
 
 def _security_headers(headers, path: str, url: str) -> None:
-    # WhiteNoise answers before Flask, so the app's after-request hooks never see these.
+    """The headers ``appointease.security`` gives every Flask response (SPEC §8): WhiteNoise
+    answers before Flask, so the app's after-request hook never sees these files."""
     headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = REFERRER_POLICY
+    headers["Content-Security-Policy"] = (
+        HTML_CSP if headers.get("Content-Type", "").startswith("text/html") else OTHER_CSP
+    )
 
 
 def init_app(app: Flask) -> None:
@@ -80,8 +88,12 @@ def init_app(app: Flask) -> None:
     version = asset_version(static_dir)
     build = build_assets(static_dir, Path(app.instance_path) / "static-build", version)
     prefix = f"/static/{version}/"
-    wn = WhiteNoise(app.wsgi_app, max_age=ASSET_MAX_AGE, add_headers_function=_security_headers,
-                    immutable_file_test=lambda path, url: url.startswith(prefix))
+    wn = WhiteNoise(
+        app.wsgi_app,
+        max_age=ASSET_MAX_AGE,
+        add_headers_function=_security_headers,
+        immutable_file_test=lambda path, url: url.startswith(prefix),
+    )
     wn.add_files(str(build), prefix="static/")
     wn.add_files(str(build), prefix=prefix)
     app.wsgi_app = wn

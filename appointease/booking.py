@@ -4,6 +4,7 @@ A booking is one database transaction: grid rules → no overlapping active appo
 → insert the appointment, its event and its idempotency record → commit. Holds are
 released only after the commit (SPEC §5.2 "broadcast after commit").
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from appointease import idempotency
 from appointease.context import Context
 from appointease.db import advisory_lock, write_transaction
-from appointease.errors import SlotTaken, Unavailable
+from appointease.errors import SlotTaken
 from appointease.events import append_event, next_value
 from appointease.holds import LOCK, HoldRequest
 from appointease.idempotency import IdempotencyKey
@@ -79,21 +80,42 @@ class AppointmentView:
         return self.start.strftime("%H:%M")
 
     @classmethod
-    def of(cls, apt: Appointment, ctx: Context) -> "AppointmentView":
+    def of(cls, apt: Appointment, ctx: Context) -> AppointmentView:
         """View ``apt`` with its instants in the business time zone."""
         tz = ctx.rules.tz
-        return cls(apt.reference, Status(apt.status), apt.service_id, apt.employee_id, apt.start_at.astimezone(tz),
-                   apt.end_at.astimezone(tz), apt.customer_name, apt.customer_email, apt.customer_phone, apt.notes)
+        return cls(
+            apt.reference,
+            Status(apt.status),
+            apt.service_id,
+            apt.employee_id,
+            apt.start_at.astimezone(tz),
+            apt.end_at.astimezone(tz),
+            apt.customer_name,
+            apt.customer_email,
+            apt.customer_phone,
+            apt.notes,
+        )
 
     def to_record(self) -> dict:
         """Return the view as JSON-safe data (instants as ISO 8601 with offset)."""
-        return {**self.__dict__, "status": str(self.status), "start": self.start.isoformat(), "end": self.end.isoformat()}
+        return {
+            **self.__dict__,
+            "status": str(self.status),
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+        }
 
     @classmethod
-    def from_record(cls, record: dict) -> "AppointmentView":
+    def from_record(cls, record: dict) -> AppointmentView:
         """Rebuild a view stored with ``to_record``."""
-        return cls(**{**record, "status": Status(record["status"]), "start": datetime.fromisoformat(record["start"]),
-                      "end": datetime.fromisoformat(record["end"])})
+        return cls(
+            **{
+                **record,
+                "status": Status(record["status"]),
+                "start": datetime.fromisoformat(record["start"]),
+                "end": datetime.fromisoformat(record["end"]),
+            }
+        )
 
 
 def book(ctx: Context, req: BookingRequest, idem: IdempotencyKey | None = None) -> AppointmentView:
@@ -120,8 +142,10 @@ def book(ctx: Context, req: BookingRequest, idem: IdempotencyKey | None = None) 
     slot = resolve_slot(ctx, req.service_id, req.employee_id, req.day, req.time)
     # The booking's own hold (SPEC §8): another client's hold or booking in flight makes
     # this one 409 slot_held, and a hold taken after it sees the booking (holding.py).
-    holder = req.client_id or f"booking-{uuid.uuid4().hex}"
-    ctx.holds.acquire(HoldRequest(holder, req.employee_id, req.day, req.time, slot.start, slot.end, LOCK, BOOKING_HOLD_SECONDS))
+    holder = _booking_holder(req, idem)
+    ctx.holds.acquire(
+        HoldRequest(holder, req.employee_id, req.day, req.time, slot.start, slot.end, LOCK, BOOKING_HOLD_SECONDS)
+    )
     try:
         with write_transaction(ctx.session) as session:
             if idem is not None:
@@ -163,6 +187,17 @@ def book(ctx: Context, req: BookingRequest, idem: IdempotencyKey | None = None) 
         # client's own hold, which it replaced) goes.
         try:
             ctx.holds.release(holder, req.employee_id, req.day)
-        except Unavailable:  # the hold expires by itself within BOOKING_HOLD_SECONDS
-            log.warning("could not release a booking's hold; it will expire")
+        except Exception:  # a store that went down: the hold expires within BOOKING_HOLD_SECONDS
+            log.warning("could not release a booking's hold; it will expire", exc_info=True)
     return view
+
+
+def _booking_holder(req: BookingRequest, idem: IdempotencyKey | None) -> str:
+    """Who holds the slot while a booking commits: the visitor's client id, else one id per
+    Idempotency-Key (so a retry after a failure takes over its own earlier hold instead of
+    being refused by it), else a fresh one."""
+    if req.client_id:
+        return req.client_id
+    if idem is not None:
+        return f"booking-{idem.record_key[:40]}"
+    return f"booking-{uuid.uuid4().hex}"

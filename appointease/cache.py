@@ -14,21 +14,22 @@ small query per request (``LiveCache.versions``):
 
 Nothing here is needed for correctness across processes: a cold cache just loads.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from threading import Lock
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from appointease.grid import DEFAULT_HOURS, Busy, Schedule, Slot, slot_grid
-from appointease.models import Counter, Event, Employee, Service, TimeOff, WorkingHours, employee_services
+from appointease.models import Counter, Employee, Event, Service, TimeOff, WorkingHours, employee_services
 
 CATALOG_VERSION, EVENT_SEQ = "catalog_version", "event_seq"
 _VERSIONS = select(Counter.name, Counter.value).where(Counter.name.in_((CATALOG_VERSION, EVENT_SEQ)))
@@ -78,10 +79,14 @@ def load_catalog(session: Session, version: int) -> Catalog:
     """
     services = {
         r.id: ServiceEntry(r.id, r.name, r.duration_minutes, r.price, r.active)
-        for r in session.execute(select(Service.id, Service.name, Service.duration_minutes, Service.price, Service.active))
+        for r in session.execute(
+            select(Service.id, Service.name, Service.duration_minutes, Service.price, Service.active)
+        )
     }
     weekly: dict[int, dict[int, list]] = {}
-    for r in session.execute(select(WorkingHours.employee_id, WorkingHours.weekday, WorkingHours.start_time, WorkingHours.end_time)):
+    for r in session.execute(
+        select(WorkingHours.employee_id, WorkingHours.weekday, WorkingHours.start_time, WorkingHours.end_time)
+    ):
         weekly.setdefault(r.employee_id, {}).setdefault(r.weekday, []).append((r.start_time, r.end_time))
     time_off: dict[int, list] = {}
     for r in session.execute(select(TimeOff.employee_id, TimeOff.start_date, TimeOff.end_date)):
@@ -134,7 +139,9 @@ class LiveCache:
         self._catalog = fresh
         return fresh
 
-    def grid(self, catalog_version: int, staff: StaffEntry, day: date, duration: int, step: int, tz: ZoneInfo) -> list[Slot]:
+    def grid(
+        self, catalog_version: int, staff: StaffEntry, day: date, duration: int, step: int, tz: ZoneInfo
+    ) -> list[Slot]:
         """Return the slot grid of (staff, day, duration), cached for the catalogue version.
 
         The grid is a pure function of the schedule (``grid.slot_grid``); it only

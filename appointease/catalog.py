@@ -1,4 +1,5 @@
 """Catalogue look-ups: services, staff and their schedules (SPEC §3)."""
+
 from __future__ import annotations
 
 from sqlalchemy import event, select

@@ -1,4 +1,5 @@
 """Command-line tools: ``flask --app app seed-demo``."""
+
 from __future__ import annotations
 
 from datetime import time

@@ -4,12 +4,13 @@
 ``Rules`` mirrors the booking-related keys as one immutable value the domain receives
 (``build_rules``), so domain code never reads Flask config.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 from zoneinfo import ZoneInfo
 
 #: How long a stored Idempotency-Key response is kept, in hours (published in the README;
@@ -29,6 +30,8 @@ class Rules:
         selection_ttl, lock_ttl: hold lifetimes, seconds.
         heartbeat_interval: the poll interval the widget is told, seconds.
         idempotency_retention_hours: how long Idempotency-Key records are honoured.
+        cancel_cutoff: minutes before the start after which a customer may no longer
+            cancel or reschedule (``APPOINTEASE_CANCEL_CUTOFF_MINUTES``, SPEC §4 Customers).
     """
 
     tz: ZoneInfo
@@ -39,6 +42,7 @@ class Rules:
     lock_ttl: int = 600
     heartbeat_interval: int = 5
     idempotency_retention_hours: int = IDEMPOTENCY_RETENTION_HOURS
+    cancel_cutoff: int = 0
 
 
 def build_rules(cfg: Mapping) -> Rules:
@@ -55,23 +59,27 @@ def build_rules(cfg: Mapping) -> Rules:
         selection_ttl=cfg["APPOINTEASE_SELECTION_TTL"],
         lock_ttl=cfg["APPOINTEASE_LOCK_TTL"],
         heartbeat_interval=cfg["APPOINTEASE_HEARTBEAT_INTERVAL"],
+        cancel_cutoff=cfg["APPOINTEASE_CANCEL_CUTOFF_MINUTES"],
     )
 
 
-def _int(env: dict, name: str, default: int) -> int:
+def _int(env: dict, name: str, default: int, minimum: int | None = None) -> int:
     """Read ``name`` from ``env`` as an int, falling back to ``default``.
 
     Raises:
-        ValueError: the variable is set but is not an integer (fail at start-up,
-            not on the first request).
+        ValueError: the variable is set but is not an integer, or is below ``minimum``
+            (fail at start-up, not on the first request).
     """
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
 
 
 def _float(env: dict, name: str, default: float) -> float:
@@ -122,7 +130,8 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
     database_url = env.get("DATABASE_URL") or default_db
     cors = [o.strip() for o in env.get("APPOINTEASE_CORS_ORIGINS", "*").split(",") if o.strip()]
     return {
-        "SECRET_KEY": env.get("SECRET_KEY", "dev-only-not-secret"),
+        # Unset: resolved at start-up by appointease.secret_key (SPEC §8).
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": env.get("REDIS_URL") or None,
         # REDIS_URL names one node of a Redis Cluster; the rest are discovered.
@@ -139,6 +148,14 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "APPOINTEASE_CORS_ORIGINS": cors,
         "APPOINTEASE_CURRENCY": (env.get("APPOINTEASE_CURRENCY") or "EUR").upper(),
         "SMTP_URL": env.get("SMTP_URL") or None,
+        # Proxies in front that append to X-Forwarded-For (SPEC §8; 0: the socket peer is the client).
+        "APPOINTEASE_PROXY_HOPS": _int(env, "APPOINTEASE_PROXY_HOPS", 0, minimum=0),
+        # When set, GET /metrics needs "Authorization: Bearer <token>".
+        "APPOINTEASE_METRICS_TOKEN": env.get("APPOINTEASE_METRICS_TOKEN") or None,
+        # Customers (SPEC §4): cancel/reschedule cut-off, minutes before the start;
+        # how long a customer's bearer token is valid, days.
+        "APPOINTEASE_CANCEL_CUTOFF_MINUTES": _int(env, "APPOINTEASE_CANCEL_CUTOFF_MINUTES", 0),
+        "APPOINTEASE_SESSION_DAYS": _int(env, "APPOINTEASE_SESSION_DAYS", 30),
         # Notifications (SPEC §7; appointease.notify).
         "MAIL_FROM": env.get("MAIL_FROM") or "appointease@localhost",
         "APPOINTEASE_BUSINESS_NAME": env.get("APPOINTEASE_BUSINESS_NAME") or "AppointEase",

@@ -4,6 +4,7 @@ Built once per request by the HTTP layer (``appointease.api.common.domain``) or 
 test or command, and passed as the first argument of every domain function, so
 domain code never reaches for Flask globals.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -11,11 +11,12 @@ writers queue instead of failing.
 PostgreSQL: ``pg_advisory_xact_lock`` serialises writers per key; the exclusion
 constraint on appointments remains the real guard.
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -24,7 +25,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 _IMMEDIATE = "appointease_immediate"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Well under gunicorn's 30 s worker timeout: a writer stuck behind a lock gets a clean
+# 503 `unavailable` (handlers.py) long before the worker would be killed mid-request.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def configure_engine(engine: Engine) -> None:

@@ -3,6 +3,7 @@
 Pure Python (no Flask): domain code raises these, and ``appointease.api.handlers`` is
 the one place that turns them into the JSON error shape.
 """
+
 from __future__ import annotations
 
 
@@ -15,11 +16,13 @@ class AppError(Exception):
         message: human text, safe to show to a visitor.
         fields: per-field messages (validation errors only), ``{field: [messages]}``.
         retry_after: seconds for a ``Retry-After`` header, or None.
+        headers: further response headers this error always carries.
     """
 
     code = "error"
     status = 400
     default_message = "The request could not be processed."
+    headers: dict[str, str] = {}
 
     def __init__(self, message: str | None = None, *, fields: dict | None = None, retry_after: int | None = None):
         self.message = message or self.default_message
@@ -94,6 +97,28 @@ class IdempotencyInProgress(AppError):
 
     code, status = "idempotency_in_progress", 409
     default_message = "A request with this Idempotency-Key is still being processed."
+
+
+class Unauthorized(AppError):
+    """Missing, unknown, expired or revoked token, or a wrong one-time code (401).
+
+    Carries ``WWW-Authenticate: Bearer`` (RFC 6750 §3).
+    """
+
+    code, status, default_message = "unauthorized", 401, "Sign in again: the token or code is missing or invalid."
+    headers = {"WWW-Authenticate": 'Bearer realm="appointease"'}
+
+
+class Forbidden(AppError):
+    """Authenticated, but not allowed to do this (403 ``forbidden``)."""
+
+    code, status, default_message = "forbidden", 403, "You are not allowed to do that."
+
+
+class TooLate(AppError):
+    """Cancel or reschedule after the cut-off before the start (422 ``too_late``, SPEC §4)."""
+
+    code, status, default_message = "too_late", 422, "It is too late to change this appointment."
 
 
 class Unavailable(AppError):

@@ -5,11 +5,12 @@ numbered by a gap-free counter, so a feed that reads ``seq > since`` in order ne
 skips or repeats an event. The customer feed, the admin feed and the notification
 worker all read through ``events_since``.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from appointease.db import dialect_insert
@@ -67,7 +68,8 @@ def events_since(
     Args:
         since: the last ``seq`` the reader has seen (0 for the start).
         limit: page size, clamped to 1…``MAX_PAGE``.
-        email: only events of appointments booked by this customer email (``/me/events``).
+        email: only events of appointments booked by this customer email, matched
+            case-insensitively (``/me/events``).
         employee_id: only events of this staff member (a staff token's ``/admin/events``).
 
     Returns:
@@ -75,7 +77,9 @@ def events_since(
     """
     stmt = select(Event).where(Event.seq > since).order_by(Event.seq).limit(max(1, min(limit, MAX_PAGE)))
     if email is not None:
-        stmt = stmt.join(Appointment, Appointment.id == Event.appointment_id).where(Appointment.customer_email == email)
+        stmt = stmt.join(Appointment, Appointment.id == Event.appointment_id).where(
+            func.lower(Appointment.customer_email) == email.strip().lower()
+        )
     if employee_id is not None:
         stmt = stmt.where(Event.employee_id == employee_id)
     return list(session.scalars(stmt))

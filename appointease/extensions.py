@@ -1,4 +1,5 @@
 """Bare extension instances, wired to an app by ``create_app`` (cookiecutter-flask style)."""
+
 import flask_smorest
 from flask_cors import CORS
 from flask_migrate import Migrate

@@ -3,11 +3,12 @@
 Wall times (``HH:MM``, working hours, dates) are business-local in ``tz``; every
 instant these functions return is an aware UTC datetime. Durations are minutes.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from appointease.errors import OutsideHours, PastTime, TooFarAhead

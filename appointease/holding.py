@@ -1,4 +1,5 @@
 """Selections and locks on slots (SPEC §3, §4 ``/slots/*``): the domain side of holding."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -16,7 +17,9 @@ def hold_ttl(ctx: Context, kind: str) -> int:
     return ctx.rules.lock_ttl if kind == LOCK else ctx.rules.selection_ttl
 
 
-def hold_slot(ctx: Context, kind: str, *, day: date, time: str, employee_id: int, service_id: int, client_id: str) -> HoldInfo:
+def hold_slot(
+    ctx: Context, kind: str, *, day: date, time: str, employee_id: int, service_id: int, client_id: str
+) -> HoldInfo:
     """Take a selection (``kind="selection"``) or a lock (``"lock"``) on a slot (SPEC §3).
 
     The client's previous hold, anywhere, is replaced. TTL: ``hold_ttl`` seconds.
@@ -34,7 +37,9 @@ def hold_slot(ctx: Context, kind: str, *, day: date, time: str, employee_id: int
         has too many live holds. Unavailable: no hold store reachable.
     """
     slot = resolve_slot(ctx, service_id, employee_id, day, time)
-    request = HoldRequest(client_id, employee_id, day, time, slot.start, slot.end, kind, hold_ttl(ctx, kind), ctx.client_ip)
+    request = HoldRequest(
+        client_id, employee_id, day, time, slot.start, slot.end, kind, hold_ttl(ctx, kind), ctx.client_ip
+    )
     hold = ctx.holds.acquire(request)
     # A fresh read (its own session: a new snapshot on SQLite) sees bookings committed
     # after this request began.

@@ -8,6 +8,7 @@ result and changes nothing; the same key with another body is
 booking and a cancel sharing a key never collide, and records older than
 ``Rules.idempotency_retention_hours`` are ignored and purged.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -85,12 +86,18 @@ def claim(session: Session, idem: IdempotencyKey) -> None:
         raise IdempotencyInProgress()
 
 
-def remember(session: Session, idem: IdempotencyKey, status: int, record: dict, now: datetime, retention_hours: int) -> None:
+def remember(
+    session: Session, idem: IdempotencyKey, status: int, record: dict, now: datetime, retention_hours: int
+) -> None:
     """Store the result in the current write transaction and purge expired records.
 
     The purge is a range delete on the ``created_at`` index: usually no rows.
     """
-    session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - timedelta(hours=retention_hours)))
+    session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - timedelta(hours=retention_hours))
+    )
     session.add(
-        IdempotencyRecord(key=idem.record_key, request_hash=idem.digest, response_status=status, response_body=record, created_at=now)
+        IdempotencyRecord(
+            key=idem.record_key, request_hash=idem.digest, response_status=status, response_body=record, created_at=now
+        )
     )

@@ -1,5 +1,6 @@
 """Appointment statuses and the allowed status changes (SPEC §3), shared by models,
 booking and schemas."""
+
 from __future__ import annotations
 
 from enum import StrEnum

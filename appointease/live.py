@@ -5,6 +5,7 @@
 notice or past the horizon, painted with appointments and holds from the asking
 client's point of view. ``/availability`` and ``/heartbeat`` both use it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,7 +21,7 @@ from appointease.catalog import cached_service, cached_staff
 from appointease.config import Rules
 from appointease.context import Context
 from appointease.errors import ValidationFailed
-from appointease.grid import AVAILABLE, BOOKED, LOCKED, PROCESSING, Busy, Slot, find_slot, slot_grid, slot_states
+from appointease.grid import AVAILABLE, BOOKED, LOCKED, PROCESSING, Busy, Slot, find_slot, slot_states
 from appointease.holds import HoldInfo
 from appointease.lifecycle import ACTIVE
 from appointease.models import Appointment
@@ -80,8 +81,14 @@ class DayStates:
 
 
 def day_states(
-    ctx: Context, catalog: Catalog, seq: int, staff: StaffEntry, day: date, duration_minutes: int,
-    client_id: str | None, holds: list[HoldInfo],
+    ctx: Context,
+    catalog: Catalog,
+    seq: int,
+    staff: StaffEntry,
+    day: date,
+    duration_minutes: int,
+    client_id: str | None,
+    holds: list[HoldInfo],
 ) -> DayStates:
     """Compute one staff member's bookable slots on ``day`` and their states (SPEC §1, §4).
 
@@ -95,9 +102,15 @@ def day_states(
         duration_minutes: slot length: the service's duration, else the grid step.
         holds: the live holds on (staff, day), as the hold store returned them.
     """
-    grid = bookable(ctx.cache.grid(catalog.version, staff, day, duration_minutes, ctx.rules.slot_step, ctx.rules.tz), ctx)
+    grid = bookable(
+        ctx.cache.grid(catalog.version, staff, day, duration_minutes, ctx.rules.slot_step, ctx.rules.tz), ctx
+    )
     start, end = day_bounds(day, ctx.rules)
-    busy = list(ctx.cache.booked(seq, staff.id, day, lambda: booked_intervals(ctx.session, staff.id, start, end))) if grid else []
+    busy = (
+        list(ctx.cache.booked(seq, staff.id, day, lambda: booked_intervals(ctx.session, staff.id, start, end)))
+        if grid
+        else []
+    )
     busy += [Busy(h.start, h.end, h.kind, h.client_id, h.time) for h in holds]
     own = next((h for h in holds if client_id is not None and h.client_id == client_id), None)
     return DayStates(slot_states(grid, busy, client_id), own)
@@ -134,7 +147,9 @@ def availability(ctx: Context, day: date, employee_id: int, service_id: int, cli
     catalog, seq = _snapshot(ctx)
     service = cached_service(catalog, service_id)
     staff = cached_staff(catalog, employee_id, service_id)
-    states = day_states(ctx, catalog, seq, staff, day, service.duration_minutes, client_id, ctx.holds.holds(employee_id, day))
+    states = day_states(
+        ctx, catalog, seq, staff, day, service.duration_minutes, client_id, ctx.holds.holds(employee_id, day)
+    )
     slots = [{"time": s.time, "start": s.start, "status": st} for s, st in states.slots]
     return Availability(day, employee_id, service_id, ctx.rules.tz.key, slots)
 
@@ -187,9 +202,15 @@ def resolve_slot(ctx: Context, service_id: int, employee_id: int, day: date, hhm
     service = cached_service(catalog, service_id)
     staff = cached_staff(catalog, employee_id, service_id)
     return find_slot(
-        staff.schedule, day, hhmm,
-        duration_minutes=service.duration_minutes, step_minutes=ctx.rules.slot_step, tz=ctx.rules.tz,
-        now=ctx.now, min_notice_minutes=ctx.rules.min_notice, horizon_days=ctx.rules.horizon_days,
+        staff.schedule,
+        day,
+        hhmm,
+        duration_minutes=service.duration_minutes,
+        step_minutes=ctx.rules.slot_step,
+        tz=ctx.rules.tz,
+        now=ctx.now,
+        min_notice_minutes=ctx.rules.min_notice,
+        horizon_days=ctx.rules.horizon_days,
     )
 
 
@@ -234,8 +255,15 @@ class Heartbeat:
 
 
 def heartbeat(
-    ctx: Context, *, day: date, client_id: str, employee_id: int | None = None, employee_ids: list[int] | None = None,
-    service_id: int | None = None, selected_time: str | None = None, known_version: str | None = None,
+    ctx: Context,
+    *,
+    day: date,
+    client_id: str,
+    employee_id: int | None = None,
+    employee_ids: list[int] | None = None,
+    service_id: int | None = None,
+    selected_time: str | None = None,
+    known_version: str | None = None,
 ) -> Heartbeat:
     """Answer one widget poll (SPEC §4 ``POST /heartbeat``).
 
@@ -277,9 +305,18 @@ def heartbeat(
     changed = known_version is None or known_version != version
     if own:
         mine["expires_at"] = own.expires_at
-    base = {"changed": changed, "version": version, "server_time": ctx.now, "interval_seconds": ctx.rules.heartbeat_interval,
-            "day": day, "storage": ctx.holds.storage, "mine": mine}
+    base = {
+        "changed": changed,
+        "version": version,
+        "server_time": ctx.now,
+        "interval_seconds": ctx.rules.heartbeat_interval,
+        "day": day,
+        "storage": ctx.holds.storage,
+        "mine": mine,
+    }
     if multi:
         return Heartbeat(**base, staff=painted)
     one = painted[0]
-    return Heartbeat(**base, employee_id=one.employee_id, booked=one.booked, locked=one.locked, processing=one.processing)
+    return Heartbeat(
+        **base, employee_id=one.employee_id, booked=one.booked, locked=one.locked, processing=one.processing
+    )

@@ -8,28 +8,52 @@ polling now are *estimated* from the heartbeat rate — each process counts its
 heartbeats in the last ``POLLER_WINDOW`` seconds, × interval / window, and the
 processes' gauges add up (``livesum``) — so a heartbeat never writes anything to record
 its poller (issue 8).
+
+Every label value comes from a fixed set, so no request can add a series: the endpoint is
+the matched route's rule (or ``unmatched``), the method one of the HTTP methods the API
+knows (or ``other``). With ``APPOINTEASE_METRICS_TOKEN`` set the scrape needs that bearer
+token (RFC 6750), compared in constant time.
 """
+
 from __future__ import annotations
 
+import hmac
 import os
 import threading
 import time
 from collections import deque
 
 from flask import Flask, Response, current_app, g, request
-from prometheus_client import REGISTRY, CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-REQUESTS = Counter("appointease_http_requests_total", "HTTP requests by endpoint, method and status.",
-                   ["endpoint", "method", "status"])
-LATENCY = Histogram("appointease_http_request_duration_seconds", "Request latency in seconds by endpoint.",
-                    ["endpoint"], buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+from appointease.api.handlers import error_response
+
+REQUESTS = Counter(
+    "appointease_http_requests_total", "HTTP requests by endpoint, method and status.", ["endpoint", "method", "status"]
+)
+LATENCY = Histogram(
+    "appointease_http_request_duration_seconds",
+    "Request latency in seconds by endpoint.",
+    ["endpoint"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
 BOOKINGS = Counter("appointease_bookings_total", "Appointments booked (201 answers, replays included).")
 CONFLICTS = Counter("appointease_conflicts_total", "409 answers by error code.", ["code"])
-POLLERS = Gauge("appointease_heartbeat_pollers",
-                "Widgets polling now, estimated from the heartbeat rate (heartbeats in the last 15 s x interval / 15).",
-                multiprocess_mode="livesum")
+POLLERS = Gauge(
+    "appointease_heartbeat_pollers",
+    "Widgets polling now, estimated from the heartbeat rate (heartbeats in the last 15 s x interval / 15).",
+    multiprocess_mode="livesum",
+)
 POLLER_WINDOW = 15.0  # seconds
 
 
@@ -105,8 +129,25 @@ class StoreCollector:
         yield holds
 
 
+#: Method label values; anything else (``ZZAAB``, ``PROPFIND``) counts as ``other``.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def _endpoint() -> str:
     return request.url_rule.rule if request.url_rule is not None else "unmatched"
+
+
+def _method() -> str:
+    return request.method if request.method in METHODS else "other"
+
+
+def _authorized(token: str | None) -> bool:
+    """True when no token is configured, or the request carries it as a bearer token."""
+    if not token:
+        return True
+    auth = request.authorization
+    sent = auth.token if auth is not None and auth.type == "bearer" else None
+    return bool(sent) and hmac.compare_digest(sent.encode(), token.encode())
 
 
 def init_app(app: Flask) -> None:
@@ -122,7 +163,7 @@ def init_app(app: Flask) -> None:
         started = g.pop("metrics_started", None)
         if started is not None:
             LATENCY.labels(endpoint).observe(time.perf_counter() - started)
-        REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+        REQUESTS.labels(endpoint, _method(), str(response.status_code)).inc()
         if request.endpoint == "live.heartbeat" and response.status_code in (200, 304):
             POLLER_RATE.note(current_app.extensions["appointease.rules"].heartbeat_interval)
         if response.status_code == 201 and request.endpoint == "appointments.create_appointment":
@@ -133,7 +174,15 @@ def init_app(app: Flask) -> None:
 
     @app.get("/metrics")
     def metrics():
-        """Prometheus text exposition of every worker's metrics plus the hold-store gauges."""
+        """Prometheus text exposition of every worker's metrics plus the hold-store gauges.
+
+        401 ``unauthorized`` (SPEC §4) when ``APPOINTEASE_METRICS_TOKEN`` is set and the
+        request lacks it.
+        """
+        if not _authorized(current_app.config["APPOINTEASE_METRICS_TOKEN"]):
+            response = error_response("unauthorized", "A valid metrics token is required.", 401)
+            response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return response
         registry = CollectorRegistry()
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             MultiProcessCollector(registry)

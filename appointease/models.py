@@ -3,6 +3,7 @@
 Every instant is stored in UTC (naive-free: ``DateTime(timezone=True)``); business-local
 wall times only appear at the edges (SPEC §3).
 """
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     Time,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -38,7 +40,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
 
 
 def utcnow() -> datetime:
@@ -161,10 +162,10 @@ class Appointment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     __table_args__ = (
         Index("ix_appointments_employee_start", "employee_id", "start_at"),
+        # Customers are matched by email case-insensitively (/me/appointments, /me/events).
+        Index("ix_appointments_customer_email_lower", text("lower(customer_email)")),
         CheckConstraint("start_at < end_at", name="interval_order"),
-        CheckConstraint(
-            "status IN ('confirmed','checked_in','completed','cancelled','no_show')", name="status_known"
-        ),
+        CheckConstraint("status IN ('confirmed','checked_in','completed','cancelled','no_show')", name="status_known"),
     )
 
 

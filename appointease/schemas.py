@@ -5,6 +5,7 @@ They drive validation and the OpenAPI document alike (flask-smorest). ``unknown=
 ``"1"`` and ``true``; strings carry length limits so no oversize value reaches the
 database. Output fields are ``required`` so the document says what is always there.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -65,7 +66,12 @@ class HHMM(fields.String):
 
 def Price(**kwargs) -> fields.Decimal:
     """A price as a decimal string with two places (``"25.00"``), never a float."""
-    return fields.Decimal(as_string=True, places=2, metadata={"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "25.00"}, **kwargs)
+    return fields.Decimal(
+        as_string=True,
+        places=2,
+        metadata={"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "25.00"},
+        **kwargs,
+    )
 
 
 class ServiceOut(Schema):

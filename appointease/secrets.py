@@ -12,6 +12,7 @@
 Changing ``SECRET_KEY`` invalidates every stored hash and encrypted secret: codes and
 sessions must be requested again, webhook endpoints registered again.
 """
+
 from __future__ import annotations
 
 import base64

@@ -6,6 +6,7 @@ says how much of the stack's capacity the heartbeat leaves unused. The route ans
 exactly what the app's ``/healthz`` answers (``{"status": "ok"}``), so the two differ only
 by what the app adds around a request (extensions, metrics, CORS, error handlers).
 """
+
 from flask import Flask, jsonify
 
 app = Flask(__name__)

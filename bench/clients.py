@@ -2,6 +2,7 @@
 
 Everything goes through the public API (SPEC §4) on 127.0.0.1, as widgets would.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,14 +37,25 @@ def post(base: str, path: str, body: dict, headers: dict | None = None) -> reque
 
 def slot_body(slot: Slot, client_id: str, service_id: int = 1) -> dict:
     """The body of ``/slots/select``, ``/slots/lock`` for ``slot``."""
-    return {"date": slot.day.isoformat(), "time": slot.time, "employee_id": slot.employee_id,
-            "service_id": service_id, "client_id": client_id}
+    return {
+        "date": slot.day.isoformat(),
+        "time": slot.time,
+        "employee_id": slot.employee_id,
+        "service_id": service_id,
+        "client_id": client_id,
+    }
 
 
 def booking_body(slot: Slot, client_id: str | None = None) -> dict:
     """The body of ``POST /appointments`` for a 30-minute service-1 booking of ``slot``."""
-    body = {"service_id": 1, "employee_id": slot.employee_id, "date": slot.day.isoformat(), "time": slot.time,
-            "name": "Bench Visitor", "email": "bench@example.com"}
+    body = {
+        "service_id": 1,
+        "employee_id": slot.employee_id,
+        "date": slot.day.isoformat(),
+        "time": slot.time,
+        "name": "Bench Visitor",
+        "email": "bench@example.com",
+    }
     if client_id:
         body["client_id"] = client_id
     return body
@@ -79,7 +91,7 @@ def take_holds(base: str, slots: list[Slot], selections: int, locks: int) -> tup
     holds, used = [], 0
     with ThreadPoolExecutor(8) as pool:
         while len(holds) < len(wanted):
-            batch = wanted[len(holds):]
+            batch = wanted[len(holds) :]
             if used + len(batch) > len(slots):
                 raise RuntimeError("not enough free slots for the holds")
             todo = [(kind, slots[used + i], str(uuid.uuid4())) for i, kind in enumerate(batch)]
@@ -98,15 +110,25 @@ def heartbeat_bodies(world: World, pairs: list, holds: list[Hold], count: int, r
     ``selected_time``) and visitors on random pairs with one of the employee's services."""
     bodies = []
     for h in holds:
-        body = {"date": h.slot.day.isoformat(), "employee_id": h.slot.employee_id, "service_id": 1,
-                "client_id": h.client_id}
+        body = {
+            "date": h.slot.day.isoformat(),
+            "employee_id": h.slot.employee_id,
+            "service_id": 1,
+            "client_id": h.client_id,
+        }
         if h.kind == "selection":
             body["selected_time"] = h.slot.time
         bodies.append(body)
     while len(bodies) < count:
         day, emp = rng.choice(pairs)
-        bodies.append({"date": day.isoformat(), "employee_id": emp,
-                       "service_id": rng.choice(world.staff_services[emp]), "client_id": str(uuid.uuid4())})
+        bodies.append(
+            {
+                "date": day.isoformat(),
+                "employee_id": emp,
+                "service_id": rng.choice(world.staff_services[emp]),
+                "client_id": str(uuid.uuid4()),
+            }
+        )
     rng.shuffle(bodies)
     return bodies
 
@@ -117,6 +139,7 @@ def current_versions(base: str, bodies: list[dict]) -> list[str]:
     Raises:
         RuntimeError: a heartbeat did not answer 200.
     """
+
     def one(body):
         r = post(base, "/heartbeat", body)
         if r.status_code != 200:

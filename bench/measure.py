@@ -6,6 +6,7 @@ current versions → caching probe → warm-up → for 32 and 128 connections: `
 the heartbeat mix (with the write trickle) and the bare app → booking throughput →
 commit-to-visible (under heartbeat load) → a refused booking → the soak (RSS).
 """
+
 from __future__ import annotations
 
 import os
@@ -27,7 +28,9 @@ class Options:
     """How long and how hard to run (seconds, connection counts, sizes); see ``run.py --help``."""
 
     duration: float = 15.0
-    warmup: float = 20.0  # long enough for every worker to have served every day once: warm caches, as all day in production
+    warmup: float = (
+        20.0  # long enough for every worker to have served every day once: warm caches, as all day in production
+    )
     soak: float = 300.0
     connections: tuple[int, ...] = (32, 128)
     workers: int = 4
@@ -47,9 +50,11 @@ def _log(message: str) -> None:
 
 
 def _point(target: str, conns: int, stats: dict, **extra) -> dict:
-    _log(f"  {target:9} c={conns:<3} {stats['rps']:8.1f} req/s  p50 {stats['p50_ms']:.1f} ms  "
-         f"p99 {stats['p99_ms']:.1f} ms  body {stats['body_bytes']:.0f} B  errors {stats['error_count']}"
-         + (f"  cpu {stats['cpu_app_ms']:.2f}+{stats['cpu_backing_ms']:.2f} ms/req" if stats.get("cpu_app_ms") else ""))
+    _log(
+        f"  {target:9} c={conns:<3} {stats['rps']:8.1f} req/s  p50 {stats['p50_ms']:.1f} ms  "
+        f"p99 {stats['p99_ms']:.1f} ms  body {stats['body_bytes']:.0f} B  errors {stats['error_count']}"
+        + (f"  cpu {stats['cpu_app_ms']:.2f}+{stats['cpu_backing_ms']:.2f} ms/req" if stats.get("cpu_app_ms") else "")
+    )
     return {"target": target, "conns": conns, **stats, **extra}
 
 
@@ -95,8 +100,12 @@ def measure(engine: str, opts: Options, workdir: Path) -> dict:
     Returns:
         A dict of results (see ``bench/report.py`` for how each is shown).
     """
-    out: dict = {"engine": engine, "label": ENGINES[engine], "options": opts.__dict__,
-                 "started": datetime.now(UTC).isoformat(timespec="seconds")}
+    out: dict = {
+        "engine": engine,
+        "label": ENGINES[engine],
+        "options": opts.__dict__,
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     rng = random.Random(8)
     with ExitStack() as stack:
         stack.callback(wrk.stop_all)  # runs first on exit: no load generator outlives the run
@@ -106,8 +115,13 @@ def measure(engine: str, opts: Options, workdir: Path) -> dict:
         state.migrate(backing["DATABASE_URL"], dict(os.environ) | {k: v for k, v in env.items() if v is not None})
         world, rows = state.plan(datetime.now(UTC).date(), STAFF, appointments=opts.appointments)
         state.load(backing["DATABASE_URL"], rows, STAFF)
-        out["state"] = {"staff": STAFF, "services": len(state.SERVICES), "appointments": world.appointments,
-                        "workdays": len(world.workdays), "free_slots": len(world.free)}
+        out["state"] = {
+            "staff": STAFF,
+            "services": len(state.SERVICES),
+            "appointments": world.appointments,
+            "workdays": len(world.workdays),
+            "free_slots": len(world.free),
+        }
         _log(f"{engine}: seeded {world.appointments} appointments; starting gunicorn (app and bare)")
         app = start_gunicorn(stack, env, opts.workers, workdir / "app.log")
         bare = start_gunicorn(stack, env, opts.workers, workdir / "bare.log", app="bench.bare_app:app")
@@ -148,12 +162,14 @@ def measure(engine: str, opts: Options, workdir: Path) -> dict:
         _log(f"{engine}: commit-to-visible ({opts.c2v_samples} bookings, under heartbeat load at 32 connections)")
         background = wrk.start(app.url, hb, 32, 3600)
         try:
-            out["c2v"] = probes.commit_to_visible(app.url, elsewhere[:opts.c2v_samples], opts.c2v_samples)
+            out["c2v"] = probes.commit_to_visible(app.url, elsewhere[: opts.c2v_samples], opts.c2v_samples)
             out["rollback"] = probes.rolled_back_booking(app.url, next(h for h in holds if h.kind == "lock"))
         finally:
             out["c2v_background"] = _point("heartbeat", 32, wrk.finish(background, 3600, interrupt=True))
-        _log(f"  delay p50 {out['c2v']['delay_p50_ms']:.1f} ms, max {out['c2v']['delay_max_ms']:.1f} ms, "
-             f"stale {out['c2v']['stale']}, early {out['c2v']['early']}")
+        _log(
+            f"  delay p50 {out['c2v']['delay_p50_ms']:.1f} ms, max {out['c2v']['delay_max_ms']:.1f} ms, "
+            f"stale {out['c2v']['stale']}, early {out['c2v']['early']}"
+        )
         out["server_errors"] = _server_errors(workdir / "app.log")
         app.stop()
 
@@ -170,9 +186,13 @@ def measure(engine: str, opts: Options, workdir: Path) -> dict:
             samples.append(worker_rss(soak))
         soak_stats = wrk.finish(running, opts.soak)
         soak_end = worker_rss(soak)
-        out["soak"] = {"seconds": opts.soak, "rss_start": soak_start, "rss_end": soak_end,
-                       "rss_max": {pid: max((s.get(pid, 0) for s in samples), default=0) for pid in soak_start},
-                       "load": _point("heartbeat", 32, soak_stats, trickle=dict(trickle.stop()))}
+        out["soak"] = {
+            "seconds": opts.soak,
+            "rss_start": soak_start,
+            "rss_end": soak_end,
+            "rss_max": {pid: max((s.get(pid, 0) for s in samples), default=0) for pid in soak_start},
+            "load": _point("heartbeat", 32, soak_stats, trickle=dict(trickle.stop())),
+        }
         out["rss"] = {"idle": rss_idle, "warm": rss_warm}
         out["server_errors"] += _server_errors(workdir / "soak.log")
     out["finished"] = datetime.now(UTC).isoformat(timespec="seconds")

@@ -2,6 +2,7 @@
 
 All through the public API on 127.0.0.1 (SPEC §4, §5.2).
 """
+
 from __future__ import annotations
 
 import threading
@@ -56,9 +57,15 @@ def booking_throughput(base: str, slots: list[Slot], seconds: float, concurrency
         for _ in range(concurrency):
             pool.submit(worker)
     elapsed = time.perf_counter() - start
-    return {"bookings_per_s": statuses[201] / elapsed, "created": statuses[201], "statuses": dict(statuses),
-            "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
-            "concurrency": concurrency, "seconds": elapsed}
+    return {
+        "bookings_per_s": statuses[201] / elapsed,
+        "created": statuses[201],
+        "statuses": dict(statuses),
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "concurrency": concurrency,
+        "seconds": elapsed,
+    }
 
 
 class _Poller(threading.Thread):
@@ -76,8 +83,12 @@ class _Poller(threading.Thread):
         self.stop_event = threading.Event()
         self.polls: list[tuple[float, float, bool]] = []
         self.errors = 0
-        self.body = {"date": slot.day.isoformat(), "employee_id": slot.employee_id, "service_id": 1,
-                     "client_id": str(uuid.uuid4())}
+        self.body = {
+            "date": slot.day.isoformat(),
+            "employee_id": slot.employee_id,
+            "service_id": 1,
+            "client_id": str(uuid.uuid4()),
+        }
 
     def run(self) -> None:
         version, listed = None, False
@@ -146,9 +157,18 @@ def commit_to_visible(base: str, slots: list[Slot], samples: int, pollers: int =
                 never += 1
             else:
                 delays.append(first - t1)
-    return {"samples": min(samples, len(slots)), "pollers": pollers, "delay_p50_ms": percentile(delays, 50) * 1000,
-            "delay_max_ms": max(delays, default=0.0) * 1000, "stale": stale, "early": early, "never_seen": never,
-            "poll_p50_ms": percentile(poll_times, 50) * 1000, "errors": errors, "book_statuses": dict(statuses)}
+    return {
+        "samples": min(samples, len(slots)),
+        "pollers": pollers,
+        "delay_p50_ms": percentile(delays, 50) * 1000,
+        "delay_max_ms": max(delays, default=0.0) * 1000,
+        "stale": stale,
+        "early": early,
+        "never_seen": never,
+        "poll_p50_ms": percentile(poll_times, 50) * 1000,
+        "errors": errors,
+        "book_statuses": dict(statuses),
+    }
 
 
 def rolled_back_booking(base: str, lock: Hold, watch_seconds: float = 1.5) -> dict:
@@ -166,11 +186,19 @@ def rolled_back_booking(base: str, lock: Hold, watch_seconds: float = 1.5) -> di
     time.sleep(watch_seconds)
     for w in watchers:
         w.stop()
-    locked = http().post(base + "/api/v1/heartbeat", json={**watchers[0].body, "client_id": str(uuid.uuid4())},
-                         timeout=10).json()
+    locked = (
+        http()
+        .post(base + "/api/v1/heartbeat", json={**watchers[0].body, "client_id": str(uuid.uuid4())}, timeout=10)
+        .json()
+    )
     code = r.json().get("error", {}).get("code") if r.status_code >= 400 else None
-    return {"status": r.status_code, "code": code, "shown_booked": sum(ok for w in watchers for *_, ok in w.polls),
-            "polls": sum(len(w.polls) for w in watchers), "shown_locked": lock.slot.time in locked.get("locked", [])}
+    return {
+        "status": r.status_code,
+        "code": code,
+        "shown_booked": sum(ok for w in watchers for *_, ok in w.polls),
+        "polls": sum(len(w.polls) for w in watchers),
+        "shown_locked": lock.slot.time in locked.get("locked", []),
+    }
 
 
 def http_caching(base: str, body: dict) -> dict:
@@ -189,8 +217,13 @@ def http_caching(base: str, body: dict) -> dict:
     multi_body = {k: v for k, v in body.items() if k not in ("employee_id", "selected_time")}
     multi = post(base, "/heartbeat", {**multi_body, "service_id": 1, "employee_ids": list(range(1, 21))})
     staff = multi.json().get("staff") if multi.status_code == 200 else None
-    return {"full_status": full.status_code, "etag": full.headers.get("ETag"),
-            "unchanged_status": unchanged.status_code, "unchanged_bytes": len(unchanged.content),
-            "inm_status": inm.status_code, "inm_bytes": len(inm.content),
-            "multi_status": multi.status_code, "multi_staff": len(staff) if isinstance(staff, list) else None}
-
+    return {
+        "full_status": full.status_code,
+        "etag": full.headers.get("ETag"),
+        "unchanged_status": unchanged.status_code,
+        "unchanged_bytes": len(unchanged.content),
+        "inm_status": inm.status_code,
+        "inm_bytes": len(inm.content),
+        "multi_status": multi.status_code,
+        "multi_staff": len(staff) if isinstance(staff, list) else None,
+    }

@@ -1,4 +1,5 @@
 """Turn one engine's results into the Markdown report and the PASS/MISS list of issue 8's targets."""
+
 from __future__ import annotations
 
 import os
@@ -36,26 +37,55 @@ def targets(res: dict) -> list[tuple[str, str, bool]]:
     rows.append((f"heartbeat ≥ {want} × /healthz (32 conns)", _fmt(r), r is not None and r >= want))
     r = _ratio(hz, bare)
     rows.append((f"/healthz ≥ {HEALTHZ_RATIO} × bare Flask (32 conns)", _fmt(r), r is not None and r >= HEALTHZ_RATIO))
-    rows.append((f"heartbeat p99 ≤ {P99_MS:g} ms (32 conns)", f"{_ms(hb, 'p99_ms')} ms",
-                 hb["requests"] > 0 and hb["p99_ms"] <= P99_MS))
+    rows.append(
+        (
+            f"heartbeat p99 ≤ {P99_MS:g} ms (32 conns)",
+            f"{_ms(hb, 'p99_ms')} ms",
+            hb["requests"] > 0 and hb["p99_ms"] <= P99_MS,
+        )
+    )
     size = hb["unchanged_max"] if hb["unchanged"] else res["caching"]["unchanged_bytes"]
     rows.append((f"unchanged answer ≤ {UNCHANGED_BYTES} B of body", f"{size} B (max)", size <= UNCHANGED_BYTES))
     c = res["caching"]
     ok = c["inm_status"] == 304 and c["inm_bytes"] == 0 and bool(c["etag"])
-    rows.append(("If-None-Match → 304, no body; ETag on full answers",
-                 f"{c['inm_status']}, {c['inm_bytes']} B; ETag {c['etag'] or 'absent'}", ok))
-    rows.append(("employee_ids: 20 staff in one poll", f"{c['multi_status']}, staff {c['multi_staff']}",
-                 c["multi_status"] == 200 and c["multi_staff"] == 20))
+    rows.append(
+        (
+            "If-None-Match → 304, no body; ETag on full answers",
+            f"{c['inm_status']}, {c['inm_bytes']} B; ETag {c['etag'] or 'absent'}",
+            ok,
+        )
+    )
+    rows.append(
+        (
+            "employee_ids: 20 staff in one poll",
+            f"{c['multi_status']}, staff {c['multi_staff']}",
+            c["multi_status"] == 200 and c["multi_staff"] == 20,
+        )
+    )
     v, rb = res["c2v"], res["rollback"]
-    ok = (v["delay_max_ms"] <= POLL_INTERVAL_MS and v["stale"] == 0 and v["early"] == 0 and v["never_seen"] == 0
-          and rb["shown_booked"] == 0)
-    rows.append(("commit-to-visible ≤ one poll (5 s), never early, never stale, refused never shown",
-                 f"max {v['delay_max_ms']:.0f} ms, stale {v['stale']}, early {v['early']}, "
-                 f"unseen {v['never_seen']}, refused shown {rb['shown_booked']}", ok))
+    ok = (
+        v["delay_max_ms"] <= POLL_INTERVAL_MS
+        and v["stale"] == 0
+        and v["early"] == 0
+        and v["never_seen"] == 0
+        and rb["shown_booked"] == 0
+    )
+    rows.append(
+        (
+            "commit-to-visible ≤ one poll (5 s), never early, never stale, refused never shown",
+            f"max {v['delay_max_ms']:.0f} ms, stale {v['stale']}, early {v['early']}, "
+            f"unseen {v['never_seen']}, refused shown {rb['shown_booked']}",
+            ok,
+        )
+    )
     growth = _rss_growth(res["soak"])
-    rows.append((f"worker RSS flat within {RSS_GROWTH:.0%} over the soak",
-                 "no worker lived through the soak" if growth is None else f"max {growth:+.1%}",
-                 growth is not None and abs(growth) <= RSS_GROWTH))
+    rows.append(
+        (
+            f"worker RSS flat within {RSS_GROWTH:.0%} over the soak",
+            "no worker lived through the soak" if growth is None else f"max {growth:+.1%}",
+            growth is not None and abs(growth) <= RSS_GROWTH,
+        )
+    )
     return rows
 
 
@@ -90,10 +120,16 @@ def _body(p: dict) -> str:
 def git_describe() -> str:
     """Return ``<short commit>[+dirty]`` of the working tree, or ``unknown``."""
     try:
-        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                             timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return (sha or "unknown") + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -104,7 +140,8 @@ def markdown(res: dict, machine: dict) -> str:
     o, s, m = res["options"], res["state"], res["mix"]
     quick = " — QUICK RUN (short phases: a smoke test, not a measurement)" if o["quick"] else ""
     lines = [
-        f"# Heartbeat benchmark: {res['label']}{quick}", "",
+        f"# Heartbeat benchmark: {res['label']}{quick}",
+        "",
         f"- run {res['started']} → {res['finished']} UTC, commit {machine['commit']}, {machine['cpus']} CPUs, "
         f"load average before {machine['load_before']:.2f}, after {machine['load_after']:.2f}"
         + (f"; note: {machine['note']}" if machine.get("note") else ""),
@@ -118,17 +155,25 @@ def markdown(res: dict, machine: dict) -> str:
         f"{m.get('renewal', 0)} renew a selection; a trickle of select → lock → book runs during heartbeat rows",
     ]
     if machine["load_before"] > 0.5:
-        lines.append(f"- **the machine was not quiet** (load {machine['load_before']:.2f} before the run): "
-                     "compare ratios, not absolute numbers")
-    lines += ["", "## Throughput", "",
-              "| server | conns | req/s | p50 ms | p99 ms | server CPU ms / request (app + db/redis) "
-              "| body bytes / response | answers |",
-              "|---|---|---|---|---|---|---|---|"]
+        lines.append(
+            f"- **the machine was not quiet** (load {machine['load_before']:.2f} before the run): "
+            "compare ratios, not absolute numbers"
+        )
+    lines += [
+        "",
+        "## Throughput",
+        "",
+        "| server | conns | req/s | p50 ms | p99 ms | server CPU ms / request (app + db/redis) "
+        "| body bytes / response | answers |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     names = {"healthz": "app `/healthz`", "heartbeat": "app heartbeat", "bare": "bare Flask JSON"}
     for p in res["points"]:
-        lines.append(f"| {names[p['target']]} | {p['conns']} | {p['rps']:.1f} | {_ms(p, 'p50_ms')} | "
-                     f"{_ms(p, 'p99_ms')} | {_fmt(p['cpu_app_ms'])} + {_fmt(p['cpu_backing_ms'])} | "
-                     f"{_body(p)} | {_statuses(p)} |")
+        lines.append(
+            f"| {names[p['target']]} | {p['conns']} | {p['rps']:.1f} | {_ms(p, 'p50_ms')} | "
+            f"{_ms(p, 'p99_ms')} | {_fmt(p['cpu_app_ms'])} + {_fmt(p['cpu_backing_ms'])} | "
+            f"{_body(p)} | {_statuses(p)} |"
+        )
     lines += ["", "| conns | heartbeat / healthz | heartbeat / bare | healthz / bare |", "|---|---|---|---|"]
     for c in o["connections"]:
         hb, hz, bare = (_point(res, t, c) for t in ("heartbeat", "healthz", "bare"))
@@ -138,30 +183,41 @@ def markdown(res: dict, machine: dict) -> str:
     for p in res["points"]:
         for k, n in p.get("trickle", {}).items():
             trickle[k] = trickle.get(k, 0) + n
-    lines += ["", "## Writes and freshness", "", "| measure | result |", "|---|---|",
-              f"| booking throughput (distinct free slots, {b['concurrency']} clients, {b['seconds']:.1f} s) | "
-              f"**{b['bookings_per_s']:.1f} bookings/s**, p50 {b['p50_ms']:.0f} ms, p99 {b['p99_ms']:.0f} ms; "
-              f"answers {b['statuses']} |",
-              f"| commit-to-visible ({v['samples']} bookings × {v['pollers']} widgets polling back to back, "
-              f"under heartbeat load at 32 conns) | p50 {v['delay_p50_ms']:.1f} ms, max {v['delay_max_ms']:.1f} ms "
-              f"after the 201 (one poll takes p50 {v['poll_p50_ms']:.1f} ms); stale polls after the 201: "
-              f"{v['stale']}; shown before the request: {v['early']}; never shown: {v['never_seen']} |",
-              f"| refused booking of a locked slot | {rb['status']} `{rb['code']}`; shown as booked in "
-              f"{rb['shown_booked']} of {rb['polls']} polls; still locked for others: {rb['shown_locked']} |",
-              f"| write trickle during the heartbeat rows | {trickle} |",
-              f"| server errors in the app's logs (tracebacks, worker timeouts) | {res['server_errors']} |"]
+    lines += [
+        "",
+        "## Writes and freshness",
+        "",
+        "| measure | result |",
+        "|---|---|",
+        f"| booking throughput (distinct free slots, {b['concurrency']} clients, {b['seconds']:.1f} s) | "
+        f"**{b['bookings_per_s']:.1f} bookings/s**, p50 {b['p50_ms']:.0f} ms, p99 {b['p99_ms']:.0f} ms; "
+        f"answers {b['statuses']} |",
+        f"| commit-to-visible ({v['samples']} bookings × {v['pollers']} widgets polling back to back, "
+        f"under heartbeat load at 32 conns) | p50 {v['delay_p50_ms']:.1f} ms, max {v['delay_max_ms']:.1f} ms "
+        f"after the 201 (one poll takes p50 {v['poll_p50_ms']:.1f} ms); stale polls after the 201: "
+        f"{v['stale']}; shown before the request: {v['early']}; never shown: {v['never_seen']} |",
+        f"| refused booking of a locked slot | {rb['status']} `{rb['code']}`; shown as booked in "
+        f"{rb['shown_booked']} of {rb['polls']} polls; still locked for others: {rb['shown_locked']} |",
+        f"| write trickle during the heartbeat rows | {trickle} |",
+        f"| server errors in the app's logs (tracebacks, worker timeouts) | {res['server_errors']} |",
+    ]
     soak = res["soak"]
-    lines += ["", f"## Worker memory (RSS, MiB; soak {soak['seconds']:g} s of heartbeats at 32 conns, "
-                  f"{soak['load']['rps']:.1f} req/s, max_requests off)", "",
-              "| worker | idle (main server) | after warm-up (main server) | soak start | soak end | soak max "
-              "| change |",
-              "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        f"## Worker memory (RSS, MiB; soak {soak['seconds']:g} s of heartbeats at 32 conns, "
+        f"{soak['load']['rps']:.1f} req/s, max_requests off)",
+        "",
+        "| worker | idle (main server) | after warm-up (main server) | soak start | soak end | soak max | change |",
+        "|---|---|---|---|---|---|---|",
+    ]
     idle, warm = list(res["rss"]["idle"].values()), list(res["rss"]["warm"].values())
     for i, pid in enumerate(soak["rss_start"]):
         start, end = soak["rss_start"][pid], soak["rss_end"].get(pid)
         change = f"{(end - start) / start:+.1%}" if end else "exited"
-        lines.append(f"| {i + 1} (pid {pid}) | {_mib(idle, i)} | {_mib(warm, i)} | {start / 1024:.1f} | "
-                     f"{_fmt(end / 1024 if end else None, 1)} | {soak['rss_max'].get(pid, 0) / 1024:.1f} | {change} |")
+        lines.append(
+            f"| {i + 1} (pid {pid}) | {_mib(idle, i)} | {_mib(warm, i)} | {start / 1024:.1f} | "
+            f"{_fmt(end / 1024 if end else None, 1)} | {soak['rss_max'].get(pid, 0) / 1024:.1f} | {change} |"
+        )
     lines += ["", "## Targets (issue 8)", "", "| target | measured | result |", "|---|---|---|"]
     lines += [f"| {t} | {m} | {'PASS' if ok else '**MISS**'} |" for t, m, ok in targets(res)]
     return "\n".join(lines) + "\n"

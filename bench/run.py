@@ -6,6 +6,7 @@ wrk and prints and writes a Markdown report to ``bench/results/`` (see bench/REA
 Not part of the test suite. Every server it starts is stopped at the end, also on
 errors and Ctrl-C.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,10 +33,17 @@ QUICK = Options(duration=3, warmup=1, soak=10, bodies=1000, book_seconds=3, c2v_
 def parse(argv: list[str]) -> argparse.Namespace:
     """Parse the command line (``--help`` lists every option)."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--engine", choices=("embedded", "production", "both"), default="both",
-                   help="embedded: SQLite + SQL holds; production: PostgreSQL + Redis (default: both)")
-    p.add_argument("--quick", action="store_true",
-                   help="short phases (3 s rows, 10 s soak): a smoke test of the harness, not a measurement")
+    p.add_argument(
+        "--engine",
+        choices=("embedded", "production", "both"),
+        default="both",
+        help="embedded: SQLite + SQL holds; production: PostgreSQL + Redis (default: both)",
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="short phases (3 s rows, 10 s soak): a smoke test of the harness, not a measurement",
+    )
     p.add_argument("--duration", type=float, help="seconds per wrk row (default 15, quick 3)")
     p.add_argument("--soak", type=float, help="seconds of the RSS soak (default 300, quick 10)")
     p.add_argument("--workers", type=int, default=4, help="gunicorn workers for app and bare app (default 4)")

@@ -4,6 +4,7 @@ Reuses the test suite's fixtures (``tests/servers.py`` for PostgreSQL and Redis,
 ``tests/live.py`` for gunicorn under the production ``gunicorn.conf.py``) and registers
 every server on a ``contextlib.ExitStack`` so an error or Ctrl-C stops them all.
 """
+
 from __future__ import annotations
 
 import os
@@ -92,14 +93,19 @@ def app_env(backing: dict, workdir: Path) -> dict:
     # The default configuration, not whatever the caller's shell has exported.
     for key in list(os.environ):
         if key.startswith(("APPOINTEASE_", "GUNICORN_", "RATELIMIT_")) or key in (
-                "DATABASE_URL", "REDIS_URL", "WEB_CONCURRENCY", "SMTP_URL"):
+            "DATABASE_URL",
+            "REDIS_URL",
+            "WEB_CONCURRENCY",
+            "SMTP_URL",
+        ):
             os.environ.pop(key)
     (workdir / "metrics").mkdir(exist_ok=True)
     return env
 
 
-def start_gunicorn(stack: ExitStack, env: dict, workers: int, log_path: Path, app: str = "wsgi:app",
-                   cmd_args: str | None = None) -> GunicornServer:
+def start_gunicorn(
+    stack: ExitStack, env: dict, workers: int, log_path: Path, app: str = "wsgi:app", cmd_args: str | None = None
+) -> GunicornServer:
     """Start ``gunicorn -c gunicorn.conf.py <app>`` and register its stop on ``stack``.
 
     Args:

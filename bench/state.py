@@ -7,6 +7,7 @@ needs the tables the heartbeat and booking read. Times are UTC (the bench runs w
 ``APPOINTEASE_TIMEZONE=UTC``). The free 30-minute slots left over are returned so the
 benchmark can take holds and book without ever colliding with a seeded appointment.
 """
+
 from __future__ import annotations
 
 import random
@@ -20,8 +21,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 #: (name, duration in minutes); service 1 (30 min) is performed by everyone.
-SERVICES = [("Haircut", 30), ("Colour consultation", 45), ("Massage", 60),
-            ("Full colour", 90), ("Beard trim", 30), ("Facial", 60)]
+SERVICES = [
+    ("Haircut", 30),
+    ("Colour consultation", 45),
+    ("Massage", 60),
+    ("Full colour", 90),
+    ("Beard trim", 30),
+    ("Facial", 60),
+]
 FULL_DAY = [(time(9), time(17))]
 SPLIT_DAY = [(time(9), time(12, 30)), (time(13, 30), time(18))]
 LATE_DAY = [(time(10), time(18))]
@@ -66,9 +73,14 @@ def migrate(database_url: str, env: dict) -> None:
     Raises:
         RuntimeError: the command failed or took more than 120 s (its output included).
     """
-    proc = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
-                          cwd=ROOT, env={**env, "DATABASE_URL": database_url}, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+        cwd=ROOT,
+        env={**env, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"flask db upgrade failed:\n{proc.stdout}\n{proc.stderr}")
 
@@ -125,8 +137,11 @@ def plan(today: date, staff: int = 20, days: int = 88, appointments: int = 5000,
         world.staff_services[emp] = [1, *sorted(rng.sample(range(2, len(SERVICES) + 1), rng.choice((2, 3))))]
         rows["employee_services"] += [{"employee_id": emp, "service_id": s} for s in world.staff_services[emp]]
         weekly[emp] = _weekly(emp)
-        rows["working_hours"] += [{"employee_id": emp, "weekday": d, "start_time": s, "end_time": e}
-                                  for d, ivs in weekly[emp].items() for s, e in ivs]
+        rows["working_hours"] += [
+            {"employee_id": emp, "weekday": d, "start_time": s, "end_time": e}
+            for d, ivs in weekly[emp].items()
+            for s, e in ivs
+        ]
         off = _time_off(emp, today)
         rows["time_off"] += [{"employee_id": emp, "start_date": a, "end_date": b, "reason": "Holiday"} for a, b in off]
         for n in range(1, days + 1):
@@ -151,13 +166,21 @@ def plan(today: date, staff: int = 20, days: int = 88, appointments: int = 5000,
             busy[(day, emp)].append(span)
         n = len(rows["appointments"]) + 1
         start_at = datetime.combine(day, start, tzinfo=UTC)
-        rows["appointments"].append({
-            "reference": f"APT-{now.year}-{n:06d}", "service_id": service, "employee_id": emp,
-            "start_at": start_at, "end_at": start_at + timedelta(minutes=duration),
-            "customer_name": f"Customer {n}", "customer_email": f"customer{n}@example.com",
-            "customer_phone": None, "notes": None, "status": "cancelled" if cancelled else "confirmed",
-            "created_at": now - timedelta(days=rng.randint(0, 60)),
-        })
+        rows["appointments"].append(
+            {
+                "reference": f"APT-{now.year}-{n:06d}",
+                "service_id": service,
+                "employee_id": emp,
+                "start_at": start_at,
+                "end_at": start_at + timedelta(minutes=duration),
+                "customer_name": f"Customer {n}",
+                "customer_email": f"customer{n}@example.com",
+                "customer_phone": None,
+                "notes": None,
+                "status": "cancelled" if cancelled else "confirmed",
+                "created_at": now - timedelta(days=rng.randint(0, 60)),
+            }
+        )
     world.appointments = len(rows["appointments"])
     for day, emp in world.workdays:
         for start in _grid(weekly[emp][day.weekday()], STEP):
@@ -186,8 +209,11 @@ def load(database_url: str, rows: dict, staff: int) -> None:
             if conn.scalar(select(func.count()).select_from(t["services"])):
                 raise RuntimeError("benchmark database is not empty")
             for name, duration in SERVICES:
-                conn.execute(t["services"].insert().values(name=name, duration_minutes=duration,
-                                                           price=Decimal("30.00"), active=True))
+                conn.execute(
+                    t["services"]
+                    .insert()
+                    .values(name=name, duration_minutes=duration, price=Decimal("30.00"), active=True)
+                )
             for emp in range(1, staff + 1):
                 conn.execute(t["employees"].insert().values(name=f"Staff {emp:02d}", active=True))
             for table in ("employee_services", "working_hours", "time_off", "appointments", "counters"):

@@ -3,6 +3,7 @@
 Requests are pre-built in Python and written to a Lua data file that the script
 formats once per thread, so wrk spends nothing on building bodies during the run.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,19 @@ def write_data(path: Path, requests: list[Request]) -> Path:
 def start(url: str, data: Path, connections: int, seconds: float, threads: int = 2) -> subprocess.Popen:
     """Start wrk in the background (bounded by ``seconds``); pair with :func:`finish`."""
     threads = min(threads, connections)
-    cmd = [WRK, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
-           "-s", str(SCRIPT), url, "--", str(data)]
+    cmd = [
+        WRK,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(SCRIPT),
+        url,
+        "--",
+        str(data),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     _RUNNING.add(proc)
     return proc
@@ -92,7 +104,9 @@ def finish(proc: subprocess.Popen, seconds: float, interrupt: bool = False) -> d
     answered = stats["full"] + stats["unchanged"] + stats["s304"]  # a 304 has an empty body
     stats.update(
         rps=stats["requests"] / seconds if seconds else 0.0,
-        p50_ms=stats["p50_us"] / 1000, p90_ms=stats["p90_us"] / 1000, p99_ms=stats["p99_us"] / 1000,
+        p50_ms=stats["p50_us"] / 1000,
+        p90_ms=stats["p90_us"] / 1000,
+        p99_ms=stats["p99_us"] / 1000,
         body_bytes=(stats["full_bytes"] + stats["unchanged_bytes"]) / answered if answered else 0.0,
         full_mean=stats["full_bytes"] / stats["full"] if stats["full"] else 0.0,
         unchanged_mean=stats["unchanged_bytes"] / stats["unchanged"] if stats["unchanged"] else 0.0,

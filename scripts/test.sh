@@ -1,18 +1,39 @@
 #!/usr/bin/env bash
 # One command from a fresh clone to the whole test suite, in both matrices:
-#   1. embedded default: SQLite + SQL-table hold store
-#   2. production: PostgreSQL + Redis (real servers started by the fixtures)
+#   1. embedded default: SQLite + SQL-table hold store — every test;
+#   2. production: PostgreSQL + Redis (real servers started by the fixtures) — every test
+#      but those marked engine_independent, whose outcome cannot depend on the matrix
+#      (they already ran in 1).
 # System servers (redis-server, PostgreSQL 15, Chromium) are installed when missing.
-# Extra arguments go to pytest (e.g. scripts/test.sh -k heartbeat).
+# Extra arguments go to pytest in both matrices (e.g. scripts/test.sh -k heartbeat); a
+# "-m EXPR" of yours is combined with the production matrix's own marker filter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-system-deps.sh
 scripts/setup.sh --dev
 
+# Matrix 2's arguments: the caller's, with "-m EXPR" folded into the marker filter
+# (pytest keeps only the last -m given).
+all_args=("$@")
+marker="not engine_independent"
+production_args=()
+while (($#)); do
+  case $1 in
+    -m) marker="(${2?-m needs an expression}) and ($marker)"; shift 2 ;;
+    -m*) marker="(${1#-m}) and ($marker)"; shift ;;
+    *) production_args+=("$1"); shift ;;
+  esac
+done
+
 status=0
 echo "== matrix 1/2: embedded (SQLite + SQL hold store) =="
-APPOINTEASE_TEST_ENGINE=embedded .venv/bin/python -m pytest "$@" || status=$?
-echo "== matrix 2/2: production (PostgreSQL + Redis) =="
-APPOINTEASE_TEST_ENGINE=production .venv/bin/python -m pytest "$@" || status=$?
+APPOINTEASE_TEST_ENGINE=embedded .venv/bin/python -m pytest "${all_args[@]}" || status=$?
+echo "== matrix 2/2: production (PostgreSQL + Redis), -m \"$marker\" =="
+# Exit code 5 = no test selected: the caller's selection may hold only engine-independent
+# tests, which matrix 1 ran. Any other failure counts.
+APPOINTEASE_TEST_ENGINE=production .venv/bin/python -m pytest "${production_args[@]}" -m "$marker" || {
+  rc=$?
+  [ "$rc" -eq 5 ] || status=$rc
+}
 exit "$status"

@@ -7,7 +7,14 @@ The suite runs in two matrices, chosen by ``APPOINTEASE_TEST_ENGINE``:
 
 Redis is started for the hold-store contract tests in both matrices. With ``CI=true``
 a missing server binary fails the run instead of skipping.
+
+Tests whose outcome cannot depend on the matrix (pure functions, tests that start their
+own servers or cover both engines themselves, the OpenAPI document) are marked
+``engine_independent``; ``scripts/test.sh`` runs them in the embedded matrix only.
+Helpers that tests call (``need``, ``migrate``, ``seed``, ``Widget``, ``assert_error``,
+factories) live in ``helpers.py``.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -23,54 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from helpers import TEST_CONFIG, migrate, need, seed  # noqa: E402,F401  (re-exported for older imports)
 from servers import PostgresServer, RedisCluster, RedisServer, postgres_available, redis_available  # noqa: E402
 
 ENGINE = os.environ.get("APPOINTEASE_TEST_ENGINE", "embedded")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _counter = itertools.count()
-
-#: Config every test app gets: short TTLs keep expiry tests quick.
-TEST_CONFIG = {
-    "TESTING": True,
-    "APPOINTEASE_SELECTION_TTL": 2,
-    "APPOINTEASE_LOCK_TTL": 600,
-    "APPOINTEASE_HEARTBEAT_INTERVAL": 5,
-    "APPOINTEASE_MIN_NOTICE_MINUTES": 0,
-}
-
-
-def need(available: bool, what: str) -> None:
-    """Skip when ``what`` is not installed, but fail in CI (a server test must run there)."""
-    if not available:
-        if IN_CI:
-            pytest.fail(f"{what} is not installed; run scripts/install-system-deps.sh")
-        pytest.skip(f"{what} is not installed")
-
-
-def migrate(url: str) -> None:
-    """Build the schema at ``url`` with the Alembic migrations (as ``flask db upgrade``)."""
-    from flask_migrate import upgrade
-
-    from appointease import create_app
-    from appointease.extensions import db
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, **TEST_CONFIG})
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        db.engine.dispose()
-
-
-def seed(url: str) -> None:
-    """Load the demo catalogue into the migrated database at ``url`` (as ``flask seed-demo``)."""
-    from appointease import create_app
-    from appointease.commands import seed_catalogue
-    from appointease.extensions import db
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, **TEST_CONFIG})
-    with app.app_context():
-        seed_catalogue(db.session())
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -135,21 +99,33 @@ def redis_url(request) -> str | None:
     return server.url
 
 
-@pytest.fixture
-def app(database_url, redis_url):
-    """The app on a fresh migrated database, with the demo catalogue loaded."""
+def _make_app(database_url: str, redis_url: str | None, *, demo: bool):
     from appointease import create_app
     from appointease.commands import seed_catalogue
     from appointease.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url, **TEST_CONFIG})
-    with app.app_context():
-        seed_catalogue(db.session())
-        db.session.remove()
+    if demo:
+        with app.app_context():
+            seed_catalogue(db.session())
+            db.session.remove()
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, redis_url):
+    """The app on a fresh migrated database, with the demo catalogue loaded."""
+    yield from _make_app(database_url, redis_url, demo=True)
+
+
+@pytest.fixture
+def bare_app(database_url, redis_url):
+    """The app on a fresh migrated database with an empty catalogue (tests build theirs
+    with ``helpers.make_service`` / ``make_employee``)."""
+    yield from _make_app(database_url, redis_url, demo=False)
 
 
 @pytest.fixture

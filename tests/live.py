@@ -1,4 +1,5 @@
 """A real gunicorn serving the app on loopback, for multi-process and browser tests."""
+
 from __future__ import annotations
 
 import os
@@ -12,6 +13,10 @@ from pathlib import Path
 from servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The suite's SECRET_KEY: every server and worker process the tests start, and every test
+#: app (conftest.TEST_CONFIG), share it, as the instances of one deployment do; hashes and
+#: encrypted secrets written by one are readable by the others.
+SECRET_KEY = "test-suite-secret-key-not-for-production-3f9a1c"
 
 
 class GunicornServer:
@@ -23,15 +28,20 @@ class GunicornServer:
         log_path: file for gunicorn's output (access and error logs).
         port: fixed port, or None for a free one.
         app: the WSGI application, as gunicorn's ``module:variable`` (default
-            ``wsgi:app``; the benchmark also serves ``bench.bare_app:app``).
+            ``wsgi:app``; the benchmark also serves ``bench.bare_app:app``, the nginx
+            tests ``probe_app:app``).
+
+    Outside ``TESTING`` the app needs a real ``SECRET_KEY`` (SPEC §8): one is set unless
+    ``env`` gives its own.
 
     ``start()`` waits (bounded, 30 s) until ``/healthz`` answers; ``stop()`` sends
     SIGTERM, then SIGKILL after 10 s. ``url`` is ``http://127.0.0.1:PORT``.
     """
 
-    def __init__(self, env: dict, workers: int = 4, log_path: Path | None = None, port: int | None = None,
-                 app: str = "wsgi:app"):
-        self.env = {k: v for k, v in env.items() if v is not None}
+    def __init__(
+        self, env: dict, workers: int = 4, log_path: Path | None = None, port: int | None = None, app: str = "wsgi:app"
+    ):
+        self.env = {"SECRET_KEY": SECRET_KEY, **{k: v for k, v in env.items() if v is not None}}
         self.app = app
         self.workers = workers
         self.port = port or free_port()
@@ -43,14 +53,24 @@ class GunicornServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "GunicornServer":
-        env = {**os.environ, **self.env, "WEB_CONCURRENCY": str(self.workers), "PORT": str(self.port),
-               "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_LOGLEVEL": "warning"}
-        self._log = open(self.log_path, "ab") if self.log_path else None
+    def start(self) -> GunicornServer:
+        env = {
+            **os.environ,
+            **self.env,
+            "WEB_CONCURRENCY": str(self.workers),
+            "PORT": str(self.port),
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "GUNICORN_LOGLEVEL": "warning",
+        }
+        # Open for the server's lifetime; stop() closes it.
+        self._log = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115
         out = self._log or subprocess.DEVNULL
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", self.app],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -82,7 +102,7 @@ class GunicornServer:
             self._log.close()
             self._log = None
 
-    def __enter__(self) -> "GunicornServer":
+    def __enter__(self) -> GunicornServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -4,6 +4,7 @@
 capture server, the business in Europe/Berlin (a zone with daylight saving), and
 retry schedules and time-outs short enough for tests to run in seconds.
 """
+
 from __future__ import annotations
 
 import threading
@@ -59,8 +60,16 @@ def make_app(database_url, redis_url, tmp_path):
     apps = []
 
     def build(**config):
-        app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url, **TEST_CONFIG, **FAST,
-                          "APPOINTEASE_OUTBOX_DIR": str(tmp_path / "outbox"), **config})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "REDIS_URL": redis_url,
+                **TEST_CONFIG,
+                **FAST,
+                "APPOINTEASE_OUTBOX_DIR": str(tmp_path / "outbox"),
+                **config,
+            }
+        )
         with app.app_context():
             seed_catalogue(db.session())
             db.session.remove()
@@ -85,12 +94,27 @@ def monday() -> date:
     return day + timedelta(days=(7 - day.weekday()) % 7)
 
 
-def book(app, time_: str = "10:00", email: str = "ann@example.com", name: str = "Ann Example",
-         employee_id: int = 1, service_id: int = 1, day: date | None = None) -> dict:
+def book(
+    app,
+    time_: str = "10:00",
+    email: str = "ann@example.com",
+    name: str = "Ann Example",
+    employee_id: int = 1,
+    service_id: int = 1,
+    day: date | None = None,
+) -> dict:
     """Book through ``POST /api/v1/appointments``; return the 201 body."""
-    r = app.test_client().post("/api/v1/appointments", json={
-        "service_id": service_id, "employee_id": employee_id, "date": (day or monday()).isoformat(),
-        "time": time_, "name": name, "email": email})
+    r = app.test_client().post(
+        "/api/v1/appointments",
+        json={
+            "service_id": service_id,
+            "employee_id": employee_id,
+            "date": (day or monday()).isoformat(),
+            "time": time_,
+            "name": name,
+            "email": email,
+        },
+    )
     assert r.status_code == 201, r.get_json()
     return r.get_json()
 
@@ -135,8 +159,10 @@ def rows(app, model, *where) -> list:
     from appointease.extensions import db
 
     with app.app_context():
-        result = [{c.key: getattr(r, c.key) for c in model.__table__.columns}
-                  for r in db.session.scalars(select(model).where(*where).order_by(*model.__table__.primary_key))]
+        result = [
+            {c.key: getattr(r, c.key) for c in model.__table__.columns}
+            for r in db.session.scalars(select(model).where(*where).order_by(*model.__table__.primary_key))
+        ]
         db.session.remove()
     return result
 

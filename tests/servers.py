@@ -18,6 +18,7 @@ failure raises :class:`RuntimeError` carrying the tail of the server log.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import re
 import shlex
@@ -59,10 +60,8 @@ _LIVE: set = set()
 @atexit.register
 def _stop_all() -> None:  # pragma: no cover - exit path
     for server in list(_LIVE):
-        try:
+        with contextlib.suppress(Exception):
             server._atexit()  # type: ignore[attr-defined]
-        except Exception:
-            pass
 
 
 def free_port(host: str = HOST) -> int:
@@ -92,10 +91,7 @@ def redis_cluster_available() -> bool:
 
 def postgres_available() -> bool:
     """Return True if the PostgreSQL 15 binaries this module needs are installed."""
-    return all(
-        os.access(os.path.join(PG_BIN, b), os.X_OK)
-        for b in ("initdb", "pg_ctl", "postgres", "psql")
-    )
+    return all(os.access(os.path.join(PG_BIN, b), os.X_OK) for b in ("initdb", "pg_ctl", "postgres", "psql"))
 
 
 def _tail(path: Path | None, lines: int = 30) -> str:
@@ -152,8 +148,13 @@ class RedisServer:
             ``("--cluster-enabled", "yes")`` (used by :class:`RedisCluster`).
     """
 
-    def __init__(self, tmpdir: str | os.PathLike, port: int | None = None,
-                 start_timeout: float = 10.0, extra_args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        tmpdir: str | os.PathLike,
+        port: int | None = None,
+        start_timeout: float = 10.0,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         self.tmpdir = Path(tmpdir)
         self.port: int | None = port
         self.extra_args = tuple(extra_args)
@@ -176,7 +177,7 @@ class RedisServer:
         return self.proc is not None and self.proc.poll() is None
 
     # -- lifecycle
-    def start(self) -> "RedisServer":
+    def start(self) -> RedisServer:
         """Start the server (no-op if already running) and wait until it answers PING.
 
         Returns:
@@ -189,28 +190,41 @@ class RedisServer:
         if self.running:
             return self
         if not redis_available():
-            raise RuntimeError(
-                f"{REDIS_SERVER} not found; run scripts/install-system-deps.sh")
+            raise RuntimeError(f"{REDIS_SERVER} not found; run scripts/install-system-deps.sh")
         self.tmpdir.mkdir(parents=True, exist_ok=True)
         if self.port is None:
             self.port = free_port(self.host)
         self.log_path = self.tmpdir / f"redis-{self.port}.log"
         cmd = [
             REDIS_SERVER,
-            "--bind", self.host,
-            "--port", str(self.port),
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", str(self.tmpdir),
-            "--daemonize", "no",
-            "--logfile", "",
-            "--databases", "16",
+            "--bind",
+            self.host,
+            "--port",
+            str(self.port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.tmpdir),
+            "--daemonize",
+            "no",
+            "--logfile",
+            "",
+            "--databases",
+            "16",
             *self.extra_args,
         ]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=self.tmpdir, preexec_fn=_set_pdeathsig, close_fds=True)
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.tmpdir,
+                preexec_fn=_set_pdeathsig,
+                close_fds=True,
+            )
         _LIVE.add(self)
         deadline = time.monotonic() + self.start_timeout
         while True:
@@ -219,14 +233,16 @@ class RedisServer:
                 self.proc = None
                 raise RuntimeError(
                     f"redis-server exited with code {rc} while starting on port "
-                    f"{self.port}; log tail:\n{_tail(self.log_path)}")
+                    f"{self.port}; log tail:\n{_tail(self.log_path)}"
+                )
             if self.ping(timeout=0.5):
                 return self
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(
                     f"redis-server did not answer PING on {self.host}:{self.port} within "
-                    f"{self.start_timeout:g} s; log tail:\n{_tail(self.log_path)}")
+                    f"{self.start_timeout:g} s; log tail:\n{_tail(self.log_path)}"
+                )
             time.sleep(0.05)
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -254,7 +270,7 @@ class RedisServer:
             proc.wait(timeout=5)
         _LIVE.discard(self)
 
-    def restart(self) -> "RedisServer":
+    def restart(self) -> RedisServer:
         """:meth:`stop` then :meth:`start` on the same port. Returns self."""
         self.stop()
         return self.start()
@@ -295,7 +311,7 @@ class RedisServer:
             return _read_resp(f)
 
     # -- context manager / cleanup
-    def __enter__(self) -> "RedisServer":
+    def __enter__(self) -> RedisServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -383,7 +399,7 @@ class RedisCluster:
         """``redis://127.0.0.1:PORT/0`` of every node (a cluster has only database 0)."""
         return [f"redis://{self.host}:{p}/0" for p in self.ports]
 
-    def start(self) -> "RedisCluster":
+    def start(self) -> RedisCluster:
         """Start the nodes, create the cluster and wait for ``cluster_state:ok``.
 
         Returns:
@@ -403,8 +419,16 @@ class RedisCluster:
         try:
             for i in range(self.masters):
                 folder = self.tmpdir / f"node-{i}"
-                args = ("--cluster-enabled", "yes", "--cluster-config-file", str(folder / "nodes.conf"),
-                        "--cluster-port", str(free_port(self.host)), "--cluster-node-timeout", "5000")
+                args = (
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    str(folder / "nodes.conf"),
+                    "--cluster-port",
+                    str(free_port(self.host)),
+                    "--cluster-node-timeout",
+                    "5000",
+                )
                 self.nodes.append(RedisServer(folder, start_timeout=self.timeout, extra_args=args))
                 self.nodes[-1].start()
             self._create()
@@ -415,18 +439,34 @@ class RedisCluster:
         return self
 
     def _create(self) -> None:
-        cmd = [REDIS_CLI, "--cluster", "create", *(f"{h}:{p}" for h, p in self.startup_nodes),
-               "--cluster-replicas", "0", "--cluster-yes"]
+        cmd = [
+            REDIS_CLI,
+            "--cluster",
+            "create",
+            *(f"{h}:{p}" for h, p in self.startup_nodes),
+            "--cluster-replicas",
+            "0",
+            "--cluster-yes",
+        ]
         with open(self.log_path, "wb") as log:
             try:
-                proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                      timeout=self.timeout, cwd=self.tmpdir)
+                proc = subprocess.run(
+                    cmd,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    timeout=self.timeout,
+                    cwd=self.tmpdir,
+                )
             except subprocess.TimeoutExpired:
-                raise RuntimeError(f"redis-cli --cluster create did not finish within {self.timeout:g} s; "
-                                   f"output:\n{_tail(self.log_path)}") from None
+                raise RuntimeError(
+                    f"redis-cli --cluster create did not finish within {self.timeout:g} s; "
+                    f"output:\n{_tail(self.log_path)}"
+                ) from None
         if proc.returncode != 0:
-            raise RuntimeError(f"redis-cli --cluster create failed (exit {proc.returncode}); "
-                               f"output:\n{_tail(self.log_path)}")
+            raise RuntimeError(
+                f"redis-cli --cluster create failed (exit {proc.returncode}); output:\n{_tail(self.log_path)}"
+            )
 
     def cluster_info(self, node: int = 0) -> dict[str, str]:
         """Return ``CLUSTER INFO`` of node ``node`` as a dict (``{"cluster_state": "ok", …}``)."""
@@ -442,12 +482,18 @@ class RedisCluster:
                     infos.append(self.cluster_info(i))
                 except (OSError, RuntimeError):
                     infos.append({})
-            if all(i.get("cluster_state") == "ok" and i.get("cluster_slots_ok") == "16384"
-                   and i.get("cluster_known_nodes") == str(self.masters) for i in infos):
+            if all(
+                i.get("cluster_state") == "ok"
+                and i.get("cluster_slots_ok") == "16384"
+                and i.get("cluster_known_nodes") == str(self.masters)
+                for i in infos
+            ):
                 return
             if time.monotonic() > deadline:
-                raise RuntimeError(f"Redis Cluster on ports {self.ports} not ok within {self.timeout:g} s: "
-                                   f"{[i.get('cluster_state') for i in infos]}")
+                raise RuntimeError(
+                    f"Redis Cluster on ports {self.ports} not ok within {self.timeout:g} s: "
+                    f"{[i.get('cluster_state') for i in infos]}"
+                )
             time.sleep(0.1)
 
     def stop(self) -> None:
@@ -457,7 +503,7 @@ class RedisCluster:
             node.stop()
         _LIVE.discard(self)
 
-    def __enter__(self) -> "RedisCluster":
+    def __enter__(self) -> RedisCluster:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -501,8 +547,14 @@ class PostgresServer:
             measure what a production server does (default False: fast tests).
     """
 
-    def __init__(self, tmpdir: str | os.PathLike, port: int | None = None,
-                 timeout: float = 30.0, default_db: str = "appointease", durable: bool = False) -> None:
+    def __init__(
+        self,
+        tmpdir: str | os.PathLike,
+        port: int | None = None,
+        timeout: float = 30.0,
+        default_db: str = "appointease",
+        durable: bool = False,
+    ) -> None:
         self.tmpdir = Path(tmpdir)
         self.durable = durable
         self.port: int | None = port
@@ -566,35 +618,43 @@ class PostgresServer:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         return cmd
 
-    def _run(self, cmd: list[str], what: str, timeout: float | None = None,
-             check: bool = True) -> subprocess.CompletedProcess:
+    def _run(
+        self, cmd: list[str], what: str, timeout: float | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess:
         timeout = self.timeout if timeout is None else timeout
         # Output goes to a temp file, not a pipe: pg_ctl forks the postmaster and a
         # pipe inherited by it would keep communicate() waiting.
         with tempfile.TemporaryFile() as out:
             try:
                 proc = subprocess.run(
-                    cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                    cwd=self._base(), timeout=timeout, env=self._env())
+                    cmd,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    cwd=self._base(),
+                    timeout=timeout,
+                    env=self._env(),
+                )
             except subprocess.TimeoutExpired:
                 out.seek(0)
                 raise RuntimeError(
                     f"PostgreSQL {what} did not finish within {timeout:g} s: "
                     f"{' '.join(cmd)}\n{out.read().decode(errors='replace')}\n"
-                    f"server log tail:\n{_tail(self._log_if_any())}") from None
+                    f"server log tail:\n{_tail(self._log_if_any())}"
+                ) from None
             out.seek(0)
             output = out.read().decode(errors="replace")
         proc.stdout = output
         if check and proc.returncode != 0:
             raise RuntimeError(
                 f"PostgreSQL {what} failed (exit {proc.returncode}): {' '.join(cmd)}\n"
-                f"{output}\nserver log tail:\n{_tail(self._log_if_any())}")
+                f"{output}\nserver log tail:\n{_tail(self._log_if_any())}"
+            )
         return proc
 
     def _env(self) -> dict:
         env = dict(os.environ)
-        for k in ("PGDATA", "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD",
-                  "PGSERVICE", "PGOPTIONS"):
+        for k in ("PGDATA", "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "PGSERVICE", "PGOPTIONS"):
             env.pop(k, None)
         env["LC_ALL"] = "C.UTF-8"
         env["PGCONNECT_TIMEOUT"] = "5"
@@ -615,12 +675,24 @@ class PostgresServer:
             shutil.chown(base, "postgres", "postgres")
             shutil.chown(self.socket_dir, "postgres", "postgres")
             shutil.chown(self.log_path, "postgres", "postgres")
-        self._run(self._cmd("initdb", "-D", str(self.data_dir), "-A", "trust",
-                            "-U", "postgres", "--encoding=UTF8", "--no-locale",
-                            "--no-sync"), "initdb")
+        self._run(
+            self._cmd(
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--encoding=UTF8",
+                "--no-locale",
+                "--no-sync",
+            ),
+            "initdb",
+        )
         self._initialized = True
 
-    def start(self) -> "PostgresServer":
+    def start(self) -> PostgresServer:
         """Start the server (initdb on first call) and wait until it accepts
         connections; on first start also create the default database.
 
@@ -631,9 +703,7 @@ class PostgresServer:
                 come up within ``timeout`` seconds (message includes the log tail).
         """
         if not postgres_available():
-            raise RuntimeError(
-                f"PostgreSQL 15 binaries not found in {PG_BIN}; "
-                "run scripts/install-system-deps.sh")
+            raise RuntimeError(f"PostgreSQL 15 binaries not found in {PG_BIN}; run scripts/install-system-deps.sh")
         if self.port is None:
             self.port = free_port(self.host)
         elif self._initialized and self.running:
@@ -641,12 +711,25 @@ class PostgresServer:
         first = not self._initialized
         self._initdb()
         speed = "" if self.durable else "-F -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-        opts = (f"-h {self.host} -p {self.port} -k {shlex.quote(str(self.socket_dir))} "
-                f"{speed}-c max_connections=200")
+        opts = f"-h {self.host} -p {self.port} -k {shlex.quote(str(self.socket_dir))} {speed}-c max_connections=200"
         _LIVE.add(self)
-        self._run(self._cmd("pg_ctl", "start", "-w", "-t", str(int(self.timeout)),
-                            "-D", str(self.data_dir), "-l", str(self.log_path),
-                            "-o", opts), "start", timeout=self.timeout + 5)
+        self._run(
+            self._cmd(
+                "pg_ctl",
+                "start",
+                "-w",
+                "-t",
+                str(int(self.timeout)),
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_path),
+                "-o",
+                opts,
+            ),
+            "start",
+            timeout=self.timeout + 5,
+        )
         self._wait_ready()
         if first:
             self.create_database(self.default_db, exist_ok=True)
@@ -655,15 +738,31 @@ class PostgresServer:
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.timeout
         while True:
-            r = self._run([os.path.join(PG_BIN, "pg_isready"), "-h", self.host,
-                           "-p", str(self.port), "-U", "postgres", "-d", "postgres",
-                           "-t", "2"], "pg_isready", timeout=10, check=False)
+            r = self._run(
+                [
+                    os.path.join(PG_BIN, "pg_isready"),
+                    "-h",
+                    self.host,
+                    "-p",
+                    str(self.port),
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "postgres",
+                    "-t",
+                    "2",
+                ],
+                "pg_isready",
+                timeout=10,
+                check=False,
+            )
             if r.returncode == 0:
                 return
             if time.monotonic() > deadline:
                 raise RuntimeError(
                     f"PostgreSQL on {self.host}:{self.port} not ready within "
-                    f"{self.timeout:g} s; server log tail:\n{_tail(self.log_path)}")
+                    f"{self.timeout:g} s; server log tail:\n{_tail(self.log_path)}"
+                )
             time.sleep(0.1)
 
     def _pid(self) -> int | None:
@@ -679,19 +778,19 @@ class PostgresServer:
         """
         if self.base_dir is None or not (self.data_dir / "PG_VERSION").exists():
             return
-        status = self._run(self._cmd("pg_ctl", "status", "-D", str(self.data_dir)),
-                           "status", timeout=10, check=False)
+        status = self._run(self._cmd("pg_ctl", "status", "-D", str(self.data_dir)), "status", timeout=10, check=False)
         if status.returncode == 0:  # 3 = not running
-            r = self._run(self._cmd("pg_ctl", "stop", "-w", "-t", str(int(self.timeout)),
-                                    "-m", mode, "-D", str(self.data_dir)),
-                          "stop", timeout=self.timeout + 5, check=False)
+            r = self._run(
+                self._cmd("pg_ctl", "stop", "-w", "-t", str(int(self.timeout)), "-m", mode, "-D", str(self.data_dir)),
+                "stop",
+                timeout=self.timeout + 5,
+                check=False,
+            )
             if r.returncode != 0:
                 pid = self._pid()
                 if pid:
-                    try:
+                    with contextlib.suppress(OSError):
                         os.kill(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
                 deadline = time.monotonic() + 10
                 while self._port_busy() and time.monotonic() < deadline:
                     time.sleep(0.1)
@@ -700,7 +799,7 @@ class PostgresServer:
     def _port_busy(self) -> bool:
         return self.port is not None and _port_open(self.port, self.host, timeout=0.2)
 
-    def restart(self) -> "PostgresServer":
+    def restart(self) -> PostgresServer:
         """:meth:`stop` then :meth:`start`, same port and data. Returns self."""
         self.stop()
         return self.start()
@@ -736,9 +835,27 @@ class PostgresServer:
             raise RuntimeError("PostgresServer has no port yet; call start() first")
         # psql is a client: it needs no special user, but run it the same way as the
         # server binaries so a root-only cwd never matters.
-        r = self._run(self._cmd("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At",
-                                "-h", self.host, "-p", str(self.port), "-U", "postgres",
-                                "-d", dbname, "-c", sql), "psql")
+        r = self._run(
+            self._cmd(
+                "psql",
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-At",
+                "-h",
+                self.host,
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                dbname,
+                "-c",
+                sql,
+            ),
+            "psql",
+        )
         return r.stdout.strip()
 
     def database_exists(self, name: str) -> bool:
@@ -772,7 +889,7 @@ class PostgresServer:
         self.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     # -- context manager
-    def __enter__(self) -> "PostgresServer":
+    def __enter__(self) -> PostgresServer:
         try:
             return self.start()
         except BaseException:

@@ -4,16 +4,12 @@ They skip only when the binaries are missing *and* CI is not set; under CI=true 
 missing binary is a failure (run scripts/install-system-deps.sh).
 """
 
-import os
 import socket
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from servers import (  # noqa: E402
+from helpers import need
+from servers import (
     PostgresServer,
     RedisCluster,
     RedisServer,
@@ -22,14 +18,7 @@ from servers import (  # noqa: E402
     redis_cluster_available,
 )
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def _require(available: bool, what: str) -> None:
-    if not available:
-        if IN_CI:
-            pytest.fail(f"{what} not installed (CI): run scripts/install-system-deps.sh")
-        pytest.skip(f"{what} not installed; run scripts/install-system-deps.sh")
+pytestmark = pytest.mark.engine_independent
 
 
 def _raw_ping(port: int) -> bytes:
@@ -47,7 +36,7 @@ def _refused(port: int) -> bool:
 
 
 def test_redis_start_talk_stop_restart_same_port(tmp_path):
-    _require(redis_available(), "redis-server")
+    need(redis_available(), "redis-server")
     with RedisServer(tmp_path) as redis:
         port = redis.port
         assert redis.url == f"redis://127.0.0.1:{port}/0"
@@ -88,7 +77,7 @@ def _select_one(pg: PostgresServer, url: str) -> int:
 
 
 def test_postgres_start_talk_stop_restart_same_port(tmp_path):
-    _require(postgres_available(), "PostgreSQL 15")
+    need(postgres_available(), "PostgreSQL 15")
     with PostgresServer(tmp_path) as pg:
         port = pg.port
         base = pg.base_dir
@@ -134,7 +123,7 @@ def test_postgres_start_talk_stop_restart_same_port(tmp_path):
 
 
 def test_redis_cluster_three_masters_spread_hash_tags(tmp_path):
-    _require(redis_cluster_available(), "redis-server and redis-cli")
+    need(redis_cluster_available(), "redis-server and redis-cli")
     from redis.cluster import ClusterNode
     from redis.cluster import RedisCluster as ClusterClient
 
@@ -146,8 +135,7 @@ def test_redis_cluster_three_masters_spread_hash_tags(tmp_path):
         assert info["cluster_state"] == "ok"
         assert info["cluster_size"] == "3"  # three masters, each serving slots
 
-        client = ClusterClient(startup_nodes=[ClusterNode(h, p) for h, p in cluster.startup_nodes],
-                               socket_timeout=5)
+        client = ClusterClient(startup_nodes=[ClusterNode(h, p) for h, p in cluster.startup_nodes], socket_timeout=5)
         try:
             # Keys of one (employee, day) share a hash tag, so they live on one node;
             # different tags spread over the masters (README "Redis Cluster safety").

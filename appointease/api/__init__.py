@@ -1,4 +1,5 @@
 """The HTTP API (SPEC §4): thin flask-smorest blueprints under ``/api/v1``, plus operations."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -18,17 +19,18 @@ OPENAPI_CONFIG = {
 
 def register_blueprints(app: Flask) -> None:
     """Register the API blueprints with flask-smorest (which documents them) and the rest."""
-    from appointease.api import appointments, catalog, docs, holds, live
+    from appointease.api import appointments, auth, catalog, customers, docs, holds, live, manage_page
+    from appointease.api.nosession import NoCookieSessions
     from appointease.api.ops import ops
     from appointease.extensions import api
-
-    from appointease.api.nosession import NoCookieSessions
 
     app.session_interface = NoCookieSessions()
     for key, value in OPENAPI_CONFIG.items():
         app.config.setdefault(key, value)
     api.init_app(app)
-    for module in (catalog, live, holds, appointments):
+    api.spec.components.security_scheme("bearerToken", {"type": "http", "scheme": "bearer"})
+    for module in (catalog, live, holds, appointments, auth, customers):
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)
+    app.register_blueprint(manage_page.bp)
     app.register_blueprint(ops)

@@ -1,4 +1,5 @@
 """``POST /appointments``: book, with Idempotency-Key semantics (SPEC §4)."""
+
 from flask import url_for
 
 from appointease import booking

@@ -1,4 +1,5 @@
 """``GET /services`` and ``GET /staff``: the public catalogue (SPEC §4)."""
+
 from flask import current_app
 
 from appointease import catalog
@@ -14,8 +15,10 @@ blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="The publ
 def list_services():
     """List active services: ``[{id, name, duration_minutes, price, currency}]``."""
     currency = current_app.config["APPOINTEASE_CURRENCY"]
-    return [{"id": s.id, "name": s.name, "duration_minutes": s.duration_minutes, "price": s.price, "currency": currency}
-            for s in catalog.list_services(domain().session)]
+    return [
+        {"id": s.id, "name": s.name, "duration_minutes": s.duration_minutes, "price": s.price, "currency": currency}
+        for s in catalog.list_services(domain().session)
+    ]
 
 
 @blp.get("/staff")

@@ -1,5 +1,6 @@
 """What every view shares: the smorest Blueprint and parser, the domain context,
 documented error responses and the Idempotency-Key header."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,6 @@ from http import HTTPStatus
 import flask_smorest
 from flask import current_app, g, request
 from marshmallow import RAISE
-from webargs import core
 from webargs.flaskparser import FlaskParser
 
 from appointease.context import Context
@@ -43,15 +43,27 @@ def flatten(messages) -> dict[str, list[str]]:
 
     webargs nests them by location (``{"json": {...}}``); the client only needs the field.
     """
-    if isinstance(messages, dict) and set(messages) <= {"json", "query", "headers", "form", "files", "cookies", "view_args"}:
+    if isinstance(messages, dict) and set(messages) <= {
+        "json",
+        "query",
+        "headers",
+        "form",
+        "files",
+        "cookies",
+        "view_args",
+    }:
         merged: dict = {}
         for part in messages.values():
             merged.update(part if isinstance(part, dict) else {"_schema": part})
         messages = merged
     if not isinstance(messages, dict):
         return {"_schema": [str(messages)]}
-    return {k: v if isinstance(v, list) and all(isinstance(m, str) for m in v) else [json.dumps(v) if not isinstance(v, str) else v]
-            for k, v in messages.items()}
+    return {
+        k: v
+        if isinstance(v, list) and all(isinstance(m, str) for m in v)
+        else [json.dumps(v) if not isinstance(v, str) else v]
+        for k, v in messages.items()
+    }
 
 
 class Parser(FlaskParser):
@@ -88,18 +100,28 @@ def domain() -> Context:
     if ctx is None:
         ext = current_app.extensions
         ctx = g.appointease_ctx = Context(
-            db.session(), ext["appointease.holds"], ext["appointease.rules"], utcnow(), ext["appointease.cache"],
+            db.session(),
+            ext["appointease.holds"],
+            ext["appointease.rules"],
+            utcnow(),
+            ext["appointease.cache"],
             request.remote_addr,
         )
     return ctx
 
 
 IDEMPOTENCY_HEADER_DOC = {
-    "in": "header", "name": "Idempotency-Key", "required": False,
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
     "description": "Retry-safe key (draft-ietf-httpapi-idempotency-key-header); alias X-Idempotency-Key.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
 }
-X_IDEMPOTENCY_HEADER_DOC = {**IDEMPOTENCY_HEADER_DOC, "name": "X-Idempotency-Key", "description": "Alias of Idempotency-Key."}
+X_IDEMPOTENCY_HEADER_DOC = {
+    **IDEMPOTENCY_HEADER_DOC,
+    "name": "X-Idempotency-Key",
+    "description": "Alias of Idempotency-Key.",
+}
 
 
 def idempotency_key(principal: str, body: dict) -> IdempotencyKey | None:

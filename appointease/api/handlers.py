@@ -1,4 +1,5 @@
 """The one place errors become HTTP: SPEC §4's JSON error shape for every failure."""
+
 from __future__ import annotations
 
 import logging
@@ -51,7 +52,9 @@ def register_errorhandlers(app: Flask) -> None:
     def _app_error(exc: AppError):
         if isinstance(exc, Unavailable):
             db.session.rollback()
-        return error_response(exc.code, exc.message, exc.status, exc.fields, exc.retry_after)
+        response = error_response(exc.code, exc.message, exc.status, exc.fields, exc.retry_after)
+        response.headers.update(exc.headers)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -1,4 +1,5 @@
 """``/slots/select``, ``/slots/lock``, ``/slots/release``: holding slots (SPEC §4)."""
+
 from appointease import holding
 from appointease.api.common import Blueprint, domain
 from appointease.holds import LOCK, SELECTION

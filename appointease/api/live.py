@@ -1,4 +1,5 @@
 """The widget's read side: availability, the day overview and the heartbeat (SPEC §4)."""
+
 from flask import Response, request
 
 from appointease import live
@@ -7,9 +8,16 @@ from appointease.schemas import AvailabilityOut, AvailabilityQuery, DaysOut, Day
 
 blp = Blueprint("live", __name__, url_prefix="/api/v1", description="Live slot states.")
 
-ETAG_HEADER = {"ETag": {"description": 'The answer\'s version as an entity tag: `"<version>"`.', "schema": {"type": "string"}}}
-IF_NONE_MATCH_DOC = {"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"},
-                     "description": "An ETag from an earlier answer: 304 with no body when nothing changed (RFC 9110 §13.1.2)."}
+ETAG_HEADER = {
+    "ETag": {"description": 'The answer\'s version as an entity tag: `"<version>"`.', "schema": {"type": "string"}}
+}
+IF_NONE_MATCH_DOC = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "An ETag from an earlier answer: 304 with no body when nothing changed (RFC 9110 §13.1.2).",
+}
 
 
 @blp.get("/availability")
@@ -29,8 +37,10 @@ def availability_days(args):
     """How many start times are free on each day of a range (at most 62 days), and the last
     day that can be booked (the widget's date picker stops there)."""
     ctx = domain()
-    return {"days": live.days_overview(ctx, args["first"], args["last"], args["service_id"], args.get("employee_id")),
-            "bookable_until": live.last_bookable_day(ctx)}
+    return {
+        "days": live.days_overview(ctx, args["first"], args["last"], args["service_id"], args.get("employee_id")),
+        "bookable_until": live.last_bookable_day(ctx),
+    }
 
 
 @blp.post("/heartbeat")
@@ -46,6 +56,14 @@ def heartbeat(args):
     if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
         return Response(status=304, headers={"ETag": etag})
     if not beat.changed:
-        return {"changed": False, "version": beat.version, "interval_seconds": beat.interval_seconds,
-                "server_time": beat.server_time}, 200, {"ETag": etag}
+        return (
+            {
+                "changed": False,
+                "version": beat.version,
+                "interval_seconds": beat.interval_seconds,
+                "server_time": beat.server_time,
+            },
+            200,
+            {"ETag": etag},
+        )
     return beat, 200, {"ETag": etag}

@@ -1,5 +1,6 @@
 """No cookie sessions: the API is stateless (bearer tokens, client ids), so Flask's signed
 cookie session — a serializer built on every request — is switched off."""
+
 from flask import Flask
 from flask.sessions import SessionInterface
 

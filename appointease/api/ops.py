@@ -1,4 +1,5 @@
 """Operations endpoints: ``/healthz``, ``/readyz`` and the demo page at ``/`` (SPEC §4)."""
+
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify

@@ -3,9 +3,10 @@
 ``build_hold_store`` picks the engine from configuration: Redis (with the SQL table
 as fallback) when ``REDIS_URL`` is set, else the SQL table (SPEC §2).
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -15,13 +16,27 @@ from appointease.holds.redis_store import RedisHoldStore
 from appointease.holds.sql import SqlHoldStore
 
 __all__ = [
-    "LOCK", "SELECTION", "HoldInfo", "HoldRequest", "HoldStats", "HoldStore",
-    "FallbackHoldStore", "RedisHoldStore", "SqlHoldStore", "build_hold_store", "held_by_other",
+    "LOCK",
+    "SELECTION",
+    "HoldInfo",
+    "HoldRequest",
+    "HoldStats",
+    "HoldStore",
+    "FallbackHoldStore",
+    "RedisHoldStore",
+    "SqlHoldStore",
+    "build_hold_store",
+    "held_by_other",
 ]
 
 
 def build_hold_store(
-    redis_url: str | None, engine: Engine, lock_ttl: int, *, cluster: bool = False, max_holds_per_ip: int = 0,
+    redis_url: str | None,
+    engine: Engine,
+    lock_ttl: int,
+    *,
+    cluster: bool = False,
+    max_holds_per_ip: int = 0,
     reader: Callable[[], Connection] | None = None,
 ) -> FallbackHoldStore | SqlHoldStore:
     """Return the configured hold store (it implements ``HoldStore`` and ``HoldStats``).

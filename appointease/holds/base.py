@@ -5,12 +5,13 @@ heartbeat's poll); ``HoldStats`` is what operations need (``/readyz``, ``/metric
 ``/admin/debug``). Each engine implements both. (Widgets polling now are estimated
 from the heartbeat rate, ``appointease.metrics``, not stored per poll.)
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Iterable, Sequence
 
 from appointease.grid import overlaps
 
@@ -108,7 +109,12 @@ class HoldStore(ABC):
 
     @abstractmethod
     def poll(
-        self, employee_ids: Sequence[int], day: date, client_id: str, selected_time: str | None, ttl_seconds: int,
+        self,
+        employee_ids: Sequence[int],
+        day: date,
+        client_id: str,
+        selected_time: str | None,
+        ttl_seconds: int,
         ip: str | None = None,
     ) -> dict[int, list[HoldInfo]]:
         """Serve one heartbeat in one round trip: renew the client's selection, list the holds.

@@ -1,10 +1,11 @@
 """Redis first, the SQL table when Redis is down (SPEC §5.5 "degrade, don't die")."""
+
 from __future__ import annotations
 
 import logging
 import time as _time
+from collections.abc import Sequence
 from datetime import date
-from typing import Sequence
 
 from appointease.errors import SlotHeld, Unavailable
 from appointease.holds.base import HoldInfo, HoldRequest, HoldStats, HoldStore, held_by_other
@@ -35,7 +36,9 @@ class FallbackHoldStore(HoldStore, HoldStats):
             so a dead Redis costs one connect timeout per window, not per request.
     """
 
-    def __init__(self, primary: RedisHoldStore, secondary: SqlHoldStore, remember_seconds: int = 600, retry_seconds: float = 2.0):
+    def __init__(
+        self, primary: RedisHoldStore, secondary: SqlHoldStore, remember_seconds: int = 600, retry_seconds: float = 2.0
+    ):
         self.primary, self.secondary = primary, secondary
         self.remember_seconds, self.retry_seconds = remember_seconds, retry_seconds
         self._failed_at: float | None = None
@@ -97,7 +100,12 @@ class FallbackHoldStore(HoldStore, HoldStats):
         return self.secondary.holds(employee_id, day)
 
     def poll(
-        self, employee_ids: Sequence[int], day: date, client_id: str, selected_time: str | None, ttl_seconds: int,
+        self,
+        employee_ids: Sequence[int],
+        day: date,
+        client_id: str,
+        selected_time: str | None,
+        ttl_seconds: int,
         ip: str | None = None,
     ) -> dict[int, list[HoldInfo]]:
         if not self._skipping():

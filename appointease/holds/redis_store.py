@@ -11,12 +11,12 @@ Expired entries are pruned by score inside each script (``ZRANGEBYSCORE``), so n
 ``KEYS``/``SCAN`` ever runs, and both keys carry a ``PEXPIREAT`` past their last hold.
 Works on Redis 7.0 (no hash-field TTLs). Time is Redis ``TIME``, one clock for all hosts.
 """
+
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Sequence
-
 import math
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 
 import redis
 from redis.cluster import RedisCluster
@@ -49,7 +49,9 @@ end
 """
 
 # ARGV: client, time, start_ms, end_ms, kind, ttl_ms → {1, expires_ms} or {0, 0} when held.
-_ACQUIRE = _PRUNE + """
+_ACQUIRE = (
+    _PRUNE
+    + """
 local s, e = tonumber(ARGV[3]), tonumber(ARGV[4])
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
@@ -64,9 +66,12 @@ redis.call('ZADD', KEYS[2], exp, ARGV[1])
 touch()
 return {1, exp}
 """
+)
 
 # ARGV: renew_client ('' = none), renew_time, ttl_ms → {now_ms, field, value, ...}
-_SNAPSHOT = _PRUNE + """
+_SNAPSHOT = (
+    _PRUNE
+    + """
 if ARGV[1] ~= '' then
   local v = redis.call('HGET', KEYS[1], ARGV[1])
   if v then
@@ -83,6 +88,7 @@ local out = redis.call('HGETALL', KEYS[1])
 table.insert(out, 1, now)
 return out
 """
+)
 
 # ARGV: client, time ('' = any) → 1 removed / 0 none. Only the holder's own entry.
 _RELEASE = """
@@ -185,7 +191,7 @@ class RedisHoldStore(HoldStore, HoldStats):
         self._reserve = client.register_script(_RESERVE)
 
     @classmethod
-    def from_url(cls, url: str, *, cluster: bool = False, max_holds_per_ip: int = 0) -> "RedisHoldStore":
+    def from_url(cls, url: str, *, cluster: bool = False, max_holds_per_ip: int = 0) -> RedisHoldStore:
         """Build a store from ``redis://…`` with 0.5 s socket timeouts (a down Redis fails fast).
 
         Args:
@@ -212,8 +218,9 @@ class RedisHoldStore(HoldStore, HoldStats):
         Raises:
             RateLimited: the IP has the cap's worth of other live holds.
         """
-        ok, value = self._call(self._reserve, keys=[_ip_key(req.ip)],
-                               args=[req.client_id, self.max_holds_per_ip, req.ttl_seconds * 1000])
+        ok, value = self._call(
+            self._reserve, keys=[_ip_key(req.ip)], args=[req.client_id, self.max_holds_per_ip, req.ttl_seconds * 1000]
+        )
         if not ok:
             wait = (int(value) - _ms(datetime.now(UTC))) / 1000
             raise RateLimited("Too many live holds from your network; try again shortly.", retry_after=math.ceil(wait))
@@ -234,8 +241,12 @@ class RedisHoldStore(HoldStore, HoldStats):
             raise SlotHeld()
         where = f"{req.employee_id}|{req.day.isoformat()}"
         pointer = f"{where}|{req.ip or ''}"
-        previous = self._call(self._r.set, _client_key(req.client_id), pointer, px=_POINTER_TTL_MS, get=True)
-        previous = "|".join(previous.split("|")[:2]) if previous else None
+        old = self._call(self._r.set, _client_key(req.client_id), pointer, px=_POINTER_TTL_MS, get=True)
+        previous = "|".join(old.split("|")[:2]) if old else None
+        old_ip = old.split("|")[2] if old and old.count("|") == 2 else ""
+        if old_ip and old_ip != (req.ip or ""):
+            # The client's hold now counts elsewhere (or nowhere: a booking's own hold).
+            self._call(self._r.zrem, _ip_key(old_ip), req.client_id)
         if previous and previous != where:
             emp, day = previous.split("|")
             self._call(self._release, keys=_keys(int(emp), date.fromisoformat(day)), args=[req.client_id, ""])
@@ -267,7 +278,12 @@ class RedisHoldStore(HoldStore, HoldStats):
         return _parse_snapshot(out, employee_id, day)
 
     def poll(
-        self, employee_ids: Sequence[int], day: date, client_id: str, selected_time: str | None, ttl_seconds: int,
+        self,
+        employee_ids: Sequence[int],
+        day: date,
+        client_id: str,
+        selected_time: str | None,
+        ttl_seconds: int,
         ip: str | None = None,
     ) -> dict[int, list[HoldInfo]]:
         """Renew and read every (staff, day) in one pipelined round trip (one script per staff)."""
@@ -292,14 +308,14 @@ class RedisHoldStore(HoldStore, HoldStats):
                 self._call(pipe.execute)
         else:
             results = self._call(pipe.execute)[: len(employee_ids)]
-        return {e: _parse_snapshot(out, e, day) for e, out in zip(employee_ids, results)}
+        return {e: _parse_snapshot(out, e, day) for e, out in zip(employee_ids, results, strict=True)}
 
     def count_active(self) -> dict[str, int]:
         now = _ms(datetime.now(UTC))
         pipe = self._pipeline()
         for key in _INDEX.values():
             pipe.zcount(key, f"({now}", "+inf")
-        return dict(zip(_INDEX, self._call(pipe.execute)))
+        return dict(zip(_INDEX, self._call(pipe.execute), strict=True))
 
     def ping(self) -> bool:
         try:

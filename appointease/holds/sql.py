@@ -6,12 +6,13 @@ transaction; on SQLite it starts with ``BEGIN IMMEDIATE`` (``appointease.db``), 
 PostgreSQL a per-(employee, day) advisory transaction lock serialises acquirers, so
 several workers cannot both pass.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Callable, Sequence
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -22,14 +23,23 @@ from appointease.errors import RateLimited, SlotHeld
 from appointease.holds.base import LOCK, SELECTION, HoldInfo, HoldRequest, HoldStats, HoldStore, held_by_other
 from appointease.models import Hold, utcnow
 
-
 #: The columns a ``HoldInfo`` is made of, in its field order (Core selects: no ORM objects on the hot path).
-_COLUMNS = (Hold.client_id, Hold.employee_id, Hold.day, Hold.time_label, Hold.start_at, Hold.end_at, Hold.kind,
-            Hold.expires_at)
+_COLUMNS = (
+    Hold.client_id,
+    Hold.employee_id,
+    Hold.day,
+    Hold.time_label,
+    Hold.start_at,
+    Hold.end_at,
+    Hold.kind,
+    Hold.expires_at,
+)
 
 
 def _info(row: Hold) -> HoldInfo:
-    return HoldInfo(row.client_id, row.employee_id, row.day, row.time_label, row.start_at, row.end_at, row.kind, row.expires_at)
+    return HoldInfo(
+        row.client_id, row.employee_id, row.day, row.time_label, row.start_at, row.end_at, row.kind, row.expires_at
+    )
 
 
 # Built once: composing a statement costs more than running it on the heartbeat path.
@@ -37,7 +47,9 @@ _LIVE_ONE = select(*_COLUMNS).where(
     Hold.employee_id == bindparam("id"), Hold.day == bindparam("day"), Hold.expires_at > bindparam("now")
 )
 _LIVE_MANY = select(*_COLUMNS).where(
-    Hold.employee_id.in_(bindparam("ids", expanding=True)), Hold.day == bindparam("day"), Hold.expires_at > bindparam("now")
+    Hold.employee_id.in_(bindparam("ids", expanding=True)),
+    Hold.day == bindparam("day"),
+    Hold.expires_at > bindparam("now"),
 )
 
 
@@ -65,8 +77,9 @@ class SqlHoldStore(HoldStore, HoldStats):
 
     storage = "database"
 
-    def __init__(self, engine: Engine, clock=utcnow, max_holds_per_ip: int = 0,
-                 reader: Callable[[], Connection] | None = None):
+    def __init__(
+        self, engine: Engine, clock=utcnow, max_holds_per_ip: int = 0, reader: Callable[[], Connection] | None = None
+    ):
         self._engine = engine
         self._clock = clock
         self.max_holds_per_ip = max_holds_per_ip
@@ -116,8 +129,10 @@ class SqlHoldStore(HoldStore, HoldStats):
             select(Hold.expires_at).where(Hold.ip == req.ip, Hold.client_id != req.client_id, Hold.expires_at > now)
         ).all()
         if len(expiries) >= self.max_holds_per_ip:
-            raise RateLimited("Too many live holds from your network; try again shortly.",
-                              retry_after=math.ceil((min(expiries) - now).total_seconds()))
+            raise RateLimited(
+                "Too many live holds from your network; try again shortly.",
+                retry_after=math.ceil((min(expiries) - now).total_seconds()),
+            )
 
     def release(self, client_id: str, employee_id: int, day: date, time: str | None = None) -> bool:
         with self._session() as session, write_transaction(session):
@@ -130,7 +145,12 @@ class SqlHoldStore(HoldStore, HoldStats):
         return self._read([employee_id], day, self._clock())
 
     def poll(
-        self, employee_ids: Sequence[int], day: date, client_id: str, selected_time: str | None, ttl_seconds: int,
+        self,
+        employee_ids: Sequence[int],
+        day: date,
+        client_id: str,
+        selected_time: str | None,
+        ttl_seconds: int,
         ip: str | None = None,
     ) -> dict[int, list[HoldInfo]]:
         now = self._clock()
@@ -145,8 +165,14 @@ class SqlHoldStore(HoldStore, HoldStats):
             with self._session() as session, write_transaction(session):
                 session.execute(
                     update(Hold)
-                    .where(Hold.client_id == client_id, Hold.employee_id == renew.employee_id, Hold.day == day,
-                           Hold.time_label == selected_time, Hold.kind == SELECTION, Hold.expires_at > now)
+                    .where(
+                        Hold.client_id == client_id,
+                        Hold.employee_id == renew.employee_id,
+                        Hold.day == day,
+                        Hold.time_label == selected_time,
+                        Hold.kind == SELECTION,
+                        Hold.expires_at > now,
+                    )
                     .values(expires_at=renew.expires_at)
                 )
         return found

@@ -47,6 +47,7 @@ appointment as of an event), ``outbox`` (the mail queue), ``otp_mail`` (codes),
 ``consumers`` (event-log cursors), ``webhooks`` (admin functions),
 ``webhook_delivery`` (signed POSTs and retries), ``worker`` (the loop and CLI).
 """
+
 from appointease.notify.otp_mail import request_code, verify_code
 from appointease.notify.outbox import enqueue_mail, register_renderer
 from appointease.notify.webhooks import (

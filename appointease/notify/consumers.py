@@ -12,6 +12,7 @@ one that commits later. Several workers may run: on PostgreSQL the cursor row is
 taken ``FOR UPDATE SKIP LOCKED`` (a second worker skips instead of waiting); on
 SQLite the ``BEGIN IMMEDIATE`` write transaction serialises them.
 """
+
 from __future__ import annotations
 
 import json
@@ -123,13 +124,23 @@ def queue_webhooks(tz: tzinfo) -> Handler:
             targets = [e for e in endpoints if event.seq > e.created_after_seq and wants(e, event.type)]
             if not targets:
                 continue
-            body = webhook_body(event.seq, event.type, event.occurred_at.astimezone(tz),
-                                appointment_at(session, event, tz).as_json())
+            body = webhook_body(
+                event.seq, event.type, event.occurred_at.astimezone(tz), appointment_at(session, event, tz).as_json()
+            )
             for endpoint in targets:
-                session.add(WebhookDelivery(
-                    endpoint_id=endpoint.id, event_seq=event.seq, type=event.type, webhook_id=new_webhook_id(),
-                    payload=body, status="pending", attempts=0, next_attempt_at=now, created_at=now,
-                ))
+                session.add(
+                    WebhookDelivery(
+                        endpoint_id=endpoint.id,
+                        event_seq=event.seq,
+                        type=event.type,
+                        webhook_id=new_webhook_id(),
+                        payload=body,
+                        status="pending",
+                        attempts=0,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                )
 
     return handle
 

@@ -5,6 +5,7 @@ appointment row adds what a change does not touch (service, customer, notes). Th
 calendar ``SEQUENCE`` is the number of earlier events of the same appointment, so it
 rises strictly with each change (RFC 5545 §3.8.7.4).
 """
+
 from __future__ import annotations
 
 import re

@@ -10,6 +10,7 @@
 * ``DTSTART``/``DTEND`` carry the business time zone as ``TZID`` with its ``VTIMEZONE``
   (or ``Z`` when the business runs on UTC), so they parse back to the same instant.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, timedelta

@@ -19,6 +19,7 @@ for good (5xx to a recipient or to the message), :class:`TemporaryMailError` for
 everything worth retrying (connection refused or lost, time-outs, 4xx answers, a
 refused sender or login — a configuration problem that a fix will clear).
 """
+
 from __future__ import annotations
 
 import logging
@@ -177,8 +178,14 @@ class SMTPTransport:
             raise classify(exc) from None
         if refused:  # some of several recipients refused
             raise classify(smtplib.SMTPRecipientsRefused(refused))
-        log.info("mail %s to %s: %r accepted by %s:%s", ident, msg["To"], msg["Subject"],
-                 self.settings.host, self.settings.port)
+        log.info(
+            "mail %s to %s: %r accepted by %s:%s",
+            ident,
+            msg["To"],
+            msg["Subject"],
+            self.settings.host,
+            self.settings.port,
+        )
 
     def close(self) -> None:
         """Say QUIT (or just drop the socket when the server is gone)."""

@@ -6,6 +6,7 @@ or LF can start a new header), and every piece of user text is HTML-escaped in t
 part. Confirmations carry the reference, service, staff member, the time in the business
 time zone, a link to ``/manage`` and the calendar file (``appointease.notify.ics``).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -79,19 +80,21 @@ def confirmation_message(
     msg = _envelope(settings, at.email, confirmation_subject(at), message_id, now)
     rows = [("Reference", at.reference), ("Service", at.service_name), ("With", at.employee_name), ("When", when)]
     keep = f" The attached calendar file {ics_does} your calendar."
-    text = "\n".join([
-        f"Hello {one_line(at.name)},",
-        "",
-        opening,
-        "",
-        *(f"  {label + ':':<11}{value}" for label, value in rows),
-        "",
-        f"To see your bookings, or to reschedule or cancel, go to {settings.manage_url}",
-        f"and sign in with this email address ({at.email}); we send you a one-time code.{keep}",
-        "",
-        f"— {settings.business_name}",
-        "",
-    ])
+    text = "\n".join(
+        [
+            f"Hello {one_line(at.name)},",
+            "",
+            opening,
+            "",
+            *(f"  {label + ':':<11}{value}" for label, value in rows),
+            "",
+            f"To see your bookings, or to reschedule or cancel, go to {settings.manage_url}",
+            f"and sign in with this email address ({at.email}); we send you a one-time code.{keep}",
+            "",
+            f"— {settings.business_name}",
+            "",
+        ]
+    )
     msg.set_content(text)
     cells = "".join(
         f'<tr><th align="left" style="padding:2px 12px 2px 0">{escape(label)}</th><td>{escape(value)}</td></tr>'
@@ -108,8 +111,11 @@ def confirmation_message(
     msg.add_alternative(html, subtype="html")
     method = method_for(at.type)
     msg.add_attachment(
-        appointment_ics(at, settings), maintype="text", subtype="calendar",
-        filename="appointment.ics", params={"method": method, "charset": "UTF-8"},
+        appointment_ics(at, settings),
+        maintype="text",
+        subtype="calendar",
+        filename="appointment.ics",
+        params={"method": method, "charset": "UTF-8"},
     )
     return msg
 

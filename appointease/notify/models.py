@@ -3,6 +3,7 @@
 Built by migration ``0005``. Every row here is delivery *state*; the event log
 (``appointease.models.Event``) stays the source of what happened.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

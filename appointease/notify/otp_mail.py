@@ -9,6 +9,7 @@ random digits, commits their keyed hash (``appointease.secrets.hash_secret``) wi
 code. :func:`verify_code` (for ``POST /auth/verify``) checks a code in constant time,
 counts wrong tries and burns the code after the fifth, and uses a right code up.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -51,8 +52,14 @@ def request_code(session: Session, email: str, now: datetime) -> None:
     """
     key = normalize_email(email)
     request_id = secrets.token_hex(8)
-    values = {"email": key, "request_id": request_id, "code_hash": None, "requested_at": now, "expires_at": None,
-              "tries": 0}
+    values = {
+        "email": key,
+        "request_id": request_id,
+        "code_hash": None,
+        "requested_at": now,
+        "expires_at": None,
+        "tries": 0,
+    }
     session.execute(upsert(session, OneTimeCode, values, ["email"], [k for k in values if k != "email"]))
     enqueue_mail(session, key, KIND, {"request_id": request_id}, expires_at=now + CODE_TTL, now=now)
 
@@ -99,8 +106,14 @@ def render_code(session: Session, mail: MailMessage, settings: NotifySettings, n
         row.code_hash = _digest(recipient, code)
         row.expires_at = now + CODE_TTL
         row.tries = 0
-    return otp_message(recipient, code, settings, message_id=f"otp-{mail_id}-{secrets.token_hex(4)}", now=now,
-                       valid_minutes=int(CODE_TTL.total_seconds() // 60))
+    return otp_message(
+        recipient,
+        code,
+        settings,
+        message_id=f"otp-{mail_id}-{secrets.token_hex(4)}",
+        now=now,
+        valid_minutes=int(CODE_TTL.total_seconds() // 60),
+    )
 
 
 register_renderer(KIND, render_code)

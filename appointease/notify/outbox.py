@@ -9,6 +9,7 @@ the transport and commits the outcome right after each message. A restart theref
 re-sends nothing the server already accepted, apart from the one message whose
 acceptance had not been committed when the process died (at least once).
 """
+
 from __future__ import annotations
 
 import logging
@@ -74,8 +75,15 @@ def enqueue_mail(
     if not recipient:
         raise ValueError("a mail needs a recipient")
     row = MailMessage(
-        kind=kind, recipient=recipient, payload=payload, event_seq=event_seq, status="pending",
-        attempts=0, next_attempt_at=now or utcnow(), expires_at=expires_at, created_at=now or utcnow(),
+        kind=kind,
+        recipient=recipient,
+        payload=payload,
+        event_seq=event_seq,
+        status="pending",
+        attempts=0,
+        next_attempt_at=now or utcnow(),
+        expires_at=expires_at,
+        created_at=now or utcnow(),
     )
     session.add(row)
     session.flush()
@@ -121,8 +129,9 @@ def _retry_or_fail(session: Session, row_id: int, attempts: int, error: MailErro
     return "retry"
 
 
-def _send_one(session: Session, mail_id: int, transport: Transport, settings: NotifySettings,
-              clock: Callable[[], datetime]) -> tuple[str, MailError | None]:
+def _send_one(
+    session: Session, mail_id: int, transport: Transport, settings: NotifySettings, clock: Callable[[], datetime]
+) -> tuple[str, MailError | None]:
     """Build and send one claimed row; commit its outcome. Returns (tally key, error if any)."""
     row = session.get(MailMessage, mail_id)
     attempts, now = row.attempts, clock()
@@ -149,8 +158,12 @@ def _send_one(session: Session, mail_id: int, transport: Transport, settings: No
 
 
 def send_due_mail(
-    session: Session, transport: Transport, settings: NotifySettings, lease: timedelta,
-    clock: Callable[[], datetime] = utcnow, keep_going: Callable[[], bool] = lambda: True,
+    session: Session,
+    transport: Transport,
+    settings: NotifySettings,
+    lease: timedelta,
+    clock: Callable[[], datetime] = utcnow,
+    keep_going: Callable[[], bool] = lambda: True,
 ) -> dict[str, int]:
     """Send every mail due now, one claimed row at a time, committing each outcome at once.
 

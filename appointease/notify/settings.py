@@ -1,4 +1,5 @@
 """The notification settings, read once from the Flask config (keys of ``appointease.config``)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

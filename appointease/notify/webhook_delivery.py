@@ -19,6 +19,7 @@
   10 h — eight attempts over ~27.6 h); then the delivery is ``failed`` and the lane
   moves on. ``410 Gone`` fails the delivery and disables the endpoint at once.
 """
+
 from __future__ import annotations
 
 import logging
@@ -69,20 +70,27 @@ def _lane_filter(lane: Lane):
 def due_lanes(session: Session, now: datetime) -> list[Lane]:
     """Return the lanes of active endpoints whose head delivery is due now (one grouped query)."""
     test = WebhookDelivery.event_seq.is_(None)
-    heads = (select(func.min(WebhookDelivery.id).label("id"))
-             .where(WebhookDelivery.status == "pending").group_by(WebhookDelivery.endpoint_id, test).subquery())
-    stmt = (select(WebhookDelivery.endpoint_id, WebhookDelivery.event_seq)
-            .join(heads, heads.c.id == WebhookDelivery.id)
-            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-            .where(WebhookEndpoint.active.is_(True), WebhookDelivery.next_attempt_at <= now))
+    heads = (
+        select(func.min(WebhookDelivery.id).label("id"))
+        .where(WebhookDelivery.status == "pending")
+        .group_by(WebhookDelivery.endpoint_id, test)
+        .subquery()
+    )
+    stmt = (
+        select(WebhookDelivery.endpoint_id, WebhookDelivery.event_seq)
+        .join(heads, heads.c.id == WebhookDelivery.id)
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(WebhookEndpoint.active.is_(True), WebhookDelivery.next_attempt_at <= now)
+    )
     return [(endpoint_id, seq is None) for endpoint_id, seq in session.execute(stmt)]
 
 
 def claim_head(session: Session, lane: Lane, now: datetime, lease: timedelta) -> int | None:
     """Claim the lane's head delivery if it is due (commits); return its id, or None."""
     with write_transaction(session):
-        head = session.scalar(select(func.min(WebhookDelivery.id))
-                              .where(WebhookDelivery.status == "pending", *_lane_filter(lane)))
+        head = session.scalar(
+            select(func.min(WebhookDelivery.id)).where(WebhookDelivery.status == "pending", *_lane_filter(lane))
+        )
         if head is None:
             return None
         active = session.scalar(select(WebhookEndpoint.active).where(WebhookEndpoint.id == lane[0]))
@@ -90,8 +98,9 @@ def claim_head(session: Session, lane: Lane, now: datetime, lease: timedelta) ->
             return None
         claimed = session.execute(
             update(WebhookDelivery)
-            .where(WebhookDelivery.id == head, WebhookDelivery.status == "pending",
-                   WebhookDelivery.next_attempt_at <= now)
+            .where(
+                WebhookDelivery.id == head, WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now
+            )
             .values(next_attempt_at=now + lease, attempts=WebhookDelivery.attempts + 1)
         ).rowcount
     return head if claimed == 1 else None
@@ -117,8 +126,9 @@ def post(url: str, body: str, headers: dict[str, str], timeout: float) -> Outcom
     started = time.monotonic()
     code, error = None, None
     try:
-        with requests.post(url, data=body.encode(), headers=headers, timeout=(timeout, timeout),
-                           allow_redirects=False, stream=True) as response:
+        with requests.post(
+            url, data=body.encode(), headers=headers, timeout=(timeout, timeout), allow_redirects=False, stream=True
+        ) as response:
             code = response.status_code
     except requests.Timeout:
         error = f"timed out after {timeout:g} s"
@@ -130,15 +140,28 @@ def post(url: str, body: str, headers: dict[str, str], timeout: float) -> Outcom
     return Outcome(code, error, int(elapsed * 1000))
 
 
-def _record(session: Session, delivery_id: int, started: datetime, outcome: Outcome, settings: NotifySettings,
-            clock: Callable[[], datetime]) -> str:
+def _record(
+    session: Session,
+    delivery_id: int,
+    started: datetime,
+    outcome: Outcome,
+    settings: NotifySettings,
+    clock: Callable[[], datetime],
+) -> str:
     """Store the attempt and the delivery's new state (commits). Returns the new status."""
     with write_transaction(session):
         delivery = session.get(WebhookDelivery, delivery_id)
         if delivery is None:  # the endpoint was deleted meanwhile
             return "gone"
-        session.add(WebhookAttempt(delivery_id=delivery_id, attempted_at=started, response_code=outcome.response_code,
-                                   error=outcome.error, duration_ms=outcome.duration_ms))
+        session.add(
+            WebhookAttempt(
+                delivery_id=delivery_id,
+                attempted_at=started,
+                response_code=outcome.response_code,
+                error=outcome.error,
+                duration_ms=outcome.duration_ms,
+            )
+        )
         delivery.last_response_code = outcome.response_code
         now = clock()
         schedule = settings.webhook_retry_schedule
@@ -156,8 +179,9 @@ def _record(session: Session, delivery_id: int, started: datetime, outcome: Outc
         return delivery.status
 
 
-def attempt(session: Session, delivery_id: int, settings: NotifySettings,
-            clock: Callable[[], datetime] = utcnow) -> str:
+def attempt(
+    session: Session, delivery_id: int, settings: NotifySettings, clock: Callable[[], datetime] = utcnow
+) -> str:
     """Make one HTTP attempt of a claimed delivery and record it.
 
     Returns:
@@ -180,13 +204,25 @@ def attempt(session: Session, delivery_id: int, settings: NotifySettings,
     else:
         outcome = post(url, body, signed_headers(secret, webhook_id, body, started), settings.webhook_timeout)
     status = _record(session, delivery_id, started, outcome, settings, clock)
-    log.info("webhook %s (%s) to endpoint %s: %s → %s", webhook_id, delivery_id, endpoint_id,
-             outcome.response_code or outcome.error, status)
+    log.info(
+        "webhook %s (%s) to endpoint %s: %s → %s",
+        webhook_id,
+        delivery_id,
+        endpoint_id,
+        outcome.response_code or outcome.error,
+        status,
+    )
     return status
 
 
-def run_lane(session: Session, lane: Lane, settings: NotifySettings, clock: Callable[[], datetime] = utcnow,
-             max_attempts: int = 100, keep_going: Callable[[], bool] = lambda: True) -> dict[str, int]:
+def run_lane(
+    session: Session,
+    lane: Lane,
+    settings: NotifySettings,
+    clock: Callable[[], datetime] = utcnow,
+    max_attempts: int = 100,
+    keep_going: Callable[[], bool] = lambda: True,
+) -> dict[str, int]:
     """Work one lane: claim and try its head while one is due (at most ``max_attempts`` tries,
     and only while ``keep_going()`` — the worker's stop flag).
 

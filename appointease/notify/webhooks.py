@@ -4,6 +4,7 @@ Each function runs its own transaction and commits (except the read-only ones);
 domain errors come from ``appointease.errors`` so the API turns them into SPEC §4's
 JSON. The ``*_json`` helpers give the shapes the admin routes answer with.
 """
+
 from __future__ import annotations
 
 import base64
@@ -50,8 +51,14 @@ def _validate(url: object, events: object) -> tuple[str, list[str]]:
             port_ok = parts.port is None or 0 < parts.port < 65536
         except ValueError:
             parts, port_ok = None, False
-        if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok
-                or len(url) > MAX_URL or any(ch.isspace() or ord(ch) < 32 for ch in url)):
+        if (
+            parts is None
+            or parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or not port_ok
+            or len(url) > MAX_URL
+            or any(ch.isspace() or ord(ch) < 32 for ch in url)
+        ):
             problems["url"] = [f"Must be an absolute http:// or https:// URL of at most {MAX_URL} characters."]
     if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
         problems["events"] = ['Give a non-empty list of event types, or ["*"].']
@@ -83,8 +90,12 @@ def register_endpoint(
     with write_transaction(session):
         newest = session.scalar(select(Counter.value).where(Counter.name == "event_seq")) or 0
         endpoint = WebhookEndpoint(
-            url=url, events=events, secret_encrypted=encrypt_secret(secret), created_after_seq=newest,
-            active=True, created_at=now or utcnow(),
+            url=url,
+            events=events,
+            secret_encrypted=encrypt_secret(secret),
+            created_after_seq=newest,
+            active=True,
+            created_at=now or utcnow(),
         )
         session.add(endpoint)
         session.flush()
@@ -117,8 +128,13 @@ def list_deliveries(session: Session, endpoint_id: int, limit: int = 100) -> lis
         NotFound: unknown endpoint.
     """
     get_endpoint(session, endpoint_id)
-    stmt = (select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
-            .options(selectinload(WebhookDelivery.attempt_log)).order_by(WebhookDelivery.id.desc()).limit(limit))
+    stmt = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id)
+        .options(selectinload(WebhookDelivery.attempt_log))
+        .order_by(WebhookDelivery.id.desc())
+        .limit(limit)
+    )
     return list(session.scalars(stmt))
 
 
@@ -136,9 +152,15 @@ def send_test(session: Session, endpoint_id: int, now: datetime | None = None) -
     with write_transaction(session):
         endpoint = get_endpoint(session, endpoint_id)
         delivery = WebhookDelivery(
-            endpoint_id=endpoint.id, event_seq=None, type=TEST_TYPE, webhook_id=new_webhook_id(),
-            payload=webhook_body(None, TEST_TYPE, now, None), status="pending", attempts=0,
-            next_attempt_at=now, created_at=now,
+            endpoint_id=endpoint.id,
+            event_seq=None,
+            type=TEST_TYPE,
+            webhook_id=new_webhook_id(),
+            payload=webhook_body(None, TEST_TYPE, now, None),
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
         )
         session.add(delivery)
         session.flush()
@@ -187,6 +209,9 @@ def delivery_json(delivery: WebhookDelivery) -> dict:
 
 def delivery_counts(session: Session, endpoint_id: int) -> dict[str, int]:
     """Return ``{status: count}`` of an endpoint's deliveries (for dashboards)."""
-    rows = session.execute(select(WebhookDelivery.status, func.count()).where(
-        WebhookDelivery.endpoint_id == endpoint_id).group_by(WebhookDelivery.status))
+    rows = session.execute(
+        select(WebhookDelivery.status, func.count())
+        .where(WebhookDelivery.endpoint_id == endpoint_id)
+        .group_by(WebhookDelivery.status)
+    )
     return {status: n for status, n in rows}

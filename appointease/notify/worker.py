@@ -14,6 +14,7 @@ their current message (bounded by the SMTP and webhook time-outs) and exits. Wit
 did and exits. Any number of workers may run against one database (claims and cursors
 are safe, see ``consumers``, ``outbox`` and ``webhook_delivery``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -72,8 +73,12 @@ class Worker:
 
     def _mail_lane(self) -> None:
         with self.app.app_context(), build_transport(self.app.config) as transport:
-            self._add("mail", send_due_mail(db.session(), transport, self.settings, self.settings.mail_lease,
-                                            self.clock, self._keep_going))
+            self._add(
+                "mail",
+                send_due_mail(
+                    db.session(), transport, self.settings, self.settings.mail_lease, self.clock, self._keep_going
+                ),
+            )
 
     def _webhook_lane(self, lane: Lane) -> None:
         with self.app.app_context():
@@ -90,8 +95,9 @@ class Worker:
             if future.done():
                 del self._running[key]
                 if future.exception() is not None:
-                    log.error("notification lane %s failed; it is retried on a later pass", key,
-                              exc_info=future.exception())
+                    log.error(
+                        "notification lane %s failed; it is retried on a later pass", key, exc_info=future.exception()
+                    )
 
     # -- the main loop
     def poll(self) -> int:
@@ -140,10 +146,15 @@ class Worker:
     def describe(self) -> str:
         """One line for the log: poll interval, mail transport, webhook threads."""
         transport = build_transport(self.app.config)
-        mail = (f"to .eml files in {transport.folder}" if isinstance(transport, OutboxTransport)
-                else f"via SMTP {transport.settings.host}:{transport.settings.port}")
-        return (f"notification worker: polling every {self.settings.poll_seconds:g} s; mail {mail}; "
-                f"webhooks on up to {self.settings.webhook_concurrency} threads")
+        mail = (
+            f"to .eml files in {transport.folder}"
+            if isinstance(transport, OutboxTransport)
+            else f"via SMTP {transport.settings.host}:{transport.settings.port}"
+        )
+        return (
+            f"notification worker: polling every {self.settings.poll_seconds:g} s; mail {mail}; "
+            f"webhooks on up to {self.settings.webhook_concurrency} threads"
+        )
 
 
 def run_once(app: Flask, clock: Callable[[], datetime] = utcnow) -> Counter:

@@ -4,6 +4,7 @@ the heartbeat rate); record each hold's client IP for the per-IP hold cap (SPEC 
 Revision ID: 0004
 Revises: 0003
 """
+
 import sqlalchemy as sa
 from alembic import op
 

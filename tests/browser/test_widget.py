@@ -5,17 +5,45 @@ workers on it (short selection TTL and heartbeat interval keep the tests quick),
 browser context per visitor. Everything listens on 127.0.0.1; every wait is bounded.
 Fixtures and helpers: ``widget_kit``.
 """
+
+# ruff: noqa: F401, F811  (pytest fixtures come from widget_kit and are used as parameters)
+
 from __future__ import annotations
 
 import time
 import uuid
 
 from playwright.sync_api import expect
-
-from widget_kit import (  # noqa: F401  (fixtures are used by name)
-    ALEX, ARTIFACTS, BROWSER, HAIRCUT, INTERVAL, JORDAN, LIVE_MS, SELECTION_TTL, STATUSES, TAKEN,
-    api, api_book, appointments, book_in_widget, browser, client_id, cms, confirm, hold_body, live, open_widget,
-    pick, root, slot, start_live, to_review, to_time_step, visitor,
+from widget_kit import (
+    ALEX,
+    ARTIFACTS,
+    BROWSER,
+    HAIRCUT,
+    INTERVAL,
+    JORDAN,
+    LIVE_MS,
+    ROOT,
+    SELECTION_TTL,
+    STATUSES,
+    TAKEN,
+    api,
+    api_book,
+    appointments,
+    book_in_widget,
+    browser,
+    client_id,
+    cms,
+    confirm,
+    hold_body,
+    live,
+    open_widget,
+    pick,
+    root,
+    slot,
+    start_live,
+    to_review,
+    to_time_step,
+    visitor,
 )
 
 pytestmark = BROWSER
@@ -70,8 +98,12 @@ def test_second_visitor_sees_processing_locked_booked_live(live, visitor, workda
     expect(slot(b, "10:00")).to_have_attribute("data-status", "booked")
     expect(root(b)).to_have_attribute("data-step", "time")
     expect(b.locator("[data-action='next']")).to_be_hidden()
-    r = api(live, "GET", "/availability", params={"date": day, "employee_id": JORDAN, "service_id": HAIRCUT,
-                                                   "client_id": client_id(b)})
+    r = api(
+        live,
+        "GET",
+        "/availability",
+        params={"date": day, "employee_id": JORDAN, "service_id": HAIRCUT, "client_id": client_id(b)},
+    )
     assert r.status_code == 200
     statuses = {s["time"]: s["status"] for s in r.json()["slots"]}
     assert statuses["10:00"] == "booked" and "mine" not in statuses.values()
@@ -98,8 +130,9 @@ def test_closed_tab_frees_the_slot_within_ttl(live, visitor, workday):
 
     a.context.close()  # the tab (and its window) goes away while holding the selection
     closed = time.monotonic()
-    expect(slot(b, "11:00")).to_have_attribute("data-status", "available",
-                                               timeout=(SELECTION_TTL + INTERVAL + 1.5) * 1000)
+    expect(slot(b, "11:00")).to_have_attribute(
+        "data-status", "available", timeout=(SELECTION_TTL + INTERVAL + 1.5) * 1000
+    )
     assert time.monotonic() - closed <= SELECTION_TTL + INTERVAL + 1.5
     slot(b, "11:00").click()
     expect(slot(b, "11:00")).to_have_attribute("data-status", "mine")
@@ -122,7 +155,12 @@ def test_booked_elsewhere_while_on_review_returns_to_time_step(live, visitor, wo
     a_cid = client_id(a)
 
     for _ in range(5):
-        api(live, "POST", "/slots/release", json={"date": day, "time": "10:00", "employee_id": JORDAN, "client_id": a_cid})
+        api(
+            live,
+            "POST",
+            "/slots/release",
+            json={"date": day, "time": "10:00", "employee_id": JORDAN, "client_id": a_cid},
+        )
         r = api_book(live, day, "10:00", JORDAN, client_id=str(uuid.uuid4()))
         if r.status_code != 409 or r.json()["error"]["code"] != "slot_held":
             break
@@ -144,11 +182,14 @@ def test_cross_origin_embed_books(live, cms, visitor, workday, appointments):
         "<h1>Book with us</h1>"
         f"<div data-appointease data-api='{api_base}'></div>"
         f"<script src='{live.url}/static/appointease.js' defer></script>"
-        "</body></html>")
+        "</body></html>"
+    )
     page = visitor()
     cors_errors = []
-    page.on("console", lambda m: m.type == "error" and ("CORS" in m.text or "Access-Control" in m.text)
-            and cors_errors.append(m.text))
+    page.on(
+        "console",
+        lambda m: m.type == "error" and ("CORS" in m.text or "Access-Control" in m.text) and cors_errors.append(m.text),
+    )
     open_widget(page, f"{cms.url}/{page_file.name}")
     assert page.evaluate("location.origin") == cms.url != live.url
 
@@ -167,7 +208,9 @@ def test_screenshots_of_all_slot_states_and_confirmation(start_live, visitor, wo
     day = workday.isoformat()
     assert api_book(live, day, "09:00", JORDAN, client_id=str(uuid.uuid4())).status_code == 201
     assert api(live, "POST", "/slots/lock", json=hold_body(day, "10:00", JORDAN, str(uuid.uuid4()))).status_code == 200
-    assert api(live, "POST", "/slots/select", json=hold_body(day, "11:00", JORDAN, str(uuid.uuid4()))).status_code == 200
+    assert (
+        api(live, "POST", "/slots/select", json=hold_body(day, "11:00", JORDAN, str(uuid.uuid4()))).status_code == 200
+    )
 
     page = visitor()
     open_widget(page, live.url + "/static/index.html")
@@ -188,3 +231,34 @@ def test_screenshots_of_all_slot_states_and_confirmation(start_live, visitor, wo
     ref = confirm(page)
     expect(page.locator(".ae-reference")).to_have_text(ref)
     page.screenshot(path=str(ARTIFACTS / "confirmation.png"), full_page=True, animations="disabled")
+
+
+def test_demo_page_runs_under_its_content_security_policy(live, visitor, workday):
+    page = visitor()
+    violations = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
+    response = page.goto(live.url + "/")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    expect(root(page)).to_have_attribute("data-step", "service")
+    to_time_step(page, workday.isoformat(), JORDAN)
+    # The page's own stylesheet (static/demo.css) applies: it is not inline any more.
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(244, 246, 250)"
+    assert violations == []
+
+
+def test_two_widgets_on_a_hostile_cms_page(live, cms, visitor):
+    """tests/browser/pages/embed-test.html (no longer in the public static/) on another origin."""
+    page_html = (ROOT / "tests" / "browser" / "pages" / "embed-test.html").read_text()
+    page_html = page_html.replace('data-api="/api/v1"', f'data-api="{live.url}/api/v1"')
+    page_html = page_html.replace('src="/static/appointease.js"', f'src="{live.url}/static/appointease.js"')
+    page_file = cms.root / f"embed-test-{live.port}.html"
+    page_file.write_text(page_html)
+    page = visitor()
+    page.goto(f"{cms.url}/{page_file.name}")
+    for widget in ("#widget-a", "#widget-b"):
+        expect(page.locator(f"{widget} .ae")).to_have_attribute("data-step", "service")  # in its shadow root
+        expect(page.locator(f"{widget} [data-service-id='{HAIRCUT}']")).to_be_visible()
+    ids = page.evaluate(
+        "[sessionStorage.getItem('appointease.client_id'), sessionStorage.getItem('appointease.client_id.1')]"
+    )
+    assert all(ids) and ids[0] != ids[1]

@@ -4,6 +4,9 @@ honest messages, open days at a glance, keyboard use, time zones and a flaky net
 "Other visitors" are either a second browser or plain API clients with their own client_id;
 their view of a slot is read from ``GET /availability`` as they would see it.
 """
+
+# ruff: noqa: F401, F811  (pytest fixtures come from widget_kit and are used as parameters)
+
 from __future__ import annotations
 
 import json
@@ -15,10 +18,31 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
-
-from widget_kit import (  # noqa: F401  (fixtures are used by name)
-    BROWSER, HAIRCUT, HELD, INTERVAL, JORDAN, LIVE_MS, TAKEN, api, api_book, appointments, browser, client_id, cms,
-    confirm, hold_body, open_widget, pick, root, set_hidden, slot, start_live, to_details, to_time_step, visitor,
+from widget_kit import (
+    BROWSER,
+    HAIRCUT,
+    HELD,
+    INTERVAL,
+    JORDAN,
+    LIVE_MS,
+    TAKEN,
+    api,
+    api_book,
+    appointments,
+    browser,
+    client_id,
+    cms,
+    confirm,
+    hold_body,
+    open_widget,
+    pick,
+    root,
+    set_hidden,
+    slot,
+    start_live,
+    to_details,
+    to_time_step,
+    visitor,
 )
 
 pytestmark = BROWSER
@@ -28,8 +52,12 @@ OTHER = "other-visitor-0001"
 
 def seen_by_other(live, day: str, time_: str, employee_id: int = JORDAN) -> str:
     """The state of ``time_`` for another visitor."""
-    r = api(live, "GET", "/availability", params={"date": day, "employee_id": employee_id, "service_id": HAIRCUT,
-                                                  "client_id": OTHER})
+    r = api(
+        live,
+        "GET",
+        "/availability",
+        params={"date": day, "employee_id": employee_id, "service_id": HAIRCUT, "client_id": OTHER},
+    )
     return {s["time"]: s["status"] for s in r.json()["slots"]}[time_]
 
 
@@ -44,8 +72,10 @@ def wait_seen(live, day: str, time_: str, status: str, within: float) -> float:
 
 def active(page: Page):
     """``[data-*]`` of the focused element inside the widget's shadow root."""
-    return page.evaluate("() => { const el = document.querySelector('[data-appointease]').shadowRoot.activeElement;"
-                         " return el ? {...el.dataset} : null; }")
+    return page.evaluate(
+        "() => { const el = document.querySelector('[data-appointease]').shadowRoot.activeElement;"
+        " return el ? {...el.dataset} : null; }"
+    )
 
 
 def test_hidden_tab_for_30_s_on_details_keeps_the_hold(start_live, visitor, workday, appointments):
@@ -126,12 +156,18 @@ def test_leaving_the_time_choice_releases_at_once(start_live, visitor, workday):
     day, tuesday = workday.isoformat(), (workday + timedelta(days=1)).isoformat()
     a = visitor()
     posts = []
-    a.context.on("request", lambda r: r.method == "POST" and posts.append((r.url.rsplit("/", 1)[1], r.resource_type,
-                                                                   r.headers.get("content-type", ""))))
+    a.context.on(
+        "request",
+        lambda r: (
+            r.method == "POST"
+            and posts.append((r.url.rsplit("/", 1)[1], r.resource_type, r.headers.get("content-type", "")))
+        ),
+    )
     # navigator.sendBeacon calls, noted in localStorage by a wrapper installed before any page script.
     a.add_init_script("""{ const send = navigator.sendBeacon.bind(navigator);
         navigator.sendBeacon = (url, body) => {
-            localStorage.setItem('beacons', JSON.stringify([...JSON.parse(localStorage.getItem('beacons') || '[]'), [url, body]]));
+            const seen = JSON.parse(localStorage.getItem('beacons') || '[]');
+            localStorage.setItem('beacons', JSON.stringify([...seen, [url, body]]));
             return send(url, body); }; }""")
     open_widget(a, live.url + "/static/index.html")
     to_time_step(a, day, JORDAN)
@@ -153,8 +189,9 @@ def test_leaving_the_time_choice_releases_at_once(start_live, visitor, workday):
     assert wait_seen(live, day, "11:00", "available", within=1.5) < 1.5
 
     a.locator(f"[data-employee-id='{JORDAN}']").click()
-    a.locator(f".ae-day[data-date='{day}']").click() if a.locator(f".ae-day[data-date='{day}']").count() \
-        else a.locator("input[name=date]").fill(day)
+    a.locator(f".ae-day[data-date='{day}']").click() if a.locator(f".ae-day[data-date='{day}']").count() else a.locator(
+        "input[name=date]"
+    ).fill(day)
     pick(a, "12:00")
     cid = client_id(a)
     a.goto("about:blank")
@@ -162,10 +199,18 @@ def test_leaving_the_time_choice_releases_at_once(start_live, visitor, workday):
     # Polls and holds are text/plain JSON (CORS simple requests, no preflight); the release on
     # page hide is a beacon.
     kinds = {(name, ctype.split(";")[0]) for name, _, ctype in posts}
-    assert kinds >= {("heartbeat", "text/plain"), ("select", "text/plain"), ("lock", "text/plain"), ("release", "text/plain")}
+    assert kinds >= {
+        ("heartbeat", "text/plain"),
+        ("select", "text/plain"),
+        ("lock", "text/plain"),
+        ("release", "text/plain"),
+    }
     assert all(ctype.startswith("text/plain") for name, _, ctype in posts if name != "appointments")
     a.goto(live.url + "/healthz")
-    beacons = [(url.rsplit("/", 1)[1], json.loads(body)) for url, body in a.evaluate("JSON.parse(localStorage.getItem('beacons'))")]
+    beacons = [
+        (url.rsplit("/", 1)[1], json.loads(body))
+        for url, body in a.evaluate("JSON.parse(localStorage.getItem('beacons'))")
+    ]
     assert beacons == [("release", {"date": day, "time": "12:00", "employee_id": JORDAN, "client_id": cid})]
 
 
@@ -199,7 +244,9 @@ def test_closed_days_greyed_first_open_day_preselected(start_live, visitor, data
             expect(day).to_have_attribute("aria-disabled", "true")
             expect(day).to_have_attribute("data-free", "0")
             # The accessible name starts with the visible text (WCAG 2.5.3), then says why.
-            expect(day).to_have_accessible_name(re.compile(rf"^{closed.strftime('%a')} {closed.day} {closed.strftime('%b')}\b.*no free times$"))
+            expect(day).to_have_accessible_name(
+                re.compile(rf"^{closed.strftime('%a')} {closed.day} {closed.strftime('%b')}\b.*no free times$")
+            )
     page.locator(f".ae-day[data-date='{saturday.isoformat()}']").click(force=True)  # aria-disabled: a hint only
     expect(page.locator(".ae-msg")).to_contain_text("No free times on")
     expect(chosen).to_have_attribute("data-date", back.isoformat())  # a closed day is not chosen
@@ -252,7 +299,8 @@ def test_keyboard_roving_focus_and_continue(start_live, visitor, workday):
     expect(slot(page, "09:30")).to_have_attribute("data-status", "mine")
     expect(page.locator("[data-action='next']")).to_be_focused()
     expect(page.locator("[data-action='next']")).to_have_accessible_name(
-        f"Continue – {workday.strftime('%a')} {workday.day} {workday.strftime('%b')}, 09:30")
+        f"Continue – {workday.strftime('%a')} {workday.day} {workday.strftime('%b')}, 09:30"
+    )
     expect(slot(page, "09:30")).to_have_accessible_name("09:30–10:00 ✓ yours")
     expect(slot(page, "10:00")).to_have_accessible_name("10:00–10:30")  # free: only the time
     page.keyboard.press("Enter")
@@ -283,7 +331,7 @@ def test_taken_and_held_slots_explain_never_downgrade_and_errors_clear(start_liv
     expect(page.locator(".ae-msg")).to_have_text(HELD)
     # raised from free (in use), then the refresh a 409 triggers says exactly: held
     expect(slot(page, "11:00")).to_have_attribute("data-status", re.compile(r"^(processing|locked)$"))
-    expect(slot(page, "10:30")).to_have_attribute("data-status", "booked")      # never lowered
+    expect(slot(page, "10:30")).to_have_attribute("data-status", "booked")  # never lowered
 
     pick(page, "12:00")  # success clears the banner
     expect(page.locator(".ae-msg")).to_have_text("12:00–12:30 is held for you while you book.")
@@ -319,7 +367,9 @@ def test_visitor_time_zone_ranges_and_currency(start_live, visitor, workday):
     local = offset.strftime("%H:%M")
     end = (offset + timedelta(minutes=30)).strftime("%H:%M")
     expect(slot(page, "09:00").locator(".ae-slot-time")).to_have_text(f"{local}–{end}")
-    expect(page.locator(".ae-tz")).to_have_text("Times are in your time zone (America/New_York); the business is in UTC.")
+    expect(page.locator(".ae-tz")).to_have_text(
+        "Times are in your time zone (America/New_York); the business is in UTC."
+    )
     pick(page, "09:00")
     to_details(page)
     expect(page.locator(".ae-summary")).to_contain_text(f"{local}–{end} (America/New_York) · 09:00 UTC time")
@@ -347,7 +397,9 @@ def test_network_states(start_live, visitor, workday):
     assert page.locator(".ae-slots").evaluate("el => getComputedStyle(el).opacity") == "0.55"
     expect(slot(page, "10:00").locator(".ae-state")).to_have_text("", timeout=8_000)  # 4 s TTL: unsure now
     slot(page, "11:00").click()
-    expect(page.locator(".ae-msg")).to_have_text("We couldn’t reach the booking service. Check your connection and try again.")
+    expect(page.locator(".ae-msg")).to_have_text(
+        "We couldn’t reach the booking service. Check your connection and try again."
+    )
 
     page.context.set_offline(False)
     expect(ae).to_have_attribute("data-connection", "ok", timeout=15_000)
@@ -358,7 +410,7 @@ def test_network_states(start_live, visitor, workday):
 
 
 def test_any_available_polls_all_staff_in_one_heartbeat_when_the_server_can(start_live, visitor, workday):
-    """"Any available" asks for every staff member's states in one heartbeat (``employee_ids``,
+    """ "Any available" asks for every staff member's states in one heartbeat (``employee_ids``,
     SPEC §4) when the server answers with ``staff``; a server without it refuses the field
     once (422) and the widget quietly polls per staff member instead. Either way the grid
     follows other visitors: a time held with all three staff turns "in use"."""
@@ -385,4 +437,4 @@ def test_any_available_polls_all_staff_in_one_heartbeat_when_the_server_can(star
         assert len(looks) == 3  # /availability only for the first look at each staff member's day
     else:
         assert len(several) == 1  # tried once, refused (422), never again
-        assert len(looks) > 3     # then the per-staff polling of a server without employee_ids
+        assert len(looks) > 3  # then the per-staff polling of a server without employee_ids

@@ -4,6 +4,9 @@ audited by axe-core at every step, with a working calendar file at the end.
 Screenshots of every step go to ``tests/artifacts/`` (or to the folder named by
 ``APPOINTEASE_SCREENSHOTS``, e.g. ``docs`` to refresh the README's pictures).
 """
+
+# ruff: noqa: F401, F811  (pytest fixtures come from widget_kit and are used as parameters)
+
 from __future__ import annotations
 
 import os
@@ -14,10 +17,30 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 from playwright.sync_api import Page, expect
-
-from widget_kit import (  # noqa: F401  (fixtures are used by name)
-    ARTIFACTS, BROWSER, DESKTOP, HAIRCUT, JORDAN, PAGES, PHONE, api, api_book, appointments, axe_violations, browser,
-    cms, confirm, hold_body, off_screen, open_widget, pick, root, slot, start_live, to_details, to_time_step, visitor,
+from widget_kit import (
+    ARTIFACTS,
+    BROWSER,
+    DESKTOP,
+    HAIRCUT,
+    JORDAN,
+    PAGES,
+    PHONE,
+    api,
+    api_book,
+    appointments,
+    axe_violations,
+    browser,
+    cms,
+    confirm,
+    hold_body,
+    off_screen,
+    open_widget,
+    pick,
+    root,
+    slot,
+    start_live,
+    to_details,
+    visitor,
     widget_boxes,
 )
 
@@ -28,8 +51,13 @@ SHOTS = Path(os.environ.get("APPOINTEASE_SCREENSHOTS") or ARTIFACTS)
 
 def cms_page(cms, live, name: str) -> str:
     """Copy a test page from tests/browser/pages to the CMS origin, pointed at ``live``."""
-    html = (PAGES / name).read_text().replace("__API__", f"{live.url}/api/v1").replace(
-        "__SCRIPT__", f"{live.url}/static/appointease.js")
+    html = (
+        (PAGES / name)
+        .read_text()
+        .replace("__API__", f"{live.url}/api/v1")
+        .replace("__SCRIPT__", f"{live.url}/static/appointease.js")
+        .replace("__CSS__", f"{live.url}/static/appointease.css")
+    )
     target = cms.root / f"{live.port}-{name}"
     target.write_text(html)
     return f"{cms.url}/{target.name}"
@@ -63,9 +91,13 @@ def test_host_theme_css_changes_nothing(start_live, cms, visitor, workday):
         to_details(page)
         record("details")
         if name != "plain.html":
-            # Nothing of the widget's CSS leaks out: the theme's own h2 keeps its looks.
-            page.evaluate("document.body.insertAdjacentHTML('beforeend', '<h2 id=probe>Theme heading</h2>')")
-            assert page.evaluate("getComputedStyle(document.getElementById('probe')).color") == "rgb(128, 0, 128)"
+            # Nothing of the widget's CSS leaks out, even with its stylesheet linked in the page's
+            # head: the theme's own headings, buttons, paragraphs and boxes keep their looks.
+            probe = "<h2 id=p1>Theme heading</h2><p id=p2>Text</p><button id=p3 aria-pressed=true>Go</button>"
+            page.evaluate(f"document.body.insertAdjacentHTML('beforeend', '{probe}')")
+            looks = page.evaluate("""() => { const s = (id) => getComputedStyle(document.getElementById(id));
+                return [s('p1').color, s('p2').marginBottom, s('p3').backgroundColor, s('p2').boxSizing]; }""")
+            assert looks == ["rgb(128, 0, 128)", "40px", "rgb(204, 0, 0)", "content-box"]
             # The theme really is hostile: it turns the page's own divs into flex rows at 20px.
             assert page.evaluate("getComputedStyle(document.querySelector('.site')).display") == "flex"
             assert page.evaluate("getComputedStyle(document.querySelector('h1')).fontSize") == "20px"
@@ -86,7 +118,9 @@ def shoot(page: Page, path: Path) -> None:
     """Screenshot the whole widget, its sticky bar where it rests: the window is made as tall
     as the page for the picture, then given back its size."""
     size = page.viewport_size
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], page.evaluate("document.body.scrollHeight"))})
+    page.set_viewport_size(
+        {"width": size["width"], "height": max(size["height"], page.evaluate("document.body.scrollHeight"))}
+    )
     page.locator("[data-appointease]").screenshot(path=str(path), animations="disabled")
     page.set_viewport_size(size)
 
@@ -112,7 +146,9 @@ def test_whole_flow_fits_passes_axe_and_ends_with_a_working_ics(form, start_live
     day = workday.isoformat()
     assert api_book(live, day, "09:00", JORDAN, client_id="other-booker-01").status_code == 201
     assert api(live, "POST", "/slots/lock", json=hold_body(day, "10:00", JORDAN, "other-locker-01")).status_code == 200
-    assert api(live, "POST", "/slots/select", json=hold_body(day, "11:00", JORDAN, "other-picker-01")).status_code == 200
+    assert (
+        api(live, "POST", "/slots/select", json=hold_body(day, "11:00", JORDAN, "other-picker-01")).status_code == 200
+    )
 
     page = visitor(**(PHONE if form == "phone" else {"viewport": DESKTOP}))
     open_widget(page, live.url + "/static/index.html")
@@ -133,11 +169,17 @@ def test_whole_flow_fits_passes_axe_and_ends_with_a_working_ics(form, start_live
     for t, st in {"09:00": "booked", "10:00": "locked", "11:00": "processing", "09:30": "available"}.items():
         expect(slot(page, t)).to_have_attribute("data-status", st)
     step("time")
+
+    def top(t: str) -> float:  # in page coordinates (clicks scroll the window)
+        return slot(page, t).evaluate("el => el.getBoundingClientRect().top + scrollY")
+
+    before = top("09:30")
     pick(page, "14:00")
+    assert top("09:30") == before  # the message appears in the bar: the grid does not move
     cont = page.locator("[data-action='next']")
     expect(cont).to_have_text(re.compile(r"^Continue – Mon \d+ \w+, 14:00$"))
     box = cont.bounding_box()
-    assert 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"], box  # sticky, on screen
+    assert box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"], box  # sticky, on screen
     step("time-picked")
     if form == "phone":
         page.screenshot(path=str(SHOTS / "widget-phone-sticky-continue.png"), animations="disabled")
@@ -170,4 +212,6 @@ def test_whole_flow_fits_passes_axe_and_ends_with_a_working_ics(form, start_live
     start = apt.start_at.strftime("%Y%m%dT%H%M%SZ")
     assert f"dates={start}%2F" in page.locator("[data-action='google']").get_attribute("href")
     outlook = page.locator("[data-action='outlook']").get_attribute("href")
-    assert "startdt=" + datetime.fromisoformat(apt.start_at.isoformat()).strftime("%Y-%m-%dT%H") in outlook.replace("%3A", ":")
+    assert "startdt=" + datetime.fromisoformat(apt.start_at.isoformat()).strftime("%Y-%m-%dT%H") in outlook.replace(
+        "%3A", ":"
+    )

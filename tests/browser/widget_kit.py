@@ -1,9 +1,8 @@
 """Fixtures and helpers shared by the widget's browser tests (tests/browser/test_*.py).
 
-A plain module, not a ``conftest.py``: the suite's tests do ``from conftest import …`` (a
-top-level module name), and a second ``conftest.py`` would replace that module in
-``sys.modules`` for every test collected after this folder. Test modules import the
-fixtures they use from here.
+A plain module, not a ``conftest.py`` (a second ``conftest.py`` would replace the suite's
+top-level ``conftest`` module, which some tests import): test modules load its fixtures
+with ``pytest_plugins = ["widget_kit"]`` and import its helpers by name.
 
 Every page is real: gunicorn (2 workers) on the test's seeded database, Debian's Chromium
 driven by Playwright, a second loopback origin for "CMS" pages. axe-core comes from the
@@ -12,8 +11,10 @@ npm registry through ``tests/browser/package-lock.json`` (``scripts/setup.sh --d
 Demo data: services 1 Haircut 30 min, 2 Colour 45, 3 Massage 60; staff 1 Alex (1, 2),
 2 Sam (1, 3), 3 Jordan (1, 2, 3); Mon–Fri 09–17 UTC. ``workday`` is a Monday 2–8 days ahead.
 """
+
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import threading
@@ -27,24 +28,31 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from conftest import ROOT, need
+from helpers import ROOT, need
 from live import GunicornServer
 
 #: Every browser test module sets ``pytestmark = BROWSER``.
 BROWSER = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 PAGES = Path(__file__).resolve().parent / "pages"
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
-SELECTION_TTL = 4       # seconds (APPOINTEASE_SELECTION_TTL)
-INTERVAL = 2            # seconds (APPOINTEASE_HEARTBEAT_INTERVAL)
-LIVE_MS = 6_000         # SPEC: other visitors see a change within ~one 5 s poll; we allow 6 s
+SELECTION_TTL = 4  # seconds (APPOINTEASE_SELECTION_TTL)
+INTERVAL = 2  # seconds (APPOINTEASE_HEARTBEAT_INTERVAL)
+LIVE_MS = 6_000  # SPEC: other visitors see a change within ~one 5 s poll; we allow 6 s
 TAKEN = "That time was just booked by someone else. Please choose another time."
 HELD = "Someone else is booking that time right now — it may free up shortly. Please choose another time."
 STATUSES = ("available", "processing", "locked", "booked", "mine")
@@ -74,18 +82,17 @@ def visitor(browser):
     contexts = []
 
     def make(**options):
-        ctx = browser.new_context(**{"timezone_id": "UTC", "locale": "en-GB", "viewport": {"width": 900, "height": 1000},
-                                     **options})
+        ctx = browser.new_context(
+            **{"timezone_id": "UTC", "locale": "en-GB", "viewport": {"width": 900, "height": 1000}, **options}
+        )
         ctx.set_default_timeout(10_000)
         contexts.append(ctx)
         return ctx.new_page()
 
     yield make
     for ctx in contexts:
-        try:
+        with contextlib.suppress(Exception):  # the test closed it already
             ctx.close()
-        except Exception:  # the test closed it already
-            pass
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -137,8 +144,11 @@ def start_live(app, database_url, redis_url, cms, tmp_path):
             "APPOINTEASE_CORS_ORIGINS": cms.url,
             **overrides,
         }
-        server = GunicornServer({k: None if v is None else str(v) for k, v in env.items()},
-                                workers=2, log_path=tmp_path / f"gunicorn{len(servers)}.log")
+        server = GunicornServer(
+            {k: None if v is None else str(v) for k, v in env.items()},
+            workers=2,
+            log_path=tmp_path / f"gunicorn{len(servers)}.log",
+        )
         servers.append(server)
         return server.start()
 
@@ -175,8 +185,15 @@ def api(live: GunicornServer, method: str, path: str, **kw) -> requests.Response
 
 
 def api_book(live, day, time_, employee_id, client_id, name="Phone Caller") -> requests.Response:
-    body = {"service_id": HAIRCUT, "employee_id": employee_id, "date": day, "time": time_,
-            "name": name, "email": "caller@example.com", "client_id": client_id}
+    body = {
+        "service_id": HAIRCUT,
+        "employee_id": employee_id,
+        "date": day,
+        "time": time_,
+        "name": name,
+        "email": "caller@example.com",
+        "client_id": client_id,
+    }
     return api(live, "POST", "/appointments", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
 
 
@@ -263,8 +280,6 @@ def book_in_widget(page: Page, day: str, employee_id, time_: str, name="Ada Love
     return confirm(page)
 
 
-
-
 # ---------------------------------------------------------------- audits and emulation
 
 
@@ -274,9 +289,12 @@ def axe_violations(page: Page, step: str) -> list:
     (WCAG 2.5.3), experimental in axe, is switched on."""
     need(AXE.is_file(), "axe-core (scripts/setup.sh --dev runs npm ci in tests/browser)")
     if not page.evaluate("typeof window.axe === 'object'"):
-        page.add_script_tag(path=str(AXE))
+        # Evaluated through the DevTools protocol, which the page's CSP does not govern (a
+        # <script> tag would be refused: the pages allow only their own scripts).
+        page.evaluate("src => (0, eval)(src)", AXE.read_text())
     found = page.evaluate("""async () => {
-        const r = await axe.run(document, {rules: {'label-content-name-mismatch': {enabled: true}}, resultTypes: ['violations']});
+        const rules = {'label-content-name-mismatch': {enabled: true}};
+        const r = await axe.run(document, {rules, resultTypes: ['violations']});
         return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
             .map(v => [v.id, v.impact, v.nodes.map(n => n.target.flat().join(' >>> '))]);
     }""")
@@ -287,11 +305,14 @@ def set_hidden(page: Page, hidden: bool) -> None:
     """Emulate the tab going to the background (or coming back): ``document.hidden`` and
     ``visibilityState`` change and ``visibilitychange`` fires, as when a visitor switches
     apps. (Headless Chromium keeps every tab visible, so the page's view is overridden.)"""
-    page.evaluate("""hidden => {
+    page.evaluate(
+        """hidden => {
         for (const [k, v] of [['hidden', hidden], ['visibilityState', hidden ? 'hidden' : 'visible']])
             Object.defineProperty(document, k, {configurable: true, get: () => v});
         document.dispatchEvent(new Event('visibilitychange'));
-    }""", hidden)
+    }""",
+        hidden,
+    )
 
 
 def widget_boxes(page: Page) -> dict:
@@ -303,9 +324,11 @@ def widget_boxes(page: Page) -> dict:
         const out = {};
         const walk = (el, path) => {
             [...el.children].forEach((c, i) => {
-                const key = path + '/' + c.tagName.toLowerCase() + (c.className ? '.' + c.className : '') + '[' + i + ']';
+                const name = c.tagName.toLowerCase() + (c.className ? '.' + c.className : '');
+                const key = path + '/' + name + '[' + i + ']';
                 const r = c.getBoundingClientRect();
-                if (r.width || r.height) out[key] = [r.x - o.x, r.y - o.y, r.width, r.height].map(v => Math.round(v * 2) / 2);
+                const box = [r.x - o.x, r.y - o.y, r.width, r.height];
+                if (r.width || r.height) out[key] = box.map(v => Math.round(v * 2) / 2);
                 walk(c, key);
             });
         };
@@ -320,7 +343,8 @@ def off_screen(page: Page) -> list:
     sideways overflow (a phone must never scroll horizontally)."""
     return page.evaluate("""() => {
         const w = document.documentElement.clientWidth, bad = [];
-        if (document.documentElement.scrollWidth > w) bad.push('page scrolls sideways: ' + document.documentElement.scrollWidth);
+        const sw = document.documentElement.scrollWidth;
+        if (sw > w) bad.push('page scrolls sideways: ' + sw);
         for (const host of document.querySelectorAll('[data-appointease]'))
             for (const el of host.shadowRoot.querySelectorAll('*')) {
                 const r = el.getBoundingClientRect();

@@ -1,5 +1,6 @@
 """SIGKILL the notification worker in the middle of a webhook delivery: a new worker delivers it again
 with the same ``webhook-id`` once the dead worker's lease has run out (at least once, SPEC §7)."""
+
 from __future__ import annotations
 
 import json
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import TEST_CONFIG
 from notify_fixtures import book, register_webhook, rows, wait_until
 
 from appointease.notify.models import WebhookDelivery
@@ -20,13 +22,24 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_worker(database_url: str, log_path: Path) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url, "APPOINTEASE_WEBHOOK_TIMEOUT": "1",
-           "APPOINTEASE_WORKER_POLL_SECONDS": "0.1", "APPOINTEASE_TIMEZONE": "Europe/Berlin",
-           "APPOINTEASE_OUTBOX_DIR": str(log_path.parent / "outbox")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "APPOINTEASE_WEBHOOK_TIMEOUT": "1",
+        "APPOINTEASE_WORKER_POLL_SECONDS": "0.1",
+        "APPOINTEASE_TIMEZONE": "Europe/Berlin",
+        "APPOINTEASE_OUTBOX_DIR": str(log_path.parent / "outbox"),
+    }
     env.pop("REDIS_URL", None)
+    env["SECRET_KEY"] = TEST_CONFIG["SECRET_KEY"]  # the test app's key: it encrypted the webhook secrets
     with open(log_path, "ab") as log:
-        return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def test_killed_mid_delivery_then_delivered_by_the_next_worker(make_app, receiver, database_url, tmp_path):

@@ -5,6 +5,7 @@ again on the same port mid-run. Requests caught by the outage get a JSON 503 qui
 a 500 or a hang); the app reconnects by itself; retrying with the same Idempotency-Key
 never books twice, and every 201 a client saw is in the database exactly once.
 """
+
 from __future__ import annotations
 
 import threading
@@ -19,11 +20,11 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from conftest import migrate, need, seed
+from helpers import migrate, need, seed
 from live import GunicornServer
 from servers import PostgresServer, postgres_available
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
 
 CLIENTS = 4  # concurrent booking loops
 PER_CLIENT = 15  # attempts each: 60 in all, over ~15 s
@@ -48,8 +49,6 @@ def private_pg(tmp_path):
         server.cleanup()
 
 
-
-
 def post(url: str, body: dict, key: str) -> tuple[int | str, dict, float]:
     """POST one booking; returns (status or exception name, JSON body, seconds taken)."""
     started = time.monotonic()
@@ -65,8 +64,17 @@ def test_bookings_survive_a_postgres_restart(private_pg, workday, tmp_path):
     # 60 distinct slots: Alex (employee 1), Monday to Friday, 16 half-hours a day.
     slots = [(workday + timedelta(days=d), t) for d in range(5) for t in TIMES][: CLIENTS * PER_CLIENT]
     attempts = [
-        (str(uuid.uuid4()), {"service_id": 1, "employee_id": 1, "date": day.isoformat(), "time": t,
-                             "name": f"Pat {i}", "email": f"pat{i}@example.com"})
+        (
+            str(uuid.uuid4()),
+            {
+                "service_id": 1,
+                "employee_id": 1,
+                "date": day.isoformat(),
+                "time": t,
+                "name": f"Pat {i}",
+                "email": f"pat{i}@example.com",
+            },
+        )
         for i, (day, t) in enumerate(slots)
     ]
     results: dict[str, tuple] = {}
@@ -151,11 +159,13 @@ def test_bookings_survive_a_postgres_restart(private_pg, workday, tmp_path):
     # Requests sent before the stop and answered after it: cut off mid-transaction.
     in_flight = Counter(r[0] for r in first_tries if r[3] - r[2] < outage["stop"] < r[3])
     in_flight += Counter(p[0] for p in polls if p[3] < outage["stop"] < p[3] + p[2])
-    print(f"\npostgres-restart: attempts={len(attempts)} first-try={dict(first)} retries={dict(retried)} "
-          f"late_ok={sum(r[0] == 201 for r in late)}/{len(late)} rows={len(rows)} events={len(events)} "
-          f"slowest={slowest:.2f}s outage={outage['stop']:.1f}s..{outage['up']:.1f}s "
-          f"in_flight_at_stop={dict(in_flight)} heartbeats={dict(Counter(p[0] for p in polls))} "
-          f"slowest_heartbeat={max(p[2] for p in polls):.2f}s")
+    print(
+        f"\npostgres-restart: attempts={len(attempts)} first-try={dict(first)} retries={dict(retried)} "
+        f"late_ok={sum(r[0] == 201 for r in late)}/{len(late)} rows={len(rows)} events={len(events)} "
+        f"slowest={slowest:.2f}s outage={outage['stop']:.1f}s..{outage['up']:.1f}s "
+        f"in_flight_at_stop={dict(in_flight)} heartbeats={dict(Counter(p[0] for p in polls))} "
+        f"slowest_heartbeat={max(p[2] for p in polls):.2f}s"
+    )
     assert set(first) <= {201, 409, 503}, first  # never a 500, never a dropped connection or timeout
     assert first[503] + first[409] > 0, "the restart hit no booking; the test proves nothing"
     assert in_flight[503] > 0, "no request was in flight at the stop"
@@ -169,5 +179,5 @@ def test_bookings_survive_a_postgres_restart(private_pg, workday, tmp_path):
     assert keys == len(attempts)
     assert [seq for seq, _ in events] == list(range(1, len(attempts) + 1))  # gap-free
     assert sorted(ref for _, ref in events) == sorted(rows)
-    for (key, _), (status, answer, _) in zip(attempts[::6], replays):
+    for (key, _), (status, answer, _) in zip(attempts[::6], replays, strict=True):
         assert status == 201 and answer == results[key][1], (status, answer)

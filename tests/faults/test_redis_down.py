@@ -5,16 +5,16 @@ test stops and brings back on the same port while the app keeps running: holds f
 to the database store, heartbeats and bookings keep answering, ``/readyz`` says Redis is
 down, and once Redis is back holds go to Redis again without restarting the app.
 """
+
 from __future__ import annotations
 
 import threading
 import time
 
 import pytest
-import requests
 from sqlalchemy import create_engine, text
 
-from conftest import need
+from helpers import LiveClient, Widget, assert_error, need
 from live import GunicornServer
 from servers import RedisServer, redis_available
 
@@ -35,37 +35,15 @@ def private_redis(tmp_path):
     server.stop()
 
 
-class Widget:
-    """The widget's calls against one server, for one working day."""
-
-    def __init__(self, base: str, day: str):
-        self.api, self.base, self.day = base + "/api/v1", base, day
-
-    def select(self, client_id: str, time_: str, employee_id: int = 3) -> requests.Response:
-        return requests.post(self.api + "/slots/select", timeout=20, json={
-            "date": self.day, "time": time_, "employee_id": employee_id, "service_id": 1, "client_id": client_id})
-
-    def beat(self, client_id: str, selected_time: str | None = None, employee_id: int = 3) -> requests.Response:
-        body = {"date": self.day, "employee_id": employee_id, "client_id": client_id, "service_id": 1}
-        if selected_time:
-            body["selected_time"] = selected_time
-        return requests.post(self.api + "/heartbeat", json=body, timeout=20)
-
-    def book(self, client_id: str, time_: str, employee_id: int = 1) -> requests.Response:
-        return requests.post(self.api + "/appointments", timeout=20, json={
-            "date": self.day, "time": time_, "employee_id": employee_id, "service_id": 1,
-            "name": "Dana Degraded", "email": "dana@example.com", "client_id": client_id})
-
-    def ready(self) -> requests.Response:
-        return requests.get(self.base + "/readyz", timeout=20)
-
-
 def _poll(stop: threading.Event, widget: Widget, seen: list) -> None:
     """Background widget: heartbeat and re-select one slot until ``stop`` (bounded: 600 calls)."""
     for i in range(600):
         if stop.is_set():
             return
-        r = widget.select("poller-00000001", "16:30") if i % 3 == 0 else widget.beat("poller-00000001", "16:30")
+        if i % 3 == 0:
+            r = widget.select("16:30", "poller-00000001")
+        else:
+            r = widget.heartbeat("poller-00000001", service_id=1, selected_time="16:30")
         seen.append(r.status_code)
         time.sleep(0.05)
 
@@ -74,14 +52,14 @@ def test_bookings_and_heartbeats_survive_redis_outage(app, database_url, private
     env = {"DATABASE_URL": database_url, "REDIS_URL": private_redis.url, "APPOINTEASE_MIN_NOTICE_MINUTES": "0"}
     references: list[str] = []
     with GunicornServer(env, workers=4, log_path=tmp_path / "gunicorn.log") as server:
-        w = Widget(server.url, workday.isoformat())
+        w = Widget(LiveClient(server.url), workday, employee_id=3)
 
         # Redis up: holds live in Redis.
-        r = w.select("client-up-000001", TIMES[0])
+        r = w.select(TIMES[0], "client-up-000001")
         assert r.status_code == 200 and r.json()["storage"] == "redis", r.text
-        r = w.beat("client-up-000001", TIMES[0])
+        r = w.heartbeat("client-up-000001", service_id=1, selected_time=TIMES[0])
         assert r.status_code == 200 and r.json()["storage"] == "redis", r.text
-        r = w.book("client-up-000001", TIMES[0])
+        r = w.book(time=TIMES[0], employee_id=1, client_id="client-up-000001")
         assert r.status_code == 201, r.text
         references.append(r.json()["reference"])
         assert w.ready().status_code == 200
@@ -95,17 +73,17 @@ def test_bookings_and_heartbeats_survive_redis_outage(app, database_url, private
             down_at = time.monotonic()
 
             # Redis down: every call still answers; holds are kept in the database.
-            for i, slot in enumerate(TIMES[1:1 + DOWN_ROUNDS]):
+            for i, slot in enumerate(TIMES[1 : 1 + DOWN_ROUNDS]):
                 me = f"client-down-{i:04d}"
-                r = w.select(me, slot)
+                r = w.select(slot, me)
                 assert r.status_code == 200, r.text
                 assert r.json()["storage"] == "database", r.json()
-                r = w.select(f"client-rival-{i:04d}", slot)  # holds still exclude each other
-                assert r.status_code == 409 and r.json()["error"]["code"] == "slot_held", r.text
-                r = w.beat(me, slot)
+                r = w.select(slot, f"client-rival-{i:04d}")  # holds still exclude each other
+                assert_error(r, 409, "slot_held")
+                r = w.heartbeat(me, service_id=1, selected_time=slot)
                 assert r.status_code == 200, r.text
                 assert r.json()["storage"] == "database" and r.json()["mine"]["time"] == slot, r.json()
-                r = w.book(me, slot)
+                r = w.book(time=slot, employee_id=1, client_id=me)
                 assert r.status_code == 201, r.text
                 references.append(r.json()["reference"])
                 r = w.ready()
@@ -113,7 +91,7 @@ def test_bookings_and_heartbeats_survive_redis_outage(app, database_url, private
                 assert r.json()["checks"] == {"database": "ok", "redis": "down"}, r.json()
             # Stay down past the fallback's 2 s retry window: the retried Redis fails again.
             while time.monotonic() - down_at < DOWN_SECONDS:
-                r = w.beat("client-down-0000", TIMES[1])
+                r = w.heartbeat("client-down-0000", service_id=1, selected_time=TIMES[1])
                 assert r.status_code == 200 and r.json()["storage"] == "database", r.text
                 time.sleep(0.2)
             down_for = time.monotonic() - down_at
@@ -125,7 +103,7 @@ def test_bookings_and_heartbeats_survive_redis_outage(app, database_url, private
             storages, streak = [], 0
             deadline = back_at + RECOVERY_SECONDS
             while streak < 8 and time.monotonic() < deadline:
-                r = w.select("client-back-0001", TIMES[-2])
+                r = w.select(TIMES[-2], "client-back-0001")
                 assert r.status_code == 200, r.text
                 storages.append(r.json()["storage"])
                 streak = streak + 1 if storages[-1] == "redis" else 0
@@ -138,10 +116,10 @@ def test_bookings_and_heartbeats_survive_redis_outage(app, database_url, private
         assert not poller.is_alive()
 
         for _ in range(4):  # a heartbeat from any worker says "redis" again
-            r = w.beat("client-back-0001", TIMES[-2])
+            r = w.heartbeat("client-back-0001", service_id=1, selected_time=TIMES[-2])
             assert r.status_code == 200 and r.json()["storage"] == "redis", r.text
         assert w.ready().status_code == 200
-        r = w.book("client-after-0001", TIMES[DOWN_ROUNDS + 1])
+        r = w.book(time=TIMES[DOWN_ROUNDS + 1], employee_id=1, client_id="client-after-0001")
         assert r.status_code == 201, r.text
         references.append(r.json()["reference"])
         assert private_redis.command("EXISTS", "ae:c:{client-back-0001}") == 1  # really in Redis
@@ -150,9 +128,11 @@ def test_bookings_and_heartbeats_survive_redis_outage(app, database_url, private
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT reference FROM appointments")).scalars().all()
     engine.dispose()
-    print(f"\nredis-down: bookings={len(references)} rows={len(rows)} down_for={down_for:.1f}s "
-          f"recovered_in={recovered_in:.1f}s storages_after_restart={storages} "
-          f"poller_calls={len(seen)} poller_statuses={ {s: seen.count(s) for s in set(seen)} }")
+    print(
+        f"\nredis-down: bookings={len(references)} rows={len(rows)} down_for={down_for:.1f}s "
+        f"recovered_in={recovered_in:.1f}s storages_after_restart={storages} "
+        f"poller_calls={len(seen)} poller_statuses={ {s: seen.count(s) for s in set(seen)} }"
+    )
     assert sorted(rows) == sorted(references)  # every 201 is there, once; nothing else
     assert seen and set(seen) == {200}, seen
 
@@ -162,15 +142,14 @@ def test_a_lock_taken_during_the_outage_blocks_on_every_worker(app, database_url
     workers that never saw the outage must still paint and enforce it."""
     env = {"DATABASE_URL": database_url, "REDIS_URL": private_redis.url, "APPOINTEASE_MIN_NOTICE_MINUTES": "0"}
     with GunicornServer(env, workers=4, log_path=tmp_path / "gunicorn.log") as server:
-        w = Widget(server.url, workday.isoformat())
+        w = Widget(LiveClient(server.url), workday, employee_id=3)
         private_redis.stop()
-        r = requests.post(w.api + "/slots/lock", timeout=20, json={
-            "date": w.day, "time": "10:00", "employee_id": 2, "service_id": 1, "client_id": "client-locker-01"})
+        r = w.lock("10:00", "client-locker-01", employee_id=2)
         assert r.status_code == 200 and r.json()["storage"] == "database", r.text
         private_redis.start()
 
-        painted = [w.beat("client-watch-0001", employee_id=2).json()["locked"] for _ in range(12)]
-        rivals = [w.select(f"client-rival-{i:04d}", "10:00", employee_id=2).status_code for i in range(8)]
+        painted = [w.heartbeat("client-watch-0001", employee_id=2, service_id=1).json()["locked"] for _ in range(12)]
+        rivals = [w.select("10:00", f"client-rival-{i:04d}", employee_id=2).status_code for i in range(8)]
     print(f"\nlock-after-outage: heartbeats locked={painted} rival selects={rivals}")
     assert painted == [["10:00"]] * 12
     assert rivals == [409] * 8

@@ -4,8 +4,10 @@ Many bookings run at once on gunicorn (4 workers) while the test SIGKILLs every 
 twice: first while all of them wait inside their booking transaction (another session
 holds the write lock), then at random mid-run. The database must hold no partial
 booking and no orphan event, and each client that retries with its Idempotency-Key
-ends with exactly one appointment. Runs on PostgreSQL and on SQLite in both matrices.
+ends with exactly one appointment. Runs on PostgreSQL and on SQLite itself (a parameter),
+whatever the matrix: ``engine_independent``, run once.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,16 +26,14 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from conftest import seed
+from helpers import seed
 from live import GunicornServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
 
 TIMES = [f"{h:02d}:{m:02d}" for h in range(9, 17) for m in (0, 30)]
 ATTEMPTS = 64  # distinct slots: Alex, four weekdays
 RETRY_SECONDS = 30
-
-
 
 
 class PostgresWriteLock:
@@ -53,8 +53,10 @@ class PostgresWriteLock:
         deadline = time.monotonic() + timeout
         with psycopg.connect(self.url, connect_timeout=5, autocommit=True) as conn:
             while time.monotonic() < deadline:
-                waiting = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                       "AND datname = current_database()").fetchone()[0]
+                waiting = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()"
+                ).fetchone()[0]
                 if waiting >= n:
                     return
                 time.sleep(0.05)
@@ -135,9 +137,19 @@ def post(url: str, body: dict, key: str) -> tuple[int | str, dict]:
 def test_killed_workers_leave_no_partial_booking(engine_url, workday, tmp_path):
     url, write_lock = engine_url
     attempts = [
-        (str(uuid.uuid4()), {"service_id": 1, "employee_id": 1, "date": (workday + timedelta(days=d)).isoformat(),
-                             "time": t, "name": f"Kim {d}{t}", "email": "kim@example.com"})
-        for d in range(4) for t in TIMES
+        (
+            str(uuid.uuid4()),
+            {
+                "service_id": 1,
+                "employee_id": 1,
+                "date": (workday + timedelta(days=d)).isoformat(),
+                "time": t,
+                "name": f"Kim {d}{t}",
+                "email": "kim@example.com",
+            },
+        )
+        for d in range(4)
+        for t in TIMES
     ]
     assert len(attempts) == ATTEMPTS
     env = {"DATABASE_URL": url, "REDIS_URL": None, "APPOINTEASE_MIN_NOTICE_MINUTES": "0"}
@@ -190,14 +202,16 @@ def test_killed_workers_leave_no_partial_booking(engine_url, workday, tmp_path):
     with engine.connect() as conn:
         apts = conn.execute(text("SELECT id, reference FROM appointments")).all()
         events = conn.execute(text("SELECT seq, appointment_id, reference FROM events ORDER BY seq")).all()
-        orphan_events = conn.execute(text(
-            "SELECT count(*) FROM events e LEFT JOIN appointments a ON a.id = e.appointment_id WHERE a.id IS NULL"
-        )).scalar()
+        orphan_events = conn.execute(
+            text("SELECT count(*) FROM events e LEFT JOIN appointments a ON a.id = e.appointment_id WHERE a.id IS NULL")
+        ).scalar()
         keys = conn.execute(text("SELECT count(*) FROM idempotency_keys")).scalar()
     engine.dispose()
 
-    print(f"\nworker-killed[{url.split(':')[0]}]: attempts={ATTEMPTS} killed={kills} first={dict(statuses)} "
-          f"retries={dict(retries)} rows={len(apts)} events={len(events)} keys={keys}")
+    print(
+        f"\nworker-killed[{url.split(':')[0]}]: attempts={ATTEMPTS} killed={kills} first={dict(statuses)} "
+        f"retries={dict(retries)} rows={len(apts)} events={len(events)} keys={keys}"
+    )
     assert not [s for s in statuses if isinstance(s, int) and s >= 500 and s != 503], statuses
     assert sum(n for s, n in statuses.items() if s != 201) > 0, "no request was cut off; the test proves nothing"
     assert not pending, pending
@@ -211,5 +225,5 @@ def test_killed_workers_leave_no_partial_booking(engine_url, workday, tmp_path):
     year = refs[0].split("-")[1]
     assert sorted(refs) == [f"APT-{year}-{n:06d}" for n in range(1, ATTEMPTS + 1)]  # references gap-free
     assert keys == ATTEMPTS
-    for (key, _), (status, answer) in zip(attempts[::4], replays):
+    for (key, _), (status, answer) in zip(attempts[::4], replays, strict=True):
         assert status == 201 and answer == final[key][1]

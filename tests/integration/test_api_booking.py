@@ -1,59 +1,26 @@
 """``POST /api/v1/appointments`` (SPEC §4): booking, holds, idempotency keys, references
 and the event log."""
+
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from appointease.extensions import db
 from appointease.models import Appointment, Event
 
-A, B = "client-aaaa-0001", "client-bbbb-0002"
+from helpers import CLIENT_A as A
+from helpers import CLIENT_B as B
+from helpers import Widget, assert_error, count_rows
 
 
 @pytest.fixture
 def w(client, workday):
-    """Helpers over the API on the test's working day."""
-
-    class Widget:
-        day = workday.isoformat()
-
-        def booking(self, time="10:00", employee_id=1, service_id=1, **extra):
-            return {"service_id": service_id, "employee_id": employee_id, "date": self.day, "time": time,
-                    "name": "Ann Example", "email": "ann@example.com", **extra}
-
-        def book(self, body=None, headers=None, **kw):
-            return client.post("/api/v1/appointments", json=body or self.booking(**kw), headers=headers or {})
-
-        def hold(self, kind, time, client_id, employee_id=1, service_id=1):
-            r = client.post(f"/api/v1/slots/{kind}", json={"date": self.day, "time": time, "employee_id": employee_id,
-                                                            "service_id": service_id, "client_id": client_id})
-            assert r.status_code == 200, r.get_json()
-
-        def beat(self, client_id, employee_id=1, **extra):
-            r = client.post("/api/v1/heartbeat", json={"date": self.day, "employee_id": employee_id,
-                                                       "client_id": client_id, **extra})
-            assert r.status_code == 200
-            return r.get_json()
-
-    return Widget()
-
-
-def error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, (response.status_code, response.get_data(as_text=True))
-    body = response.get_json()
-    assert set(body) == {"error"} and body["error"]["code"] == code and body["error"]["message"]
-    return body["error"]
-
-
-def count(app, model) -> int:
-    with app.app_context():
-        n = db.session.scalar(select(func.count()).select_from(model))
-        db.session.remove()
-    return n
+    """The widget's calls on the test's working day."""
+    return Widget(client, workday)
 
 
 def test_booking_answers_201_with_the_appointment_and_its_location(app, w):
@@ -91,7 +58,7 @@ def test_references_and_events_count_up_without_gaps(app, w):
     assert all(re.fullmatch(r"APT-\d{4}-\d{6}", ref) for ref in refs)
     assert refs == [f"APT-{year}-00000{n}" for n in (1, 2, 3)]
     # A refused booking uses up neither a reference nor an event seq.
-    error(w.book(time="09:00", employee_id=1), 409, "slot_taken")
+    assert_error(w.book(time="09:00", employee_id=1), 409, "slot_taken")
     assert w.book(time="11:00").get_json()["reference"] == f"APT-{year}-000004"
     with app.app_context():
         events = db.session.scalars(select(Event).order_by(Event.seq)).all()
@@ -99,27 +66,27 @@ def test_references_and_events_count_up_without_gaps(app, w):
         assert [e.reference for e in events] == refs + [f"APT-{year}-000004"]
         assert {e.type for e in events} == {"appointment.created"} and {e.status for e in events} == {"confirmed"}
         db.session.remove()
-    assert count(app, Appointment) == 4
+    assert count_rows(app, Appointment) == 4
 
 
 def test_booked_or_overlapping_slot_is_slot_taken(app, w):
     assert w.book(time="10:00", employee_id=3, service_id=3).status_code == 201  # 10:00–11:00
-    error(w.book(time="10:00", employee_id=3), 409, "slot_taken")
-    error(w.book(time="10:30", employee_id=3), 409, "slot_taken")
-    error(w.book(time="09:30", employee_id=3, service_id=3), 409, "slot_taken")
+    assert_error(w.book(time="10:00", employee_id=3), 409, "slot_taken")
+    assert_error(w.book(time="10:30", employee_id=3), 409, "slot_taken")
+    assert_error(w.book(time="09:30", employee_id=3, service_id=3), 409, "slot_taken")
     assert w.book(time="11:00", employee_id=3).status_code == 201  # starts as the massage ends
     assert w.book(time="10:00", employee_id=1).status_code == 201  # another member of staff
-    assert count(app, Appointment) == 3
+    assert count_rows(app, Appointment) == 3
 
 
 def test_another_clients_hold_blocks_the_booking(app, w):
     w.hold("lock", "10:00", A)
-    error(w.book(time="10:00", client_id=B), 409, "slot_held")
-    error(w.book(time="10:00"), 409, "slot_held")  # no client_id: everyone's hold counts
-    error(w.book(time="09:30", employee_id=1, service_id=2, client_id=B), 409, "slot_held")  # 45 min overlaps
+    assert_error(w.book(time="10:00", client_id=B), 409, "slot_held")
+    assert_error(w.book(time="10:00"), 409, "slot_held")  # no client_id: everyone's hold counts
+    assert_error(w.book(time="09:30", employee_id=1, service_id=2, client_id=B), 409, "slot_held")  # 45 min overlaps
     w.hold("select", "14:00", B, employee_id=3)
-    error(w.book(time="14:00", employee_id=3, client_id=A), 409, "slot_held")
-    assert count(app, Appointment) == 0
+    assert_error(w.book(time="14:00", employee_id=3, client_id=A), 409, "slot_held")
+    assert count_rows(app, Appointment) == 0
     # The holder itself books through its own lock.
     assert w.book(time="10:00", client_id=A).status_code == 201
 
@@ -150,9 +117,9 @@ def test_idempotent_replay_returns_the_same_response_and_creates_nothing(app, w)
     # Same body in another key order is the same request.
     reordered = dict(reversed(list(body.items())))
     assert w.book(reordered, headers={"Idempotency-Key": "order-7f3a"}).get_json() == first.get_json()
-    assert count(app, Appointment) == 1 and count(app, Event) == 1
+    assert count_rows(app, Appointment) == 1 and count_rows(app, Event) == 1
     # A new key for the same slot is a new booking attempt, and the slot is taken.
-    error(w.book(body, headers={"Idempotency-Key": "order-other"}), 409, "slot_taken")
+    assert_error(w.book(body, headers={"Idempotency-Key": "order-other"}), 409, "slot_taken")
 
 
 def test_x_idempotency_key_is_an_alias(app, w):
@@ -162,39 +129,48 @@ def test_x_idempotency_key_is_an_alias(app, w):
     for headers in ({"X-Idempotency-Key": "alias-key-1"}, {"Idempotency-Key": "alias-key-1"}):
         again = w.book(body, headers=headers)
         assert again.status_code == 201 and again.get_json() == first.get_json()
-    assert count(app, Appointment) == 1
+    assert count_rows(app, Appointment) == 1
 
 
 def test_same_key_with_another_body_is_refused(app, w):
     assert w.book(w.booking("10:00"), headers={"Idempotency-Key": "k-123"}).status_code == 201
     for changed in (w.booking("10:30"), w.booking("10:00", name="Someone Else"), w.booking("10:00", notes="x")):
-        error(w.book(changed, headers={"Idempotency-Key": "k-123"}), 422, "idempotency_key_reused")
-    assert count(app, Appointment) == 1
+        assert_error(w.book(changed, headers={"Idempotency-Key": "k-123"}), 422, "idempotency_key_reused")
+    assert count_rows(app, Appointment) == 1
 
 
 def test_idempotency_key_must_be_sane(app, w):
-    err = error(w.book(w.booking(), headers={"Idempotency-Key": "k" * 256}), 422, "validation_error")
+    err = assert_error(w.book(w.booking(), headers={"Idempotency-Key": "k" * 256}), 422, "validation_error")
     assert "Idempotency-Key" in err["fields"]
     assert w.book(w.booking(), headers={"Idempotency-Key": "k" * 255}).status_code == 201
 
 
 def test_booking_validation_errors_name_the_fields(app, client, w):
-    err = error(client.post("/api/v1/appointments", json={}), 422, "validation_error")
+    err = assert_error(client.post("/api/v1/appointments", json={}), 422, "validation_error")
     assert set(err["fields"]) == {"service_id", "employee_id", "date", "time", "name", "email"}
-    for field, value in [("email", "not-an-email"), ("email", "ann@"), ("name", ""), ("phone", "1" * 41),
-                         ("notes", "n" * 2001), ("client_id", "x"), ("name", None)]:
-        err = error(w.book(w.booking(**{field: value})), 422, "validation_error")
+    for field, value in [
+        ("email", "not-an-email"),
+        ("email", "ann@"),
+        ("name", ""),
+        ("phone", "1" * 41),
+        ("notes", "n" * 2001),
+        ("client_id", "x"),
+        ("name", None),
+    ]:
+        err = assert_error(w.book(w.booking(**{field: value})), 422, "validation_error")
         assert list(err["fields"]) == [field], (field, value)
-    assert count(app, Appointment) == 0
+    assert count_rows(app, Appointment) == 0
 
 
 def test_booking_grid_rules(app, w, workday):
-    error(w.book(time="10:15"), 422, "outside_hours")
-    error(w.book(time="12:30", employee_id=2), 422, "outside_hours")
-    error(w.book(w.booking("10:00") | {"date": (workday + timedelta(days=6)).isoformat()}), 422, "outside_hours")
-    error(w.book(w.booking("10:00") | {"date": (workday - timedelta(days=14)).isoformat()}), 422, "past_time")
-    error(w.book(w.booking("10:00") | {"date": (workday + timedelta(days=100)).isoformat()}), 422, "too_far_ahead")
-    error(w.book(service_id=99), 404, "not_found")
-    error(w.book(employee_id=99), 404, "not_found")
-    assert "employee_id" in error(w.book(employee_id=1, service_id=3), 422, "validation_error")["fields"]
-    assert count(app, Appointment) == 0 and count(app, Event) == 0
+    assert_error(w.book(time="10:15"), 422, "outside_hours")
+    assert_error(w.book(time="12:30", employee_id=2), 422, "outside_hours")
+    assert_error(w.book(w.booking("10:00") | {"date": (workday + timedelta(days=6)).isoformat()}), 422, "outside_hours")
+    assert_error(w.book(w.booking("10:00") | {"date": (workday - timedelta(days=14)).isoformat()}), 422, "past_time")
+    assert_error(
+        w.book(w.booking("10:00") | {"date": (workday + timedelta(days=100)).isoformat()}), 422, "too_far_ahead"
+    )
+    assert_error(w.book(service_id=99), 404, "not_found")
+    assert_error(w.book(employee_id=99), 404, "not_found")
+    assert "employee_id" in assert_error(w.book(employee_id=1, service_id=3), 422, "validation_error")["fields"]
+    assert count_rows(app, Appointment) == 0 and count_rows(app, Event) == 0

@@ -1,11 +1,14 @@
 """``GET /availability/days`` and the one day computation shared by availability and
 the heartbeat (SPEC §4; issue 7 point 5, issue 12 point 5)."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
 from appointease.extensions import db
 from appointease.models import TimeOff
+
+from helpers import Widget, assert_error
 
 #: Demo staff work Mon–Fri 09:00–17:00 (Sam: lunch 12:30–13:30); Haircut is 30 min.
 FULL_DAY_HAIRCUT = 16
@@ -25,10 +28,10 @@ def test_one_entry_per_day_and_closed_days_are_zero(client, workday):
 
 
 def test_bookings_reduce_a_staff_members_count_but_not_the_union(client, workday):
-    body = {"service_id": 1, "employee_id": 1, "date": workday.isoformat(), "time": "10:00",
-            "name": "Ann Example", "email": "ann@example.com"}
-    assert client.post("/api/v1/appointments", json=body).status_code == 201
-    assert days(client, workday, workday, employee_id=1) == [{"date": workday.isoformat(), "free": FULL_DAY_HAIRCUT - 1}]
+    Widget(client, workday).booked("10:00", employee_id=1)
+    assert days(client, workday, workday, employee_id=1) == [
+        {"date": workday.isoformat(), "free": FULL_DAY_HAIRCUT - 1}
+    ]
     # Someone else still does a haircut at 10:00.
     assert days(client, workday, workday) == [{"date": workday.isoformat(), "free": FULL_DAY_HAIRCUT}]
 
@@ -52,8 +55,10 @@ def test_past_days_and_days_past_the_horizon_are_zero(client):
 
 def test_answer_names_the_last_bookable_day(app, client, workday):
     """``bookable_until`` (the widget's date-picker limit): the last day inside the horizon."""
-    r = client.get("/api/v1/availability/days", query_string={"from": workday.isoformat(), "to": workday.isoformat(),
-                                                               "service_id": 1})
+    r = client.get(
+        "/api/v1/availability/days",
+        query_string={"from": workday.isoformat(), "to": workday.isoformat(), "service_id": 1},
+    )
     horizon = app.config["APPOINTEASE_HORIZON_DAYS"]
     assert r.get_json()["bookable_until"] == (datetime.now(UTC) + timedelta(days=horizon)).date().isoformat()
 
@@ -68,15 +73,10 @@ def test_availability_leaves_out_days_past_the_horizon(client):
 def test_heartbeat_and_availability_agree_on_which_times_exist(app, client, workday):
     """Both use one day computation: a time left out of availability never shows in a heartbeat."""
     app.config["APPOINTEASE_MIN_NOTICE_MINUTES"] = 0
-    body = {"service_id": 1, "employee_id": 1, "date": workday.isoformat(), "time": "09:00",
-            "name": "Ann Example", "email": "ann@example.com"}
-    assert client.post("/api/v1/appointments", json=body).status_code == 201
-    slots = client.get("/api/v1/availability", query_string={"date": workday.isoformat(), "employee_id": 1,
-                                                              "service_id": 1}).get_json()["slots"]
-    beat = client.post("/api/v1/heartbeat", json={"date": workday.isoformat(), "employee_id": 1, "service_id": 1,
-                                                   "client_id": "client-days-0001"}).get_json()
-    booked = [s["time"] for s in slots if s["status"] == "booked"]
-    assert booked == beat["booked"] == ["09:00"]
+    w = Widget(client, workday, client_id="client-days-0001")
+    w.booked("09:00", employee_id=1)
+    booked = [t for t, status in w.statuses(employee_id=1, service_id=1).items() if status == "booked"]
+    assert booked == w.beat(employee_id=1, service_id=1)["booked"] == ["09:00"]
 
 
 def test_bad_ranges_are_422(client, workday, subtests):
@@ -89,10 +89,12 @@ def test_bad_ranges_are_422(client, workday, subtests):
     for name, query in cases.items():
         with subtests.test(name):
             r = client.get("/api/v1/availability/days", query_string={**query, "service_id": 1})
-            assert r.status_code == 422 and r.get_json()["error"]["code"] == "validation_error"
-    r = client.get("/api/v1/availability/days",
-                   query_string={"from": workday.isoformat(), "to": workday.isoformat(), "service_id": 99})
-    assert r.status_code == 404
+            assert_error(r, 422, "validation_error")
+    r = client.get(
+        "/api/v1/availability/days",
+        query_string={"from": workday.isoformat(), "to": workday.isoformat(), "service_id": 99},
+    )
+    assert_error(r, 404, "not_found")
 
 
 def test_exactly_62_days_are_answered(client, workday):

@@ -3,60 +3,34 @@
 
 Each test runs a table of cases as subtests against one app, so a failure names the case.
 """
+
 from __future__ import annotations
 
 import json
 
 import pytest
-from sqlalchemy import func, select
 
-from appointease.extensions import db
 from appointease.models import Appointment
 
-CLIENT = "client-aaaa-0001"
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    """Assert SPEC's error shape with ``status`` (and ``code``); return the ``error`` object."""
-    text = response.get_data(as_text=True)
-    assert response.status_code == status, (response.status_code, text[:300])
-    assert response.mimetype == "application/json", text[:300]
-    body = response.get_json()
-    assert isinstance(body, dict) and set(body) == {"error"}, body
-    err = body["error"]
-    assert {"code", "message"} <= set(err) <= {"code", "message", "fields"}, err
-    assert isinstance(err["code"], str) and isinstance(err["message"], str) and err["message"]
-    if code is not None:
-        assert err["code"] == code, err
-    if err["code"] == "validation_error":
-        assert isinstance(err["fields"], dict) and err["fields"]
-        assert all(isinstance(v, list) and all(isinstance(m, str) for m in v) for v in err["fields"].values())
-    else:
-        assert "fields" not in err
-    assert "Traceback" not in text and "<html" not in text.lower()
-    return err
+from helpers import CLIENT_A as CLIENT
+from helpers import Widget, assert_error, count_rows
 
 
 @pytest.fixture
-def bodies(workday):
+def bodies(client, workday):
     """A valid body for every POST endpoint of the widget."""
-    day = workday.isoformat()
-    slot = {"date": day, "time": "10:00", "employee_id": 1, "service_id": 1, "client_id": CLIENT}
+    w = Widget(client, workday, client_id=CLIENT)
     return {
-        "/api/v1/slots/select": slot,
-        "/api/v1/slots/lock": slot,
-        "/api/v1/slots/release": {"date": day, "time": "10:00", "employee_id": 1, "client_id": CLIENT},
-        "/api/v1/heartbeat": {"date": day, "employee_id": 1, "client_id": CLIENT},
-        "/api/v1/appointments": {"service_id": 1, "employee_id": 1, "date": day, "time": "10:00",
-                                 "name": "Ann Example", "email": "ann@example.com"},
+        "/api/v1/slots/select": w.slot("10:00"),
+        "/api/v1/slots/lock": w.slot("10:00"),
+        "/api/v1/slots/release": {"date": w.day, "time": "10:00", "employee_id": 1, "client_id": CLIENT},
+        "/api/v1/heartbeat": {"date": w.day, "employee_id": 1, "client_id": CLIENT},
+        "/api/v1/appointments": w.booking("10:00"),
     }
 
 
 def no_appointments(app) -> bool:
-    with app.app_context():
-        n = db.session.scalar(select(func.count()).select_from(Appointment))
-        db.session.remove()
-    return n == 0
+    return count_rows(app, Appointment) == 0
 
 
 def test_bodies_that_are_not_a_json_object_are_400(client, bodies, subtests):
@@ -89,12 +63,27 @@ def test_json_is_read_whatever_the_content_type(client, bodies):
 
 
 WRONG_TYPES = [
-    ("employee_id", "1"), ("employee_id", True), ("employee_id", 1.5), ("employee_id", None), ("employee_id", [1]),
-    ("employee_id", 0), ("employee_id", -3), ("employee_id", 2**31), ("employee_id", {"id": 1}),
-    ("service_id", "one"), ("service_id", False),
-    ("date", 20261123), ("date", None), ("date", ["2026-11-23"]),
-    ("time", 1000), ("time", None), ("time", {"h": 10}),
-    ("client_id", 12345678), ("client_id", "short"), ("client_id", "has spaces in it"), ("client_id", "x" * 65),
+    ("employee_id", "1"),
+    ("employee_id", True),
+    ("employee_id", 1.5),
+    ("employee_id", None),
+    ("employee_id", [1]),
+    ("employee_id", 0),
+    ("employee_id", -3),
+    ("employee_id", 2**31),
+    ("employee_id", {"id": 1}),
+    ("service_id", "one"),
+    ("service_id", False),
+    ("date", 20261123),
+    ("date", None),
+    ("date", ["2026-11-23"]),
+    ("time", 1000),
+    ("time", None),
+    ("time", {"h": 10}),
+    ("client_id", 12345678),
+    ("client_id", "short"),
+    ("client_id", "has spaces in it"),
+    ("client_id", "x" * 65),
     ("client_id", "client/../../etc"),
 ]
 
@@ -110,14 +99,16 @@ def test_ill_typed_fields_are_422_naming_the_field(app, client, bodies, subtests
     booking = bodies["/api/v1/appointments"]
     for field, value in [("name", 42), ("name", ["Ann"]), ("email", 7), ("phone", 123), ("notes", {"a": 1})]:
         with subtests.test(url="/api/v1/appointments", field=field, value=value):
-            err = assert_error(client.post("/api/v1/appointments", json={**booking, field: value}), 422,
-                               "validation_error")
+            err = assert_error(
+                client.post("/api/v1/appointments", json={**booking, field: value}), 422, "validation_error"
+            )
             assert list(err["fields"]) == [field]
     heartbeat = bodies["/api/v1/heartbeat"]
     for field, value in [("service_id", "1"), ("selected_time", 10), ("known_version", 5), ("known_version", "v" * 65)]:
         with subtests.test(url="/api/v1/heartbeat", field=field, value=value):
-            err = assert_error(client.post("/api/v1/heartbeat", json={**heartbeat, field: value}), 422,
-                               "validation_error")
+            err = assert_error(
+                client.post("/api/v1/heartbeat", json={**heartbeat, field: value}), 422, "validation_error"
+            )
             assert list(err["fields"]) == [field]
     assert no_appointments(app)
 
@@ -138,8 +129,18 @@ def test_missing_and_unknown_fields_are_422(client, bodies, subtests):
 
 
 def test_impossible_dates_are_422(client, bodies, subtests):
-    for value in ["2026-02-30", "2026-13-01", "2026-00-10", "2026-11-31", "23/11/2026", "2026-11-23T10:00:00",
-                  "tomorrow", "", "0001-01-01", "9999-12-31"]:
+    for value in [
+        "2026-02-30",
+        "2026-13-01",
+        "2026-00-10",
+        "2026-11-31",
+        "23/11/2026",
+        "2026-11-23T10:00:00",
+        "tomorrow",
+        "",
+        "0001-01-01",
+        "9999-12-31",
+    ]:
         for url, valid in bodies.items():
             with subtests.test(url=url, value=value):
                 err = assert_error(client.post(url, json={**valid, "date": value}), 422, "validation_error")
@@ -161,16 +162,23 @@ def test_bad_times_are_422(client, bodies, subtests):
 def test_oversize_and_unstorable_strings_are_422(app, client, bodies, subtests):
     booking = bodies["/api/v1/appointments"]
     cases = [
-        ("name", "N" * 10_000), ("name", "N" * 201), ("email", "a" * 250 + "@example.com"),
-        ("phone", "1" * 41), ("notes", "n" * 2001),
+        ("name", "N" * 10_000),
+        ("name", "N" * 201),
+        ("email", "a" * 250 + "@example.com"),
+        ("phone", "1" * 41),
+        ("notes", "n" * 2001),
         # NUL and unpaired surrogates cannot be stored (PostgreSQL refuses NUL, UTF-8 surrogates).
-        ("name", "Ann\u0000Example"), ("notes", "bad \u0000 byte"), ("phone", "\u0000"), ("name", "\ud800"),
+        ("name", "Ann\u0000Example"),
+        ("notes", "bad \u0000 byte"),
+        ("phone", "\u0000"),
+        ("name", "\ud800"),
         ("notes", "half an emoji \udfff"),
     ]
     for field, value in cases:
         with subtests.test(field=field, value=value[:20]):
-            r = client.post("/api/v1/appointments", data=json.dumps({**booking, field: value}),
-                            content_type="application/json")
+            r = client.post(
+                "/api/v1/appointments", data=json.dumps({**booking, field: value}), content_type="application/json"
+            )
             assert list(assert_error(r, 422, "validation_error")["fields"]) == [field]
     for value in ["k" * 256, "key\u0000nul", "tab\tkey"]:
         with subtests.test(header="Idempotency-Key", value=value[:20]):
@@ -195,17 +203,31 @@ def test_huge_body_is_413(client, bodies, subtests):
 
 
 def test_unknown_routes_are_404(client, subtests):
-    for method, url in [("get", "/api/v1/nope"), ("post", "/api/v1/slots/grab"), ("get", "/api/v2/services"),
-                        ("get", "/nope"), ("get", "/api/v1/services/1/../../etc/passwd"), ("delete", "/api/v1/x")]:
+    for method, url in [
+        ("get", "/api/v1/nope"),
+        ("post", "/api/v1/slots/grab"),
+        ("get", "/api/v2/services"),
+        ("get", "/nope"),
+        ("get", "/api/v1/services/1/../../etc/passwd"),
+        ("delete", "/api/v1/x"),
+    ]:
         with subtests.test(method=method, url=url):
             assert_error(getattr(client, method)(url), 404, "not_found")
 
 
 def test_wrong_methods_are_405(client, subtests):
-    for method, url in [("get", "/api/v1/slots/select"), ("get", "/api/v1/slots/lock"), ("put", "/api/v1/slots/release"),
-                        ("get", "/api/v1/heartbeat"), ("get", "/api/v1/appointments"), ("delete", "/api/v1/services"),
-                        ("post", "/api/v1/services"), ("patch", "/api/v1/staff"), ("post", "/api/v1/availability"),
-                        ("post", "/healthz")]:
+    for method, url in [
+        ("get", "/api/v1/slots/select"),
+        ("get", "/api/v1/slots/lock"),
+        ("put", "/api/v1/slots/release"),
+        ("get", "/api/v1/heartbeat"),
+        ("get", "/api/v1/appointments"),
+        ("delete", "/api/v1/services"),
+        ("post", "/api/v1/services"),
+        ("patch", "/api/v1/staff"),
+        ("post", "/api/v1/availability"),
+        ("post", "/healthz"),
+    ]:
         with subtests.test(method=method, url=url):
             response = getattr(client, method)(url)
             assert_error(response, 405, "method_not_allowed")

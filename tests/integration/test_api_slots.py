@@ -2,6 +2,7 @@
 ``/slots/lock``, ``/slots/release`` and ``/heartbeat``, including the hold life cycle
 (selection TTL 2 s in the test config, renewed by heartbeats).
 """
+
 from __future__ import annotations
 
 import time as _time
@@ -10,79 +11,18 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from appointease.extensions import db
-from appointease.models import Employee, TimeOff, WorkingHours
+from appointease.models import TimeOff
 
-A, B, C = "client-aaaa-0001", "client-bbbb-0002", "client-cccc-0003"
-
-
-def half_hours(first: str, last: str) -> list[str]:
-    day = datetime(2000, 1, 1)
-    cur = datetime.combine(day, time.fromisoformat(first))
-    end = datetime.combine(day, time.fromisoformat(last))
-    out = []
-    while cur <= end:
-        out.append(cur.strftime("%H:%M"))
-        cur += timedelta(minutes=30)
-    return out
+from helpers import CLIENT_A as A
+from helpers import CLIENT_B as B
+from helpers import CLIENT_C as C
+from helpers import Widget, assert_error, half_hours, make_employee, make_service
 
 
 @pytest.fixture
 def w(client, workday):
-    """Helpers over the API on the test's working day."""
-
-    class Widget:
-        day = workday.isoformat()
-
-        def body(self, time, client_id=A, employee_id=1, service_id=1, day=None):
-            return {"date": day or self.day, "time": time, "employee_id": employee_id, "service_id": service_id,
-                    "client_id": client_id}
-
-        def select(self, time, client_id=A, **kw):
-            return client.post("/api/v1/slots/select", json=self.body(time, client_id, **kw))
-
-        def lock(self, time, client_id=A, **kw):
-            return client.post("/api/v1/slots/lock", json=self.body(time, client_id, **kw))
-
-        def release(self, time, client_id=A, employee_id=1, day=None):
-            return client.post("/api/v1/slots/release", json={"date": day or self.day, "time": time,
-                                                              "employee_id": employee_id, "client_id": client_id})
-
-        def book(self, time, employee_id=1, service_id=1, client_id=None):
-            body = {"date": self.day, "time": time, "employee_id": employee_id, "service_id": service_id,
-                    "name": "Ann Example", "email": "ann@example.com"}
-            if client_id:
-                body["client_id"] = client_id
-            r = client.post("/api/v1/appointments", json=body)
-            assert r.status_code == 201, r.get_json()
-            return r
-
-        def availability(self, employee_id=1, service_id=1, client_id=None, day=None):
-            url = f"/api/v1/availability?date={day or self.day}&employee_id={employee_id}&service_id={service_id}"
-            if client_id:
-                url += f"&client_id={client_id}"
-            return client.get(url)
-
-        def statuses(self, **kw) -> dict[str, str]:
-            r = self.availability(**kw)
-            assert r.status_code == 200, r.get_json()
-            return {s["time"]: s["status"] for s in r.get_json()["slots"]}
-
-        def beat(self, client_id=A, employee_id=1, **extra):
-            r = client.post("/api/v1/heartbeat", json={"date": self.day, "employee_id": employee_id,
-                                                       "client_id": client_id, **extra})
-            assert r.status_code == 200, r.get_json()
-            return r.get_json()
-
-    return Widget()
-
-
-def error(response, status: int, code: str) -> dict:
-    """Assert ``response`` is SPEC's error shape with ``status``/``code``; return the error."""
-    assert response.status_code == status, (response.status_code, response.get_data(as_text=True))
-    body = response.get_json()
-    assert set(body) == {"error"}
-    assert body["error"]["code"] == code and body["error"]["message"]
-    return body["error"]
+    """The widget's calls on the test's working day (client A unless told otherwise)."""
+    return Widget(client, workday)
 
 
 def storage(app) -> str:
@@ -93,7 +33,7 @@ def storage(app) -> str:
 
 
 def test_availability_lists_the_grid_with_every_status(w):
-    w.book("09:00")
+    w.booked("09:00")
     assert w.lock("10:00", B).status_code == 200
     assert w.select("11:00", C).status_code == 200
     assert w.select("12:00", A).status_code == 200
@@ -101,12 +41,20 @@ def test_availability_lists_the_grid_with_every_status(w):
     assert r.status_code == 200
     body = r.get_json()
     assert {k: body[k] for k in ("date", "employee_id", "service_id", "timezone")} == {
-        "date": w.day, "employee_id": 1, "service_id": 1, "timezone": "UTC"}
+        "date": w.day,
+        "employee_id": 1,
+        "service_id": 1,
+        "timezone": "UTC",
+    }
     assert [s["time"] for s in body["slots"]] == half_hours("09:00", "16:30")
     assert body["slots"][0]["start"] == f"{w.day}T09:00:00+00:00"
     statuses = {s["time"]: s["status"] for s in body["slots"]}
     assert {t: s for t, s in statuses.items() if s != "available"} == {
-        "09:00": "booked", "10:00": "locked", "11:00": "processing", "12:00": "mine"}
+        "09:00": "booked",
+        "10:00": "locked",
+        "11:00": "processing",
+        "12:00": "mine",
+    }
 
 
 def test_availability_without_client_id_shows_every_hold_as_someone_elses(w):
@@ -119,7 +67,7 @@ def test_availability_without_client_id_shows_every_hold_as_someone_elses(w):
 
 
 def test_availability_uses_the_service_duration(w):
-    w.book("10:00", employee_id=2, service_id=1)  # Sam, 10:00–10:30
+    w.booked("10:00", employee_id=2, service_id=1)  # Sam, 10:00–10:30
     statuses = w.statuses(employee_id=2, service_id=3)  # 60-minute Massage
     assert list(statuses) == half_hours("09:00", "11:30") + half_hours("13:30", "16:00")
     assert [t for t, s in statuses.items() if s == "booked"] == ["09:30", "10:00"]
@@ -128,14 +76,14 @@ def test_availability_uses_the_service_duration(w):
 def test_availability_for_today_leaves_out_past_times(app, w):
     today = datetime.now(UTC).date()
     with app.app_context():
-        alex = db.session.get(Employee, 1)
-        alex.working_hours = [h for h in alex.working_hours if h.weekday != today.weekday()]
-        alex.working_hours.append(WorkingHours(weekday=today.weekday(), start_time=time(0), end_time=time(23, 30)))
+        service = make_service(db.session, minutes=30)
+        night_owl = make_employee(db.session, [service], hours={today.weekday(): [(time(0), time(23, 30))]})
+        ids = {"employee_id": night_owl.id, "service_id": service.id}
         db.session.commit()
         db.session.remove()
     grid = [datetime.combine(today, time.fromisoformat(t), tzinfo=UTC) for t in half_hours("00:00", "23:00")]
     before = datetime.now(UTC)
-    r = w.availability(day=today.isoformat())
+    r = w.availability(day=today.isoformat(), **ids)
     after = datetime.now(UTC)
     assert r.status_code == 200
     listed = [datetime.fromisoformat(s["start"]) for s in r.get_json()["slots"]]
@@ -143,7 +91,7 @@ def test_availability_for_today_leaves_out_past_times(app, w):
     assert [s for s in grid if s >= after] == [s for s in listed if s >= after]
     assert grid[0] not in listed  # midnight has passed
     # Booking or holding a time that has passed is refused.
-    error(w.select("00:00", day=today.isoformat()), 422, "past_time")
+    assert_error(w.select("00:00", day=today.isoformat(), **ids), 422, "past_time")
 
 
 def test_availability_on_a_closed_day_or_time_off_is_empty(app, w, workday):
@@ -159,13 +107,27 @@ def test_availability_on_a_closed_day_or_time_off_is_empty(app, w, workday):
     assert len(w.statuses(employee_id=1, day=(workday + timedelta(days=1)).isoformat())) == 16
 
 
+def test_staff_without_working_hours_work_monday_to_friday_nine_to_five(app, w, workday):
+    """A member of staff with no working hours recorded gets the default week (09:00–17:00)."""
+    with app.app_context():
+        service = make_service(db.session, minutes=30)
+        ids = {"employee_id": make_employee(db.session, [service], hours={}).id, "service_id": service.id}
+        db.session.commit()
+        db.session.remove()
+    for offset in range(5):  # workday is a Monday
+        day = (workday + timedelta(days=offset)).isoformat()
+        assert list(w.statuses(day=day, **ids)) == half_hours("09:00", "16:30"), day
+    for offset in (5, 6):
+        assert w.statuses(day=(workday + timedelta(days=offset)).isoformat(), **ids) == {}
+
+
 def test_availability_unknown_ids_are_404(w):
-    error(w.availability(employee_id=99), 404, "not_found")
-    error(w.availability(service_id=99), 404, "not_found")
+    assert_error(w.availability(employee_id=99), 404, "not_found")
+    assert_error(w.availability(service_id=99), 404, "not_found")
 
 
 def test_availability_for_a_service_the_employee_does_not_perform_is_422(w):
-    err = error(w.availability(employee_id=1, service_id=3), 422, "validation_error")
+    err = assert_error(w.availability(employee_id=1, service_id=3), 422, "validation_error")
     assert "employee_id" in err["fields"]
 
 
@@ -182,7 +144,7 @@ def test_availability_bad_query_is_422(client, subtests):
         "date=2026-11-23&employee_id=1&service_id=1&colour=red",
     ]:
         with subtests.test(query=query):
-            err = error(client.get(f"/api/v1/availability?{query}"), 422, "validation_error")
+            err = assert_error(client.get(f"/api/v1/availability?{query}"), 422, "validation_error")
             assert err["fields"]
 
 
@@ -213,10 +175,10 @@ def test_lock_answers_the_lock(app, w):
 
 def test_another_client_cannot_select_or_lock_a_held_slot(w):
     assert w.select("10:00", A, employee_id=3).status_code == 200
-    error(w.select("10:00", B, employee_id=3), 409, "slot_held")
-    error(w.lock("10:00", B, employee_id=3), 409, "slot_held")
+    assert_error(w.select("10:00", B, employee_id=3), 409, "slot_held")
+    assert_error(w.lock("10:00", B, employee_id=3), 409, "slot_held")
     # A 60-minute Massage at 09:30 would overlap A's 10:00–10:30.
-    error(w.select("09:30", B, employee_id=3, service_id=3), 409, "slot_held")
+    assert_error(w.select("09:30", B, employee_id=3, service_id=3), 409, "slot_held")
     # Adjacent slots and other staff are free.
     assert w.select("10:30", B, employee_id=3).status_code == 200
     assert w.select("10:00", C, employee_id=1).status_code == 200
@@ -224,7 +186,7 @@ def test_another_client_cannot_select_or_lock_a_held_slot(w):
 
 def test_a_lock_blocks_others_and_the_holder_can_move_on(w):
     assert w.lock("14:00", A).status_code == 200
-    error(w.select("14:00", B), 409, "slot_held")
+    assert_error(w.select("14:00", B), 409, "slot_held")
     # A selecting elsewhere replaces its lock: the slot is free again.
     assert w.select("15:00", A).status_code == 200
     assert w.select("14:00", B).status_code == 200
@@ -247,10 +209,10 @@ def test_locking_ones_own_selection_turns_it_into_a_lock(w):
 
 
 def test_holding_a_booked_slot_is_slot_taken(w):
-    w.book("10:00", employee_id=3)
-    error(w.select("10:00", A, employee_id=3), 409, "slot_taken")
-    error(w.lock("10:00", A, employee_id=3), 409, "slot_taken")
-    error(w.select("09:30", A, employee_id=3, service_id=3), 409, "slot_taken")  # 60 min overlaps
+    w.booked("10:00", employee_id=3)
+    assert_error(w.select("10:00", A, employee_id=3), 409, "slot_taken")
+    assert_error(w.lock("10:00", A, employee_id=3), 409, "slot_taken")
+    assert_error(w.select("09:30", A, employee_id=3, service_id=3), 409, "slot_taken")  # 60 min overlaps
     assert w.select("10:30", A, employee_id=3).status_code == 200
 
 
@@ -264,13 +226,13 @@ def grid_rules(hold, workday):
         ("12:30", {"employee_id": 2}),  # Sam's lunch break
         ("10:00", {"day": (workday + timedelta(days=5)).isoformat()}),  # Saturday
     ]:
-        err = error(hold(time_, **kw), 422, "outside_hours")
+        err = assert_error(hold(time_, **kw), 422, "outside_hours")
         assert "fields" not in err
-    error(hold("10:00", day=(workday - timedelta(days=14)).isoformat()), 422, "past_time")
-    error(hold("10:00", day=(workday + timedelta(days=120)).isoformat()), 422, "too_far_ahead")
-    error(hold("10:00", employee_id=99), 404, "not_found")
-    error(hold("10:00", service_id=99), 404, "not_found")
-    err = error(hold("10:00", employee_id=1, service_id=3), 422, "validation_error")
+    assert_error(hold("10:00", day=(workday - timedelta(days=14)).isoformat()), 422, "past_time")
+    assert_error(hold("10:00", day=(workday + timedelta(days=120)).isoformat()), 422, "too_far_ahead")
+    assert_error(hold("10:00", employee_id=99), 404, "not_found")
+    assert_error(hold("10:00", service_id=99), 404, "not_found")
+    err = assert_error(hold("10:00", employee_id=1, service_id=3), 422, "validation_error")
     assert "employee_id" in err["fields"]
 
 
@@ -288,15 +250,16 @@ def test_time_off_is_outside_hours(app, w, workday):
         db.session.add(TimeOff(employee_id=1, start_date=workday, end_date=workday + timedelta(days=1)))
         db.session.commit()
         db.session.remove()
-    error(w.select("10:00", employee_id=1), 422, "outside_hours")
+    assert_error(w.select("10:00", employee_id=1), 422, "outside_hours")
     assert w.select("10:00", employee_id=3).status_code == 200
 
 
 def test_select_validation_errors_name_the_fields(client, w):
-    err = error(client.post("/api/v1/slots/select", json={"date": w.day}), 422, "validation_error")
+    err = assert_error(client.post("/api/v1/slots/select", json={"date": w.day}), 422, "validation_error")
     assert {"time", "employee_id", "service_id", "client_id"} <= set(err["fields"])
-    err = error(client.post("/api/v1/slots/select", json={**w.body("10:00"), "client_id": "a b"}), 422,
-                "validation_error")
+    err = assert_error(
+        client.post("/api/v1/slots/select", json={**w.slot("10:00"), "client_id": "a b"}), 422, "validation_error"
+    )
     assert set(err["fields"]) == {"client_id"}
 
 
@@ -315,7 +278,7 @@ def test_release_frees_the_slot_and_is_idempotent(w):
 def test_release_never_frees_another_clients_hold(w):
     assert w.lock("10:00", A).status_code == 200
     assert w.release("10:00", B).status_code == 204
-    error(w.select("10:00", C), 409, "slot_held")
+    assert_error(w.select("10:00", C), 409, "slot_held")
     assert w.beat(B)["locked"] == ["10:00"]
 
 
@@ -327,8 +290,9 @@ def test_release_with_the_wrong_time_keeps_the_hold(w):
 
 
 def test_release_validation(client, w):
-    err = error(client.post("/api/v1/slots/release", json={"date": w.day, "employee_id": 1}), 422,
-                "validation_error")
+    err = assert_error(
+        client.post("/api/v1/slots/release", json={"date": w.day, "employee_id": 1}), 422, "validation_error"
+    )
     assert {"time", "client_id"} <= set(err["fields"])
 
 
@@ -337,14 +301,15 @@ def test_release_validation(client, w):
 
 def test_heartbeat_errors(client, w):
     r = client.post("/api/v1/heartbeat", json={"date": w.day, "employee_id": 99, "client_id": A})
-    error(r, 404, "not_found")
+    assert_error(r, 404, "not_found")
     r = client.post("/api/v1/heartbeat", json={"date": w.day, "employee_id": 1, "client_id": A, "service_id": 99})
-    error(r, 404, "not_found")
+    assert_error(r, 404, "not_found")
     r = client.post("/api/v1/heartbeat", json={"date": w.day, "employee_id": 1})
-    assert "client_id" in error(r, 422, "validation_error")["fields"]
-    r = client.post("/api/v1/heartbeat", json={"date": w.day, "employee_id": 1, "client_id": A,
-                                               "selected_time": "9:00"})
-    assert "selected_time" in error(r, 422, "validation_error")["fields"]
+    assert "client_id" in assert_error(r, 422, "validation_error")["fields"]
+    r = client.post(
+        "/api/v1/heartbeat", json={"date": w.day, "employee_id": 1, "client_id": A, "selected_time": "9:00"}
+    )
+    assert "selected_time" in assert_error(r, 422, "validation_error")["fields"]
 
 
 def test_heartbeat_renews_the_selection_and_it_expires_after_polling_stops(w):
@@ -355,7 +320,7 @@ def test_heartbeat_renews_the_selection_and_it_expires_after_polling_stops(w):
         _time.sleep(1)
         hb = w.beat(A, selected_time="10:00", service_id=1)
         assert hb["mine"]["time"] == "10:00" and hb["mine"]["kind"] == "selection"
-        error(w.select("10:00", B), 409, "slot_held")
+        assert_error(w.select("10:00", B), 409, "slot_held")
     assert w.beat(B)["processing"] == ["10:00"]
     # A stops polling (B keeps polling, which renews nothing of A's).
     _time.sleep(1.2)

@@ -1,4 +1,5 @@
 """No double booking under concurrency (SPEC §5.1): gunicorn, 4 worker processes, 40 racers."""
+
 from __future__ import annotations
 
 import threading
@@ -28,7 +29,9 @@ def _race(url: str, body: dict, n: int) -> list[int]:
 
 
 @pytest.mark.parametrize("hold_store", ["sql", "redis"])
-def test_forty_parallel_bookings_for_one_slot_make_one_appointment(request, app, database_url, workday, tmp_path, hold_store):
+def test_forty_parallel_bookings_for_one_slot_make_one_appointment(
+    request, app, database_url, workday, tmp_path, hold_store
+):
     redis_url = request.getfixturevalue("redis_server").url if hold_store == "redis" else None
     if redis_url:
         request.getfixturevalue("redis_server").command("FLUSHALL")
@@ -36,8 +39,11 @@ def test_forty_parallel_bookings_for_one_slot_make_one_appointment(request, app,
     body = {"service_id": 3, "employee_id": 3, "date": workday.isoformat(), "time": "11:00", "name": "Racer"}
     with GunicornServer(env, workers=4, log_path=tmp_path / "gunicorn.log") as server:
         statuses = _race(server.url + "/api/v1/appointments", body, RACERS)
-        hb = requests.post(server.url + "/api/v1/heartbeat", json={
-            "date": workday.isoformat(), "employee_id": 3, "client_id": "observer-1", "service_id": 3}, timeout=10).json()
+        hb = requests.post(
+            server.url + "/api/v1/heartbeat",
+            json={"date": workday.isoformat(), "employee_id": 3, "client_id": "observer-1", "service_id": 3},
+            timeout=10,
+        ).json()
     counts = {s: statuses.count(s) for s in set(statuses)}
     print(f"{hold_store}: attempts={RACERS} statuses={counts}")
     assert counts.get(201) == 1, counts

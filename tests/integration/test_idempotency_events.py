@@ -1,4 +1,5 @@
 """The idempotency module and the event log, used by every write and feed (issue 7 point 3)."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,8 @@ from appointease.events import events_since
 from appointease.extensions import db
 from appointease.idempotency import IdempotencyKey
 from appointease.models import IdempotencyRecord
+
+from helpers import Widget
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -65,11 +68,14 @@ def test_the_raw_key_is_not_stored(session):
 
 
 def test_events_since_pages_in_seq_order_with_filters(client, app, workday):
-    for time, employee, email in [("09:00", 1, "a@example.com"), ("09:00", 2, "b@example.com"),
-                                  ("10:00", 1, "b@example.com"), ("11:00", 3, "a@example.com")]:
-        body = {"service_id": 1, "employee_id": employee, "date": workday.isoformat(), "time": time,
-                "name": "Ann Example", "email": email}
-        assert client.post("/api/v1/appointments", json=body).status_code == 201
+    w = Widget(client, workday)
+    for time, employee, email in [
+        ("09:00", 1, "a@example.com"),
+        ("09:00", 2, "b@example.com"),
+        ("10:00", 1, "b@example.com"),
+        ("11:00", 3, "a@example.com"),
+    ]:
+        w.booked(time, employee_id=employee, email=email)
     with app.app_context():
         session = db.session()
         assert [e.seq for e in events_since(session, 0)] == [1, 2, 3, 4]

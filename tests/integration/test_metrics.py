@@ -1,11 +1,12 @@
 """``/metrics`` (Prometheus) and ``/readyz`` under gunicorn: counts add up across workers."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
-import requests
 
+from helpers import LiveClient, Widget, assert_error
 from live import GunicornServer
 
 pytestmark = pytest.mark.slow
@@ -19,33 +20,32 @@ def _value(text: str, name: str, labels: str = "") -> float:
 
 
 @pytest.mark.parametrize("hold_store", ["sql", "redis"])
-def test_metrics_count_requests_bookings_conflicts_holds_and_pollers(request, app, database_url, workday, tmp_path, hold_store):
+def test_metrics_count_requests_bookings_conflicts_holds_and_pollers(
+    request, app, database_url, workday, tmp_path, hold_store
+):
     redis_url = request.getfixturevalue("redis_server").url if hold_store == "redis" else None
     if redis_url:
         request.getfixturevalue("redis_server").command("FLUSHALL")
     env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom")}
     (tmp_path / "prom").mkdir()
-    d = workday.isoformat()
     with GunicornServer(env, workers=3, log_path=tmp_path / "gunicorn.log") as server:
-        api = server.url + "/api/v1"
+        http = LiveClient(server.url, timeout=5)
+        w = Widget(http, workday)
         for _ in range(6):
-            assert requests.get(api + "/services", timeout=5).ok
-        slot = {"date": d, "time": "09:00", "employee_id": 1, "service_id": 1}
-        assert requests.post(api + "/slots/select", json={**slot, "client_id": "metrics-a1"}, timeout=5).ok
-        assert requests.post(api + "/slots/lock", json={**slot, "time": "14:00", "client_id": "metrics-b1"}, timeout=5).ok
-        assert requests.post(api + "/slots/select", json={**slot, "client_id": "metrics-c1"}, timeout=5).status_code == 409
-        booking = {**slot, "time": "11:00", "name": "M", "email": "m@example.com"}
-        assert requests.post(api + "/appointments", json=booking, timeout=5).status_code == 201
-        assert requests.post(api + "/appointments", json=booking, timeout=5).json()["error"]["code"] == "slot_taken"
+            assert http.get("/api/v1/services").ok
+        assert w.select("09:00", "metrics-a1").ok
+        assert w.lock("14:00", "metrics-b1").ok
+        assert_error(w.select("09:00", "metrics-c1"), 409, "slot_held")
+        booking = w.booking("11:00", name="M", email="m@example.com")
+        assert w.book(booking).status_code == 201
+        assert_error(w.book(booking), 409, "slot_taken")
         # Three widgets polling every 5 s for 15 s: 9 heartbeats, estimated as 3 pollers.
         for _ in range(3):
             for client in ("metrics-p1", "metrics-p2", "metrics-p3"):
-                assert requests.post(api + "/heartbeat", json={"date": d, "employee_id": 1, "client_id": client},
-                                     timeout=5).ok
-        text = requests.get(server.url + "/metrics", timeout=5).text
-        ready = requests.get(server.url + "/readyz", timeout=5)
-    assert _value(text, "appointease_http_requests_total",
-                  'endpoint="/api/v1/services",method="GET",status="200"') == 6
+                assert w.heartbeat(client).ok
+        text = http.get("/metrics").text
+        ready = w.ready()
+    assert _value(text, "appointease_http_requests_total", 'endpoint="/api/v1/services",method="GET",status="200"') == 6
     assert _value(text, "appointease_bookings_total") == 1
     assert _value(text, "appointease_conflicts_total", 'code="slot_held"') == 1
     assert _value(text, "appointease_conflicts_total", 'code="slot_taken"') == 1

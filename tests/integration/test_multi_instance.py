@@ -1,8 +1,10 @@
 """Scale-out (SPEC §2, §5.1): two gunicorn instances on one PostgreSQL and one Redis act as one.
 
-Runs in both matrices: it always needs PostgreSQL and Redis, so it uses the session's
-servers (it never stops them) and a database of its own.
+It always runs on PostgreSQL and Redis whatever the matrix, so it is
+``engine_independent`` (run once): it uses the session's servers (it never stops them)
+and a database of its own.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,10 +15,10 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from conftest import seed
+from helpers import seed
 from live import GunicornServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
 
 TIMES = ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "12:00", "12:30", "13:00", "13:30"]
 PER_SLOT = 10
@@ -29,8 +31,6 @@ SELECT count(*) FROM appointments a JOIN appointments b
  AND a.start_at < b.end_at AND b.start_at < a.end_at
  WHERE a.status IN ('confirmed', 'checked_in') AND b.status IN ('confirmed', 'checked_in')
 """
-
-
 
 
 @pytest.fixture
@@ -50,13 +50,22 @@ def test_two_instances_share_one_database_and_hold_store(shared_database, redis_
     day = workday.isoformat()
     barrier = threading.Barrier(ATTEMPTS)
 
-    with GunicornServer(env, workers=4, log_path=tmp_path / "a.log") as a, \
-            GunicornServer(env, workers=4, log_path=tmp_path / "b.log") as b:
+    with (
+        GunicornServer(env, workers=4, log_path=tmp_path / "a.log") as a,
+        GunicornServer(env, workers=4, log_path=tmp_path / "b.log") as b,
+    ):
         instances = [a.url, b.url]
 
         def attempt(i: int) -> int:
-            body = {"service_id": 1, "employee_id": 3, "date": day, "time": TIMES[i % len(TIMES)],
-                    "name": f"Racer {i}", "email": f"r{i}@example.com", "client_id": f"racer-{i:04d}"}
+            body = {
+                "service_id": 1,
+                "employee_id": 3,
+                "date": day,
+                "time": TIMES[i % len(TIMES)],
+                "name": f"Racer {i}",
+                "email": f"r{i}@example.com",
+                "client_id": f"racer-{i:04d}",
+            }
             barrier.wait(timeout=60)
             # Alternate the instances, as a round-robin load balancer would.
             r = requests.post(instances[i % 2] + "/api/v1/appointments", json=body, timeout=60)
@@ -67,8 +76,11 @@ def test_two_instances_share_one_database_and_hold_store(shared_database, redis_
 
         beats = []
         for url in instances:
-            r = requests.post(url + "/api/v1/heartbeat", timeout=10, json={
-                "date": day, "employee_id": 3, "client_id": "observer-0001", "service_id": 1})
+            r = requests.post(
+                url + "/api/v1/heartbeat",
+                timeout=10,
+                json={"date": day, "employee_id": 3, "client_id": "observer-0001", "service_id": 1},
+            )
             assert r.status_code == 200, r.text
             beats.append(r.json())
 
@@ -82,8 +94,10 @@ def test_two_instances_share_one_database_and_hold_store(shared_database, redis_
 
     created, conflicts = statuses.count(201), statuses.count(409)
     errors = [s for s in statuses if s >= 500]
-    print(f"\nmulti-instance: attempts={ATTEMPTS} 201={created} 409={conflicts} 5xx={len(errors)} "
-          f"rows={rows} events={events} overlaps={overlaps} version={beats[0]['version']}")
+    print(
+        f"\nmulti-instance: attempts={ATTEMPTS} 201={created} 409={conflicts} 5xx={len(errors)} "
+        f"rows={rows} events={events} overlaps={overlaps} version={beats[0]['version']}"
+    )
     assert not errors, statuses
     assert created == len(TIMES) and conflicts == ATTEMPTS - len(TIMES), statuses
     assert rows == events == per_start == len(TIMES)

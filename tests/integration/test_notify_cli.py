@@ -1,4 +1,5 @@
 """``flask --app app worker [--once]``: the command drains and exits, or runs until SIGTERM."""
+
 from __future__ import annotations
 
 import os
@@ -9,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import TEST_CONFIG
 from notify_fixtures import book
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,10 +36,16 @@ def test_a_malformed_smtp_url_stops_the_worker_at_start(make_app):
 def test_the_worker_process_runs_until_sigterm(notify_app, smtp, database_url, tmp_path):
     env = {**os.environ, "DATABASE_URL": database_url, "SMTP_URL": smtp.url, "APPOINTEASE_TIMEZONE": "Europe/Berlin"}
     env.pop("REDIS_URL", None)
+    env["SECRET_KEY"] = TEST_CONFIG["SECRET_KEY"]  # the test apps' key (SPEC §8: a worker needs one)
     log_path = tmp_path / "worker.log"
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         book(notify_app, "09:00")
         book(notify_app, "10:00")

@@ -1,4 +1,5 @@
 """Confirmation emails (SPEC §7) through a real SMTP server: content, calendar files, retries, restarts."""
+
 from __future__ import annotations
 
 import email
@@ -18,8 +19,9 @@ def calendar_of(msg) -> icalendar.Calendar:
     """The parsed ``.ics`` attachment of a message (exactly one)."""
     parts = [p for p in msg.iter_attachments() if p.get_content_type() == "text/calendar"]
     assert len(parts) == 1
-    return icalendar.Calendar.from_ical(parts[0].get_content() if isinstance(parts[0].get_content(), str)
-                                        else parts[0].get_content().decode())
+    return icalendar.Calendar.from_ical(
+        parts[0].get_content() if isinstance(parts[0].get_content(), str) else parts[0].get_content().decode()
+    )
 
 
 def bodies(msg) -> tuple[str, str]:
@@ -46,8 +48,13 @@ def test_booking_reschedule_cancel_send_three_confirmations_with_one_calendar_en
 
     text, html = bodies(created)
     day = monday()
-    for expected in (ref, "Haircut", "Alex Morgan", f"{day.day} {day:%B %Y}, 10:00–10:30 (Europe/Berlin",
-                     "https://booking.example-salon.test/manage"):
+    for expected in (
+        ref,
+        "Haircut",
+        "Alex Morgan",
+        f"{day.day} {day:%B %Y}, 10:00–10:30 (Europe/Berlin",
+        "https://booking.example-salon.test/manage",
+    ):
         assert expected in text, expected
         assert expected.replace("<", "&lt;") in html
     assert "Ann &lt;Example&gt;" in html and "Ann <Example>" not in html  # user text escaped in HTML
@@ -68,7 +75,7 @@ def test_booking_reschedule_cancel_send_three_confirmations_with_one_calendar_en
     assert [c.walk("VTIMEZONE")[0]["TZID"] for c in cals] == [TZ] * 3
     assert "ann@example.com" in str(events[0]["ATTENDEE"])
     assert "bookings@example-salon.test" in str(events[0]["ORGANIZER"])
-    for msg, method in zip((created, moved, cancelled), ("REQUEST", "REQUEST", "CANCEL")):
+    for msg, method in zip((created, moved, cancelled), ("REQUEST", "REQUEST", "CANCEL"), strict=True):
         part = next(msg.iter_attachments())
         assert part.get_param("method") == method and part.get_filename() == "appointment.ics"
 
@@ -83,8 +90,9 @@ def test_check_in_and_other_status_changes_send_no_email(notify_app, smtp):
 
 def test_smtp_down_is_retried_with_back_off_and_nothing_is_lost(notify_app, smtp):
     smtp.stop()
-    refs = [book(notify_app, t, email=f"c{i}@example.com")["reference"]
-            for i, t in enumerate(("09:00", "10:00", "11:00"))]
+    refs = [
+        book(notify_app, t, email=f"c{i}@example.com")["reference"] for i, t in enumerate(("09:00", "10:00", "11:00"))
+    ]
     first = run_once(notify_app)
     assert first["mail_retry"] == 3 and first["mail_sent"] == 0
     pending = rows(notify_app, MailMessage)
@@ -160,9 +168,17 @@ def test_without_smtp_url_messages_are_eml_files_and_a_log_line(make_app, tmp_pa
 
 def test_a_booking_that_failed_sends_nothing(notify_app, smtp):
     book(notify_app)
-    r = notify_app.test_client().post("/api/v1/appointments", json={
-        "service_id": 1, "employee_id": 1, "date": monday().isoformat(), "time": "10:00",
-        "name": "Bob", "email": "bob@example.com"})
+    r = notify_app.test_client().post(
+        "/api/v1/appointments",
+        json={
+            "service_id": 1,
+            "employee_id": 1,
+            "date": monday().isoformat(),
+            "time": "10:00",
+            "name": "Bob",
+            "email": "bob@example.com",
+        },
+    )
     assert r.status_code == 409  # slot taken: rolled back, no event, no mail
     assert run_once(notify_app)["mail_sent"] == 1
     assert [m["To"] for m in smtp.wait_for(1)] == ["ann@example.com"]

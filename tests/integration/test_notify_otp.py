@@ -1,4 +1,5 @@
 """One-time sign-in codes (SPEC §4 Customers): made and mailed by the worker, stored only hashed."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """A worker that dies after claiming work: the claim is a lease, so the work comes due again (at least once)."""
+
 from __future__ import annotations
 
 from notify_fixtures import book, register_webhook, rows

@@ -1,4 +1,5 @@
 """Migration 0005 builds exactly the notification tables the models describe (``flask db check``), on both engines."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
@@ -8,8 +9,14 @@ from sqlalchemy import select
 from appointease.extensions import db
 from appointease.notify.models import ConsumerCursor
 
-NOTIFY_TABLES = {"notify_cursors", "mail_outbox", "otp_codes", "webhook_endpoints", "webhook_deliveries",
-                 "webhook_attempts"}
+NOTIFY_TABLES = {
+    "notify_cursors",
+    "mail_outbox",
+    "otp_codes",
+    "webhook_endpoints",
+    "webhook_deliveries",
+    "webhook_attempts",
+}
 
 
 def _tables_in(diff) -> set[str]:

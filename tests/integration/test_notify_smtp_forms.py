@@ -2,6 +2,7 @@
 
 Plain ``smtp://`` is what every other notification test uses.
 """
+
 from __future__ import annotations
 
 import ssl

@@ -1,4 +1,5 @@
 """Signed webhooks (SPEC §7) against a real HTTP receiver: signature, retries, 410, order, isolation."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,22 @@ from appointease.notify import (
 )
 from appointease.notify.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
-APPOINTMENT_KEYS = {"reference", "status", "service_id", "service_name", "employee_id", "employee_name", "date",
-                    "time", "start", "end", "name", "email", "phone", "notes"}
+APPOINTMENT_KEYS = {
+    "reference",
+    "status",
+    "service_id",
+    "service_name",
+    "employee_id",
+    "employee_name",
+    "date",
+    "time",
+    "start",
+    "end",
+    "name",
+    "email",
+    "phone",
+    "notes",
+}
 
 
 @pytest.fixture
@@ -199,22 +214,38 @@ def test_a_test_message_does_not_wait_behind_a_failing_event(app, receiver):
 def test_admin_functions_validate_list_and_delete(app, receiver):
     with app.app_context():
         session = db.session()
-        for url, events in (("ftp://x.test/", ["*"]), ("not a url", ["*"]), ("http://x.test/", []),
-                            ("http://x.test/", ["appointment.exploded"]), ("http:///nohost", ["*"])):
+        for url, events in (
+            ("ftp://x.test/", ["*"]),
+            ("not a url", ["*"]),
+            ("http://x.test/", []),
+            ("http://x.test/", ["appointment.exploded"]),
+            ("http:///nohost", ["*"]),
+        ):
             with pytest.raises(ValidationFailed) as err:
                 register_endpoint(session, url, events)
             assert err.value.fields
         endpoint, secret = register_endpoint(session, receiver.url("/x"), ["appointment.created"] * 2)
         assert endpoint.events == ["appointment.created"]
         listed = [endpoint_json(e) for e in list_endpoints(session)]
-        assert listed == [{"id": endpoint.id, "url": receiver.url("/x"), "events": ["appointment.created"],
-                           "active": True, "disabled_reason": None, "created_at": listed[0]["created_at"]}]
+        assert listed == [
+            {
+                "id": endpoint.id,
+                "url": receiver.url("/x"),
+                "events": ["appointment.created"],
+                "active": True,
+                "disabled_reason": None,
+                "created_at": listed[0]["created_at"],
+            }
+        ]
         assert secret not in json.dumps(listed)
         send_test(session, endpoint.id)
         delete_endpoint(session, endpoint.id)
         assert list_endpoints(session) == []
-        for call in (lambda: delete_endpoint(session, endpoint.id), lambda: list_deliveries(session, endpoint.id),
-                     lambda: send_test(session, endpoint.id)):
+        for call in (
+            lambda: delete_endpoint(session, endpoint.id),
+            lambda: list_deliveries(session, endpoint.id),
+            lambda: send_test(session, endpoint.id),
+        ):
             with pytest.raises(NotFound):
                 call()
         db.session.remove()

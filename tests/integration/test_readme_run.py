@@ -1,4 +1,5 @@
 """The README's run command, as a new user meets it: fresh copy, one command, book through it."""
+
 from __future__ import annotations
 
 import os
@@ -14,14 +15,15 @@ import requests
 
 from servers import free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _fresh_copy(dest: Path) -> None:
     """Copy the files a clone would have (tracked and not ignored), nothing built."""
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
-                           capture_output=True, text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     for name in files:
         src = ROOT / name
         if src.is_file():
@@ -44,9 +46,10 @@ def test_run_command_serves_the_demo_and_books(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "APPOINTEASE_"))}
     env.update(PORT=str(port), WEB_CONCURRENCY="2")
-    log = open(tmp_path / "run.log", "wb")
-    proc = subprocess.Popen(["scripts/run.sh"], cwd=checkout, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    with open(tmp_path / "run.log", "wb") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen(
+            ["scripts/run.sh"], cwd=checkout, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 300
@@ -60,8 +63,9 @@ def test_run_command_serves_the_demo_and_books(tmp_path):
         else:
             pytest.fail("the run command did not serve within 300 s")
         assert "appointease" in requests.get(base + "/", timeout=15).text.lower()
-        walk = subprocess.run(["bash", "-euo", "pipefail", "-c", _readme_walkthrough(port)],
-                              capture_output=True, text=True, timeout=60)
+        walk = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", _readme_walkthrough(port)], capture_output=True, text=True, timeout=60
+        )
         assert walk.returncode == 0, walk.stderr
         assert '"processing":["10:00"]' in walk.stdout and '"booked":["10:00"]' in walk.stdout
         assert "HTTP/1.1 201" in walk.stdout and "Location: /api/v1/appointments/APT-" in walk.stdout
@@ -69,14 +73,27 @@ def test_run_command_serves_the_demo_and_books(tmp_path):
         assert {s["duration_minutes"] for s in services} >= {30, 45, 60}
         day = date.today() + timedelta(days=2)
         day += timedelta(days=(7 - day.weekday()) % 7)
-        slot = {"date": day.isoformat(), "time": "11:00", "employee_id": 1, "service_id": 1, "client_id": "readme-user-1"}
+        slot = {
+            "date": day.isoformat(),
+            "time": "11:00",
+            "employee_id": 1,
+            "service_id": 1,
+            "client_id": "readme-user-1",
+        }
         assert requests.post(base + "/api/v1/slots/select", json=slot, timeout=15).status_code == 200
         assert requests.post(base + "/api/v1/slots/lock", json=slot, timeout=15).status_code == 200
-        r = requests.post(base + "/api/v1/appointments", json={**slot, "name": "Ada", "email": "ada@example.com"},
-                          headers={"Idempotency-Key": "readme-1"}, timeout=15)
+        r = requests.post(
+            base + "/api/v1/appointments",
+            json={**slot, "name": "Ada", "email": "ada@example.com"},
+            headers={"Idempotency-Key": "readme-1"},
+            timeout=15,
+        )
         assert r.status_code == 201 and r.json()["reference"].startswith(f"APT-{date.today().year}-")
-        hb = requests.post(base + "/api/v1/heartbeat", json={"date": day.isoformat(), "employee_id": 1,
-                                                              "client_id": "readme-user-2", "service_id": 1}, timeout=15)
+        hb = requests.post(
+            base + "/api/v1/heartbeat",
+            json={"date": day.isoformat(), "employee_id": 1, "client_id": "readme-user-2", "service_id": 1},
+            timeout=15,
+        )
         assert "11:00" in hb.json()["booked"]
         assert (checkout / "instance" / "appointease.sqlite3").exists()
         # The worker started beside gunicorn mails the confirmation to the outbox folder (no SMTP_URL).

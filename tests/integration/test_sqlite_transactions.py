@@ -1,4 +1,5 @@
 """The SQLite write-transaction recipe (SPEC §5.1): the write lock is held before any check."""
+
 import shutil
 import sqlite3
 
@@ -9,7 +10,11 @@ from appointease import create_app
 from appointease.db import write_transaction
 from appointease.extensions import db
 from appointease.models import Service
-from conftest import TEST_CONFIG
+
+from helpers import TEST_CONFIG
+
+#: SQLite's recipe is tested on SQLite whatever the matrix (it never uses ``database_url``).
+pytestmark = pytest.mark.engine_independent
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """Static delivery of the widget (issue 12 finding 10): compressed, cached, versioned URLs."""
+
 from __future__ import annotations
 
 import gzip
@@ -23,6 +24,7 @@ def test_stable_url_is_gzipped_cached_and_revalidated(client):
     assert r.headers["Content-Encoding"] == "gzip"
     assert r.headers["Content-Type"].startswith("text/javascript")
     assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
     assert "max-age=300" in r.headers["Cache-Control"] and "immutable" not in r.headers["Cache-Control"]
     assert gzip.decompress(r.get_data()) == WIDGET.read_bytes()
     assert len(r.get_data()) < WIDGET.stat().st_size / 2
@@ -46,6 +48,13 @@ def test_demo_page_loads_the_versioned_immutable_script(client, app):
         assert r.headers["Cache-Control"] == "max-age=315360000, public, immutable"
         assert r.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(fetch(client, src, **{"Accept-Encoding": "gzip"}).get_data()) == WIDGET.read_bytes()
+
+
+def test_static_html_pages_carry_the_security_headers(client):
+    r = fetch(client, "/static/index.html")
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    assert r.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert r.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
 def test_unknown_static_file_is_a_json_404(client):

@@ -3,17 +3,19 @@
 Pure functions: no app, no database. Schedules are built by hand; the business time
 zone is UTC unless a test is about daylight saving (Europe/Berlin).
 """
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from appointease.errors import OutsideHours, PastTime, TooFarAhead
 from appointease.grid import (
     AVAILABLE,
     BOOKED,
-    DEFAULT_HOURS,
     LOCKED,
     MINE,
     PROCESSING,
@@ -25,7 +27,8 @@ from appointease.grid import (
     slot_grid,
     slot_states,
 )
-from appointease.errors import OutsideHours, PastTime, TooFarAhead
+
+pytestmark = pytest.mark.engine_independent
 
 TZ = ZoneInfo("UTC")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -58,8 +61,15 @@ def utc(day: date, hh: int, mm: int = 0) -> datetime:
 
 def find(schedule=WEEKDAYS_9_TO_5, day=MONDAY, hhmm="10:00", *, duration=30, now=NOW, notice=0, horizon=90, tz=TZ):
     return find_slot(
-        schedule, day, hhmm, duration_minutes=duration, step_minutes=30, tz=tz,
-        now=now, min_notice_minutes=notice, horizon_days=horizon,
+        schedule,
+        day,
+        hhmm,
+        duration_minutes=duration,
+        step_minutes=30,
+        tz=tz,
+        now=now,
+        min_notice_minutes=notice,
+        horizon_days=horizon,
     )
 
 
@@ -108,20 +118,13 @@ def test_closed_weekend_day_has_no_slots():
 
 
 def test_time_off_days_have_no_slots_and_the_days_around_do():
-    schedule = Schedule(weekly=WEEKDAYS_9_TO_5.weekly, time_off=((MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)),))
+    schedule = Schedule(
+        weekly=WEEKDAYS_9_TO_5.weekly, time_off=((MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)),)
+    )
     assert len(slot_grid(schedule, MONDAY, 30, 30, TZ)) == 16
     assert slot_grid(schedule, MONDAY + timedelta(days=1), 30, 30, TZ) == []  # first day, inclusive
     assert slot_grid(schedule, MONDAY + timedelta(days=2), 30, 30, TZ) == []  # last day, inclusive
     assert len(slot_grid(schedule, MONDAY + timedelta(days=3), 30, 30, TZ)) == 16
-
-
-def test_default_hours_are_monday_to_friday_nine_to_five():
-    assert DEFAULT_HOURS == ((time(9), time(17)),)
-    schedule = Schedule(weekly={d: list(DEFAULT_HOURS) for d in range(5)})
-    for offset in range(5):
-        assert times(slot_grid(schedule, MONDAY + timedelta(days=offset), 30, 30, TZ)) == half_hours("09:00", "16:30")
-    assert slot_grid(schedule, MONDAY + timedelta(days=5), 30, 30, TZ) == []
-    assert slot_grid(schedule, MONDAY + timedelta(days=6), 30, 30, TZ) == []
 
 
 def test_normal_day_in_berlin_has_the_right_utc_offset():
@@ -151,7 +154,7 @@ def test_spring_forward_skips_the_missing_wall_times():
     assert by_time["05:30"].end == utc(SPRING, 4, 0)  # 06:00 CEST
     # Elapsed durations: every slot is 30 real minutes and slots never overlap.
     assert all(s.end - s.start == timedelta(minutes=30) for s in slots)
-    assert all(a.end <= b.start for a, b in zip(slots, slots[1:]))
+    assert all(a.end <= b.start for a, b in pairwise(slots))
 
 
 def test_spring_forward_hour_long_slot_spans_the_jump_with_60_elapsed_minutes():
@@ -284,12 +287,15 @@ def test_everything_available_without_busy_intervals():
 
 
 def test_each_kind_of_busy_gives_its_state():
-    result = states(grid(), [
-        busy("booked", "09:00"),
-        busy("lock", "10:00", client=OTHER),
-        busy("selection", "11:00", client=THIRD),
-        busy("selection", "12:00", client=ME),
-    ])
+    result = states(
+        grid(),
+        [
+            busy("booked", "09:00"),
+            busy("lock", "10:00", client=OTHER),
+            busy("selection", "11:00", client=THIRD),
+            busy("selection", "12:00", client=ME),
+        ],
+    )
     assert result["09:00"] == BOOKED
     assert result["10:00"] == LOCKED
     assert result["11:00"] == PROCESSING
@@ -298,13 +304,16 @@ def test_each_kind_of_busy_gives_its_state():
 
 
 def test_booked_wins_over_holds_and_lock_over_selection():
-    result = states(grid(), [
-        busy("selection", "10:00", client=OTHER),
-        busy("lock", "10:00", client=THIRD),
-        busy("booked", "10:00"),
-        busy("selection", "11:00", client=OTHER),
-        busy("lock", "11:00", client=THIRD),
-    ])
+    result = states(
+        grid(),
+        [
+            busy("selection", "10:00", client=OTHER),
+            busy("lock", "10:00", client=THIRD),
+            busy("booked", "10:00"),
+            busy("selection", "11:00", client=OTHER),
+            busy("lock", "11:00", client=THIRD),
+        ],
+    )
     assert result["10:00"] == BOOKED
     assert result["11:00"] == LOCKED
 
@@ -324,7 +333,9 @@ def test_own_hold_on_a_booked_slot_shows_booked():
 
 
 def test_anonymous_viewer_sees_every_hold_as_someone_elses():
-    result = states(grid(), [busy("lock", "10:00", client=ME), busy("selection", "11:00", client=OTHER)], client_id=None)
+    result = states(
+        grid(), [busy("lock", "10:00", client=ME), busy("selection", "11:00", client=OTHER)], client_id=None
+    )
     assert result["10:00"] == LOCKED and result["11:00"] == PROCESSING
     assert MINE not in result.values()
 

@@ -1,5 +1,6 @@
 """The per-process booked-interval cache (appointease.cache): exact invalidation by events,
 never stale past a commit (issue 8)."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -39,6 +40,7 @@ def loader(value, calls):
     def load():
         calls.append(value)
         return value
+
     return load
 
 
@@ -67,7 +69,9 @@ def test_a_reschedule_or_a_long_gap_drops_everything():
     cache, calls = LiveCache(), []
     cache.sync_booked(FakeSession([]), 1, TZ)
     cache.booked(1, 3, D1, loader("old", calls))
-    cache.sync_booked(FakeSession([event(2, 1, datetime(2026, 11, 23, 9, tzinfo=UTC), "appointment.rescheduled")]), 2, TZ)
+    cache.sync_booked(
+        FakeSession([event(2, 1, datetime(2026, 11, 23, 9, tzinfo=UTC), "appointment.rescheduled")]), 2, TZ
+    )
     assert cache.booked(2, 3, D1, loader("new", calls)) == "new"
     cache.sync_booked(FakeSession([]), 2 + 10_000, TZ)
     assert cache.booked(10_002, 3, D1, loader("newer", calls)) == "newer"

@@ -1,4 +1,5 @@
 """Notification building blocks without a database: SMTP_URL forms, error classes, messages, calendars, secrets."""
+
 from __future__ import annotations
 
 import email
@@ -23,9 +24,15 @@ KEY = "unit-test-secret-key"
 
 
 def settings(tz: str = "Europe/Berlin", **extra) -> NotifySettings:
-    cfg = load_config("/tmp/unused", {
-        "APPOINTEASE_TIMEZONE": tz, "APPOINTEASE_BUSINESS_NAME": "Salon 9", "MAIL_FROM": "desk@salon.test",
-        "APPOINTEASE_PUBLIC_URL": "https://book.salon.test/"})
+    cfg = load_config(
+        "/tmp/unused",
+        {
+            "APPOINTEASE_TIMEZONE": tz,
+            "APPOINTEASE_BUSINESS_NAME": "Salon 9",
+            "MAIL_FROM": "desk@salon.test",
+            "APPOINTEASE_PUBLIC_URL": "https://book.salon.test/",
+        },
+    )
     cfg.update(extra)
     return NotifySettings.from_config(cfg)
 
@@ -33,21 +40,37 @@ def settings(tz: str = "Europe/Berlin", **extra) -> NotifySettings:
 def appointment(type_: str = "appointment.created", tz: str = "Europe/Berlin", start=None, **extra) -> AppointmentAt:
     start = start or datetime(2026, 3, 29, 8, 0, tzinfo=UTC)  # 10:00 in Berlin, the first day of summer time
     values = {
-        "seq": 7, "type": type_, "occurred_at": datetime(2026, 3, 1, 12, tzinfo=UTC), "sequence": 2,
-        "reference": "APT-2026-000042", "status": "confirmed", "service_id": 1, "service_name": "Haircut",
-        "employee_id": 1, "employee_name": "Alex Morgan", "start": start, "end": start + timedelta(minutes=30),
-        "name": "Ann Example", "email": "ann@example.com", "phone": None, "notes": None, "tz": ZoneInfo(tz),
+        "seq": 7,
+        "type": type_,
+        "occurred_at": datetime(2026, 3, 1, 12, tzinfo=UTC),
+        "sequence": 2,
+        "reference": "APT-2026-000042",
+        "status": "confirmed",
+        "service_id": 1,
+        "service_name": "Haircut",
+        "employee_id": 1,
+        "employee_name": "Alex Morgan",
+        "start": start,
+        "end": start + timedelta(minutes=30),
+        "name": "Ann Example",
+        "email": "ann@example.com",
+        "phone": None,
+        "notes": None,
+        "tz": ZoneInfo(tz),
     }
     values.update(extra)
     return AppointmentAt(**values)
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("smtp://mail.test", ("smtp", "mail.test", 25, None, None)),
-    ("smtp://mail.test:2525", ("smtp", "mail.test", 2525, None, None)),
-    ("smtp+starttls://user%40x.test:p%3Ass@mail.test", ("smtp+starttls", "mail.test", 587, "user@x.test", "p:ss")),
-    ("smtps://u:pw@mail.test", ("smtps", "mail.test", 465, "u", "pw")),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("smtp://mail.test", ("smtp", "mail.test", 25, None, None)),
+        ("smtp://mail.test:2525", ("smtp", "mail.test", 2525, None, None)),
+        ("smtp+starttls://user%40x.test:p%3Ass@mail.test", ("smtp+starttls", "mail.test", 587, "user@x.test", "p:ss")),
+        ("smtps://u:pw@mail.test", ("smtps", "mail.test", 465, "u", "pw")),
+    ],
+)
 def test_smtp_url_forms(url, expected):
     s = parse_smtp_url(url)
     assert (s.scheme, s.host, s.port, s.username, s.password) == expected
@@ -103,8 +126,13 @@ def test_when_line_names_the_zone_and_local_time():
 
 
 def test_the_code_is_the_only_six_digit_run_even_with_digits_in_the_business_name():
-    msg = otp_message("ann@example.com", "004217", settings(APPOINTEASE_BUSINESS_NAME="Salon 123456"),
-                      message_id="otp-1", now=datetime.now(UTC))
+    msg = otp_message(
+        "ann@example.com",
+        "004217",
+        settings(APPOINTEASE_BUSINESS_NAME="Salon 123456"),
+        message_id="otp-1",
+        now=datetime.now(UTC),
+    )
     assert re.findall(r"\b\d{6}\b", msg.get_body(("plain",)).get_content()) == ["004217"]
     assert "004217" not in msg["Subject"]
     with pytest.raises(ValueError):

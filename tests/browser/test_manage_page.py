@@ -1,0 +1,264 @@
+"""The customers' manage page (``/manage``) in a real headless Chromium against gunicorn.
+
+Everything is real and on 127.0.0.1: gunicorn (2 workers) on the test's database, the
+notification worker (in a thread of this process) mailing to an aiosmtpd capture
+server, and one browser context per visitor. The sign-in code is read from the
+captured email, exactly as a customer would read it.
+
+Demo data: services 1 Haircut 30 min; staff 1 Alex; Mon–Fri 09–17 UTC. ``workday`` is a
+Monday 2–8 days ahead.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+import requests
+from conftest import ROOT, need
+from customer_kit import ALEX, HAIRCUT, code_from, db_appointments
+from notify_fixtures import running_worker
+from playwright.sync_api import Page, expect
+from receivers import SMTPCapture
+
+from live import GunicornServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SELECTION_TTL = 4  # seconds
+INTERVAL = 2  # seconds between heartbeats
+LIVE_MS = 6_000  # another visitor sees a change within a poll or two
+TOKEN_KEY = "appointease.manage"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Debian Chromium for the module (never a downloaded browser)."""
+    need(os.access(CHROMIUM, os.X_OK), "Chromium (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def visitor(browser):
+    """``visitor()`` → a page in a fresh context (its own sessionStorage); ``page.errors`` collects problems."""
+    contexts = []
+
+    def make() -> Page:
+        ctx = browser.new_context(timezone_id="UTC", locale="en-GB", viewport={"width": 900, "height": 1100})
+        ctx.set_default_timeout(10_000)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.errors = []  # script errors, and failed requests other than the browser's favicon probe
+        page.on(
+            "console",
+            lambda m: m.type == "error" and "Failed to load resource" not in m.text and page.errors.append(m.text),
+        )
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
+        page.on(
+            "response",
+            lambda r: (
+                r.status >= 400 and not r.url.endswith("/favicon.ico") and page.errors.append(f"{r.status} {r.url}")
+            ),
+        )
+        return page
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+@pytest.fixture
+def smtp():
+    server = SMTPCapture().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live(app, database_url, redis_url, smtp, tmp_path):
+    """gunicorn on the test's database, and the notification worker mailing to ``smtp``."""
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "APPOINTEASE_SELECTION_TTL": str(SELECTION_TTL),
+        "APPOINTEASE_HEARTBEAT_INTERVAL": str(INTERVAL),
+        "APPOINTEASE_MIN_NOTICE_MINUTES": "0",
+        "SMTP_URL": smtp.url,
+    }
+    app.config.update(SMTP_URL=smtp.url, APPOINTEASE_WORKER_POLL_SECONDS=0.2)
+    with GunicornServer(env, workers=2, log_path=tmp_path / "gunicorn.log") as server, running_worker(app):
+        yield server
+
+
+def api_book(live, day: str, time_: str, email: str) -> str:
+    r = requests.post(
+        f"{live.url}/api/v1/appointments",
+        timeout=10,
+        json={
+            "service_id": HAIRCUT,
+            "employee_id": ALEX,
+            "date": day,
+            "time": time_,
+            "name": email.split("@")[0].title(),
+            "email": email,
+        },
+    )
+    assert r.status_code == 201, r.text
+    return r.json()["reference"]
+
+
+def mailed_code(smtp, email: str, seen: int) -> str:
+    """Wait for the ``seen+1``-th sign-in mail to ``email``; return its code."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        codes = [m for m in smtp.to(email) if "sign-in code" in m["Subject"]]
+        if len(codes) > seen:
+            return code_from(codes[seen])
+        time.sleep(0.05)
+    raise AssertionError(f"no sign-in code mailed to {email}")
+
+
+def sign_in(page: Page, live, smtp, email: str) -> None:
+    """Open /manage, ask for a code, type the mailed code: the list of appointments shows."""
+    seen = len([m for m in smtp.to(email) if "sign-in code" in m["Subject"]])
+    page.goto(live.url + "/manage")
+    expect(page.locator("#manage")).to_have_attribute("data-view", "signin")
+    page.fill("#m-email", email)
+    page.click("#m-send")
+    expect(page.locator("#m-code-form")).to_be_visible()
+    page.fill("#m-code", mailed_code(smtp, email, seen))
+    page.click("#m-verify")
+    expect(page.locator("#manage")).to_have_attribute("data-view", "list")
+    expect(page.locator("#m-who")).to_have_text(email)
+
+
+def item(page: Page, reference: str):
+    return page.locator(f".m-item[data-reference='{reference}']")
+
+
+def slot(page: Page, time_: str):
+    return page.locator(f"#m-slots .ae-slot[data-time='{time_}']")
+
+
+def open_move(page: Page, reference: str, day: str) -> None:
+    item(page, reference).locator("[data-action='reschedule']").click()
+    expect(page.locator("#manage")).to_have_attribute("data-view", "move")
+    expect(page.locator(f"#m-days [data-date='{day}']")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#m-slots .ae-slot").first).to_be_visible()
+
+
+def test_sign_in_with_the_mailed_code_and_reschedule_live(live, visitor, smtp, app, workday):
+    day = workday.isoformat()
+    ann_ref = api_book(live, day, "10:00", "ann@example.com")
+    bob_ref = api_book(live, day, "11:00", "bob@example.com")
+    ann, bob = visitor(), visitor()
+    sign_in(ann, live, smtp, "ann@example.com")
+    expect(ann.locator(".m-item")).to_have_count(1)
+    expect(item(ann, ann_ref).locator(".m-item-when")).to_contain_text("10:00")
+    token = ann.evaluate(f"JSON.parse(sessionStorage.getItem('{TOKEN_KEY}')).token")
+    assert len(token) >= 43 and ann.evaluate("localStorage.length") == 0
+
+    sign_in(bob, live, smtp, "bob@example.com")
+    open_move(bob, bob_ref, day)  # Bob watches Alex's Monday: his own 11:00, Ann's 10:00
+    expect(slot(bob, "11:00")).to_have_attribute("data-status", "current")
+    expect(slot(bob, "10:00")).to_have_attribute("data-status", "booked")
+
+    open_move(ann, ann_ref, day)
+    expect(slot(ann, "10:00")).to_have_attribute("data-status", "current")
+    slot(ann, "14:30").click()
+    expect(slot(ann, "14:30")).to_have_attribute("data-status", "mine")
+    expect(slot(bob, "14:30")).to_have_attribute("data-status", "processing", timeout=LIVE_MS)
+    expect(ann.locator("#m-confirm")).to_contain_text("14:30")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    ann.screenshot(path=str(ARTIFACTS / "manage-move.png"), full_page=True, animations="disabled")
+    ann.click("#m-confirm")
+
+    expect(ann.locator("#manage")).to_have_attribute("data-view", "list")
+    expect(ann.locator("#m-msg")).to_contain_text(f"{ann_ref} is now on")
+    expect(item(ann, ann_ref).locator(".m-item-when")).to_contain_text("14:30")
+    ann.screenshot(path=str(ARTIFACTS / "manage-list.png"), full_page=True, animations="disabled")
+    # The second visitor's live grid: the old time is free, the new one booked.
+    expect(slot(bob, "10:00")).to_have_attribute("data-status", "available", timeout=LIVE_MS)
+    expect(slot(bob, "14:30")).to_have_attribute("data-status", "booked", timeout=LIVE_MS)
+    beat = requests.post(
+        f"{live.url}/api/v1/heartbeat",
+        timeout=10,
+        json={"date": day, "employee_id": ALEX, "client_id": "observer-0001", "service_id": HAIRCUT},
+    ).json()
+    assert "10:00" not in beat["booked"] and {"11:00", "14:30"} <= set(beat["booked"])
+    moved = [a for a in db_appointments(app) if a["reference"] == ann_ref]
+    assert [(a["start_at"].strftime("%H:%M"), a["status"]) for a in moved] == [("14:30", "confirmed")]
+    # The worker mails the reschedule confirmation with the new time.
+    deadline = time.monotonic() + 10
+    while not [m for m in smtp.to("ann@example.com") if "14:30" in m.get_body(("plain",)).get_content()]:
+        assert time.monotonic() < deadline, "no reschedule confirmation"
+        time.sleep(0.05)
+    assert ann.errors == [] and bob.errors == []
+
+
+def test_cancel_sign_out_and_the_token_stays_in_this_tab(live, visitor, smtp, app, workday):
+    day = workday.isoformat()
+    ref = api_book(live, day, "09:00", "ann@example.com")
+    watcher = visitor()
+    bob_ref = api_book(live, day, "16:00", "bob@example.com")
+    sign_in(watcher, live, smtp, "bob@example.com")
+    open_move(watcher, bob_ref, day)
+    expect(slot(watcher, "09:00")).to_have_attribute("data-status", "booked")
+
+    ann = visitor()
+    sign_in(ann, live, smtp, "ann@example.com")
+    ann.reload()  # sessionStorage keeps the sign-in for this tab
+    expect(ann.locator("#manage")).to_have_attribute("data-view", "list")
+    item(ann, ref).locator("[data-action='cancel']").click()
+    expect(item(ann, ref)).to_contain_text("Cancel this appointment?")
+    item(ann, ref).locator("[data-action='confirm-cancel']").click()
+    expect(ann.locator("#m-msg")).to_contain_text(f"{ref} on")
+    expect(ann.locator(f".m-item[data-reference='{ref}']")).to_have_count(0)  # cancelled ones are hidden
+    ann.check("#m-past")
+    expect(item(ann, ref).locator(".m-badge")).to_have_text("cancelled")
+    expect(slot(watcher, "09:00")).to_have_attribute("data-status", "available", timeout=LIVE_MS)
+
+    other_tab = visitor()  # a new browser context: no token there
+    other_tab.goto(live.url + "/manage")
+    expect(other_tab.locator("#manage")).to_have_attribute("data-view", "signin")
+
+    token = ann.evaluate(f"JSON.parse(sessionStorage.getItem('{TOKEN_KEY}')).token")
+    ann.click("#m-logout")
+    expect(ann.locator("#manage")).to_have_attribute("data-view", "signin")
+    assert ann.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')") is None
+    r = requests.get(f"{live.url}/api/v1/me/appointments", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert r.status_code == 401
+    assert ann.errors == [] and watcher.errors == []
+
+
+def test_a_wrong_code_is_refused_and_a_new_one_works(live, visitor, smtp):
+    page = visitor()
+    page.goto(live.url + "/manage")
+    page.fill("#m-email", "carol@example.com")
+    page.click("#m-send")
+    code = mailed_code(smtp, "carol@example.com", 0)
+    page.fill("#m-code", f"{(int(code) + 1) % 10**6:06d}")
+    page.click("#m-verify")
+    expect(page.locator("#m-msg")).to_contain_text("wrong or has expired")
+    page.click("#m-resend")
+    page.fill("#m-code", mailed_code(smtp, "carol@example.com", 1))
+    page.click("#m-verify")
+    expect(page.locator("#manage")).to_have_attribute("data-view", "list")
+    expect(page.locator(".m-items")).to_contain_text("no upcoming appointments")
