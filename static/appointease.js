@@ -452,7 +452,7 @@
       const desc = `Booking reference ${b.reference}`;
       const q = (o) => new URLSearchParams(o);
       const server = links.ics || b.ics_url;
-      const manage = links.manage || b.manage_url;
+      const manage = links.manage || b.manage_url || new URL('/manage', this.api).href; // the customers' page
       const a = (href, text, action, extra) => h('a.btn', { href, 'data-action': action, text, ...extra });
       const away = { target: '_blank', rel: 'noopener' };
       const iso = (t) => new Date(t).toISOString();
@@ -468,7 +468,7 @@
           'Google Calendar', 'google', away),
         a('https://outlook.live.com/calendar/0/action/compose?' + q({ subject: title, startdt: iso(b.start), enddt: iso(b.end), body: desc }),
           'Outlook', 'outlook', away),
-        manage && a(manage, 'Manage your booking', 'manage')),
+        a(manage, 'Manage your booking', 'manage')),
       h('p.note', { text: 'Please keep your reference: you’ll need it to change or cancel the appointment.' }));
     }
 

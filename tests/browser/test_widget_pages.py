@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import requests
 from icalendar import Calendar
 from playwright.sync_api import Page, expect
 from widget_kit import (
@@ -211,6 +212,8 @@ def test_whole_flow_fits_passes_axe_and_ends_with_a_working_ics(form, start_live
     assert "Haircut" in str(event["SUMMARY"]) and ref in str(event["DESCRIPTION"])
     start = apt.start_at.strftime("%Y%m%dT%H%M%SZ")
     assert f"dates={start}%2F" in page.locator("[data-action='google']").get_attribute("href")
+    manage = page.locator("[data-action='manage']").get_attribute("href")
+    assert manage == f"{live.url}/manage" and requests.get(manage, timeout=10).status_code == 200
     outlook = page.locator("[data-action='outlook']").get_attribute("href")
     assert "startdt=" + datetime.fromisoformat(apt.start_at.isoformat()).strftime("%Y-%m-%dT%H") in outlook.replace(
         "%3A", ":"
