@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_secret_key(app)
     register_proxy_fix(app)
     register_extensions(app)
+    register_limiter(app)
     register_stores(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -81,6 +82,13 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     with app.app_context():
         configure_engine(db.engine)
+
+
+def register_limiter(app: Flask) -> None:
+    """Wire the request rate limits (SPEC §8): Redis storage with ``REDIS_URL``, else memory."""
+    from appointease.api import limits
+
+    limits.init_app(app)
 
 
 def register_stores(app: Flask) -> None:
@@ -146,9 +154,13 @@ def register_static(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """Add the ``flask`` CLI commands (``seed-demo``, ``worker``)."""
+    """Add the ``flask`` CLI commands: ``seed-demo``, ``worker``, and the API token commands
+    ``create-token``, ``list-tokens``, ``revoke-token``."""
+    from appointease.auth.cli import COMMANDS as token_commands
     from appointease.commands import seed_demo
     from appointease.notify.worker import worker_command
 
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker_command)
+    for command in token_commands:
+        app.cli.add_command(command)

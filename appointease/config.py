@@ -82,6 +82,37 @@ def _int(env: dict, name: str, default: int, minimum: int | None = None) -> int:
     return value
 
 
+def _bool(env: dict, name: str, default: bool) -> bool:
+    """Read ``name`` from ``env`` as a boolean (``true/false``, ``1/0``, ``yes/no``, ``on/off``).
+
+    Raises:
+        ValueError: the variable is set to anything else (fail at start-up).
+    """
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, got {raw!r}")
+
+
+#: Request rate limits (SPEC §8), as Flask-Limiter limit strings ("N/unit;M/unit"), by
+#: config key. Each is also read from the environment variable of the same name.
+#: Sizing: a widget polls every 5 s (12 heartbeats a minute per open tab), so 600/minute
+#: lets ~50 tabs share one office IP; a visitor clicks a few slots and books once.
+RATE_LIMITS = {
+    "APPOINTEASE_RATE_HEARTBEAT_PER_IP": "600/minute",
+    "APPOINTEASE_RATE_SLOTS_PER_CLIENT": "30/minute",
+    "APPOINTEASE_RATE_SLOTS_PER_IP": "120/minute",
+    "APPOINTEASE_RATE_BOOKING_PER_CLIENT": "10/minute",
+    "APPOINTEASE_RATE_BOOKING_PER_IP": "60/minute;600/hour",
+    "APPOINTEASE_RATE_AUTH_PER_EMAIL": "5/minute;20/hour",
+    "APPOINTEASE_RATE_AUTH_PER_IP": "30/minute",
+}
+
+
 def _float(env: dict, name: str, default: float) -> float:
     """Read ``name`` from ``env`` as a float (``ValueError`` at start-up when malformed)."""
     raw = env.get(name)
@@ -171,6 +202,9 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "APPOINTEASE_WEBHOOK_CONCURRENCY": _int(env, "APPOINTEASE_WEBHOOK_CONCURRENCY", 8),
         # Bodies larger than this are refused with 413 before parsing.
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        # Flask-Limiter's own switch (SPEC §8): false only for load tests and benchmarks.
+        "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
+        **{key: env.get(key) or default for key, default in RATE_LIMITS.items()},
     }
 
 

@@ -183,13 +183,34 @@ def init_app(app: Flask) -> None:
             response = error_response("unauthorized", "A valid metrics token is required.", 401)
             response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
             return response
-        registry = CollectorRegistry()
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-            MultiProcessCollector(registry)
-        else:
-            from prometheus_client import REGISTRY as registry  # single process: the default registry
-        body = generate_latest(registry) + generate_latest(_store_registry(current_app))
+        body = _workers_exposition() + generate_latest(_store_registry(current_app))
         return Response(body, content_type=CONTENT_TYPE_LATEST)
+
+
+def _workers_exposition(attempts: int = 3) -> bytes:
+    """Every worker's metrics as Prometheus text (multiprocess files, or this process's registry).
+
+    A scrape can meet a worker's metrics file while that worker grows it (prometheus-client
+    resizes and re-maps the file when a new series appears), and read a half-written
+    entry; the next read sees the whole file, so the scrape is retried a few times.
+    """
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import REGISTRY
+
+        return generate_latest(REGISTRY)
+    for _ in range(attempts - 1):
+        try:
+            return _multiprocess_exposition()
+        except Exception:
+            current_app.logger.warning("metrics: a worker's metrics file was mid-update; reading again", exc_info=True)
+            time.sleep(0.05)
+    return _multiprocess_exposition()
+
+
+def _multiprocess_exposition() -> bytes:
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    return generate_latest(registry)
 
 
 def _store_registry(app: Flask) -> CollectorRegistry:

@@ -8,6 +8,8 @@ database. Output fields are ``required`` so the document says what is always the
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
@@ -15,13 +17,24 @@ from marshmallow import Schema, ValidationError, fields, post_dump, validate, va
 from appointease.grid import parse_hhmm
 from appointease.lifecycle import Status
 
-CLIENT_ID = validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$", error="Must be 8–64 letters, digits, '-' or '_'.")
+
+class FullMatch(validate.Regexp):
+    """``validate.Regexp`` that must match the whole value (Python's ``$`` also matches
+    before a final newline); the pattern is still published as is in the OpenAPI document."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+CLIENT_ID = FullMatch(r"^[A-Za-z0-9_-]{8,64}$", flags=re.ASCII, error="Must be 8–64 letters, digits, '-' or '_'.")
 ID = {"strict": True, "validate": validate.Range(min=1, max=2**31 - 1)}
-# Query strings are text: their integers are parsed, not strict.
-QID = {"validate": validate.Range(min=1, max=2**31 - 1)}
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+# ASCII digits only: Python's \d also matches "２" or "٣", which int() would accept.
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+QUERY_ID_PATTERN = r"^[0-9]{1,10}$"
 HEARTBEAT_STATES = ["available", "processing", "locked", "booked", "mine"]
 
 
@@ -38,14 +51,83 @@ def storable_text(value: str) -> None:
         raise ValidationError("Contains characters that cannot be stored.")
 
 
-def free_text(max_length: int, min_length: int | None = None) -> list:
-    """Validators for free text: its length, and only storable characters."""
-    return [validate.Length(min=min_length, max=max_length), storable_text]
+#: Joiners that some scripts need inside words (ZWNJ in Persian, ZWJ in Indic scripts and
+#: emoji sequences): the only format characters (Cf) free text may hold, and only
+#: between two visible characters (cf. RFC 5892 Appendix A.1–A.2, CONTEXTJ).
+_JOINERS = {"\u200c", "\u200d"}
+#: Control (Cc), format (Cf) and line/paragraph separators (Zl, Zp): invisible or
+#: line-breaking characters that enable header/log injection and display spoofing
+#: (ESC, CR/LF, BEL, U+202E RIGHT-TO-LEFT OVERRIDE, zero-width spaces).
+_REFUSED_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
+
+
+def _visible(ch: str) -> bool:
+    return not ch.isspace() and unicodedata.category(ch) not in _REFUSED_CATEGORIES
+
+
+def plain_text(multiline: bool = False):
+    """Build a validator refusing invisible and control characters in free text.
+
+    Refused: Unicode categories Cc, Cf, Zl and Zp (a ZWJ/ZWNJ joiner between two
+    visible characters excepted), and text with no visible character at all (only
+    spaces or zero-width characters). With ``multiline`` (notes), LF and TAB are allowed.
+
+    Raises (from the validator):
+        ValidationError: naming the first refused character as ``U+XXXX``.
+    """
+    allowed = {"\n", "\t"} if multiline else set()
+
+    def validator(value: str) -> None:
+        for i, ch in enumerate(value):
+            if ch in allowed or unicodedata.category(ch) not in _REFUSED_CATEGORIES:
+                continue
+            if ch in _JOINERS and 0 < i < len(value) - 1 and _visible(value[i - 1]) and _visible(value[i + 1]):
+                continue
+            raise ValidationError(f"Contains an invisible or control character (U+{ord(ch):04X}).")
+        if value and not any(_visible(ch) for ch in value):
+            raise ValidationError("Must contain visible characters.")
+
+    return validator
+
+
+def free_text(max_length: int, min_length: int | None = None, *, multiline: bool = False) -> list:
+    """Validators for free text: its length, only storable characters, no invisible or
+    control characters (``plain_text``; LF and TAB allowed when ``multiline``)."""
+    return [validate.Length(min=min_length, max=max_length), storable_text, plain_text(multiline)]
+
+
+class _IsoDate(fields.Date):
+    """``fields.Date`` accepting only ASCII ``YYYY-MM-DD`` (``date.fromisoformat`` also
+    takes ``20261202`` and ISO week dates such as ``2026-W49-3``)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not re.fullmatch(DATE_PATTERN, value):
+            raise ValidationError("Not a valid date; use YYYY-MM-DD.")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def Day(**kwargs) -> fields.Date:
     """A calendar date ``YYYY-MM-DD`` (business-local), within the storable range."""
-    return fields.Date(validate=calendar_day, metadata={"pattern": DATE_PATTERN, "example": "2026-11-23"}, **kwargs)
+    metadata = {
+        "pattern": DATE_PATTERN,
+        "example": "2026-11-23",
+        "description": f"A date YYYY-MM-DD from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}.",
+    }
+    return _IsoDate(validate=calendar_day, metadata=metadata, **kwargs)
+
+
+class QueryId(fields.Integer):
+    """An id in a query string: 1 to 2³¹−1 written in ASCII digits only (no sign, space
+    or other digits: ``int()`` would read ``"＋１"`` or ``" 1"`` as 1)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(min=1, max=2**31 - 1))
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not (isinstance(value, str) and re.fullmatch(QUERY_ID_PATTERN, value)):
+            raise ValidationError("Not a valid id; use digits 0–9 only.")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class HHMM(fields.String):
@@ -57,6 +139,8 @@ class HHMM(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
+        if not re.fullmatch(TIME_PATTERN, text):  # ASCII only: "１０:００" is not a time
+            raise ValidationError("Not a valid time; use HH:MM (24-hour).")
         try:
             parse_hhmm(text)
         except ValueError:
@@ -83,7 +167,7 @@ class ServiceOut(Schema):
 
 
 class StaffQuery(Schema):
-    service_id = fields.Integer(**QID)
+    service_id = QueryId()
 
 
 class StaffOut(Schema):
@@ -97,8 +181,8 @@ class StaffOut(Schema):
 
 class AvailabilityQuery(Schema):
     day = Day(required=True, data_key="date")
-    employee_id = fields.Integer(required=True, **QID)
-    service_id = fields.Integer(required=True, **QID)
+    employee_id = QueryId(required=True)
+    service_id = QueryId(required=True)
     client_id = fields.String(validate=CLIENT_ID)
 
 
@@ -119,8 +203,8 @@ class AvailabilityOut(Schema):
 class DaysQuery(Schema):
     first = Day(required=True, data_key="from")
     last = Day(required=True, data_key="to")
-    service_id = fields.Integer(required=True, **QID)
-    employee_id = fields.Integer(**QID)
+    service_id = QueryId(required=True)
+    employee_id = QueryId()
 
 
 class DayOut(Schema):
@@ -164,6 +248,10 @@ class HoldOut(Schema):
 
 class HeartbeatIn(Schema):
     """A widget poll: one staff member (``employee_id``) or several (``employee_ids``, 1–20)."""
+
+    class Meta:
+        # Exactly one of the two, in the OpenAPI document too (appointease.api.openapi).
+        openapi = {"oneOf": [{"required": ["employee_id"]}, {"required": ["employee_ids"]}]}
 
     day = Day(required=True, data_key="date")
     employee_id = fields.Integer(**ID)
@@ -231,7 +319,7 @@ class AppointmentIn(Schema):
     name = fields.String(required=True, validate=free_text(200, min_length=1))
     email = fields.Email(required=True, validate=free_text(254))
     phone = fields.String(allow_none=True, validate=free_text(40))
-    notes = fields.String(allow_none=True, validate=free_text(2000))
+    notes = fields.String(allow_none=True, validate=free_text(2000, multiline=True))
     client_id = fields.String(allow_none=True, validate=CLIENT_ID)
 
 

@@ -18,10 +18,17 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from appointease.config import RATE_LIMITS
+
 from live import SECRET_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+#: Rate limits so high no test reaches them: in-process tests send many requests from one
+#: address, but the limiter (and its key functions reading every body) still runs on each
+#: request. tests/integration/test_rate_limits.py sets real values.
+UNREACHED_RATE_LIMITS = {key: "100000/minute" for key in RATE_LIMITS}
 
 #: Config every test app gets: short TTLs keep expiry tests quick.
 TEST_CONFIG = {
@@ -31,6 +38,7 @@ TEST_CONFIG = {
     "APPOINTEASE_LOCK_TTL": 600,
     "APPOINTEASE_HEARTBEAT_INTERVAL": 5,
     "APPOINTEASE_MIN_NOTICE_MINUTES": 0,
+    **UNREACHED_RATE_LIMITS,
 }
 
 #: A client id valid for every endpoint (8–64 characters, SPEC §4).

@@ -19,7 +19,7 @@ OPENAPI_CONFIG = {
 
 def register_blueprints(app: Flask) -> None:
     """Register the API blueprints with flask-smorest (which documents them) and the rest."""
-    from appointease.api import appointments, auth, catalog, customers, docs, holds, live, manage_page
+    from appointease.api import admin, appointments, auth, catalog, customers, docs, holds, live, manage_page
     from appointease.api.nosession import NoCookieSessions
     from appointease.api.ops import ops
     from appointease.extensions import api
@@ -31,6 +31,7 @@ def register_blueprints(app: Flask) -> None:
     api.spec.components.security_scheme("bearerToken", {"type": "http", "scheme": "bearer"})
     for module in (catalog, live, holds, appointments, auth, customers):
         api.register_blueprint(module.blp)
+    admin.register(app, api)
     app.register_blueprint(docs.bp)
     app.register_blueprint(manage_page.bp)
     app.register_blueprint(ops)

@@ -3,6 +3,7 @@
 from flask import url_for
 
 from appointease import booking
+from appointease.api import limits
 from appointease.api.common import IDEMPOTENCY_HEADER_DOC, X_IDEMPOTENCY_HEADER_DOC, Blueprint, domain, idempotency_key
 from appointease.schemas import AppointmentIn, AppointmentOut
 
@@ -12,6 +13,8 @@ LOCATION_HEADER = {"Location": {"description": "The new appointment's URL.", "sc
 
 
 @blp.post("/appointments")
+@limits.per_client("APPOINTEASE_RATE_BOOKING_PER_CLIENT")
+@limits.per_ip("APPOINTEASE_RATE_BOOKING_PER_IP")
 @blp.arguments(AppointmentIn())
 @blp.response(201, AppointmentOut, headers=LOCATION_HEADER)
 @blp.errors(400, 404, 409, 422)

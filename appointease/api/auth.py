@@ -1,34 +1,24 @@
 """``/auth/otp``, ``/auth/verify``, ``/auth/logout``: customer sign-in by emailed code (SPEC §4).
 
-Rate limits (SPEC §8, per email and per IP) are added as decorators on these views by
-the limits work; ``limit_email`` is the key function for the per-email limit.
+Rate limits (SPEC §8): each of ``/auth/otp`` and ``/auth/verify`` per email
+(``APPOINTEASE_RATE_AUTH_PER_EMAIL``), and all of ``/auth/*`` together per IP
+(``APPOINTEASE_RATE_AUTH_PER_IP``); see ``appointease.api.limits``.
 """
 
 from flask import Response, current_app
 
-from appointease.api.common import Blueprint, domain, json_body
+from appointease.api import limits
+from appointease.api.common import Blueprint, domain
 from appointease.auth import login
-from appointease.auth.actor import normalize_email
 from appointease.auth.guard import CUSTOMER_SECURITY, bearer_token, customer_required
 from appointease.customer_schemas import OtpIn, TokenOut, VerifyIn
-from appointease.errors import AppError
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Customer sign-in with a one-time code.")
 
 
-def limit_email() -> str:
-    """Key function for per-email limits on ``/auth/*``: the body's normalised email, or ``""``.
-
-    Safe on any body (never raises), so a limiter can call it before the view parses.
-    """
-    try:
-        email = json_body().get("email")
-    except AppError:
-        return ""
-    return normalize_email(email) if isinstance(email, str) else ""
-
-
 @blp.post("/auth/otp")
+@limits.per_email("APPOINTEASE_RATE_AUTH_PER_EMAIL")
+@limits.per_ip("APPOINTEASE_RATE_AUTH_PER_IP", scope="auth")
 @blp.arguments(OtpIn)
 @blp.response(202)
 @blp.errors(400, 422)
@@ -39,6 +29,8 @@ def request_code(args):
 
 
 @blp.post("/auth/verify")
+@limits.per_email("APPOINTEASE_RATE_AUTH_PER_EMAIL")
+@limits.per_ip("APPOINTEASE_RATE_AUTH_PER_IP", scope="auth")
 @blp.arguments(VerifyIn)
 @blp.response(200, TokenOut)
 @blp.errors(400, 401, 422)
@@ -48,6 +40,7 @@ def verify_code(args):
 
 
 @blp.post("/auth/logout")
+@limits.per_ip("APPOINTEASE_RATE_AUTH_PER_IP", scope="auth")
 @blp.doc(security=CUSTOMER_SECURITY)
 @customer_required
 @blp.response(204)

@@ -4,12 +4,14 @@ documented error responses and the Idempotency-Key header."""
 from __future__ import annotations
 
 import json
+import re
 from http import HTTPStatus
 
 import flask_smorest
 from flask import current_app, g, request
 from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from appointease.context import Context
 from appointease.errors import InvalidJSON, ValidationFailed
@@ -21,6 +23,26 @@ from appointease.models import utcnow
 COMMON_ERRORS = (405, 413, 429, 500, 503)
 
 
+def read_body() -> bytes:
+    """Return the request body, refusing one longer than ``MAX_CONTENT_LENGTH`` bytes.
+
+    werkzeug enforces the limit on a ``Content-Length`` body, but a chunked body
+    (``Transfer-Encoding: chunked``, no length) is only read *up to* the limit and the
+    rest silently dropped. So the body is read with a limit one byte higher: a body
+    that reaches it has more than allowed.
+
+    Raises:
+        RequestEntityTooLarge: the body is larger than ``MAX_CONTENT_LENGTH`` (413).
+    """
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None:
+        request.max_content_length = limit + 1
+    data = request.get_data(cache=True)
+    if limit is not None and len(data) > limit:
+        raise RequestEntityTooLarge()
+    return data
+
+
 def json_body() -> dict:
     """Return the request body as a JSON object, whatever the Content-Type.
 
@@ -28,9 +50,10 @@ def json_body() -> dict:
 
     Raises:
         InvalidJSON: the body is empty, not JSON (or nested too deeply to parse), or not an object.
+        RequestEntityTooLarge: the body is larger than ``MAX_CONTENT_LENGTH`` (413).
     """
     try:
-        data = json.loads(request.get_data(cache=True))
+        data = json.loads(read_body())
     except (ValueError, RecursionError):  # not JSON / not UTF-8 / thousands of nested brackets
         raise InvalidJSON() from None
     if not isinstance(data, dict):
@@ -114,8 +137,16 @@ IDEMPOTENCY_HEADER_DOC = {
     "in": "header",
     "name": "Idempotency-Key",
     "required": False,
-    "description": "Retry-safe key (draft-ietf-httpapi-idempotency-key-header); alias X-Idempotency-Key.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": (
+        "Retry-safe key (draft-ietf-httpapi-idempotency-key-header): 1–255 visible ASCII "
+        'characters, bare or as an RFC 8941 string ("key-1"); alias X-Idempotency-Key.'
+    ),
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 512,
+        "pattern": r'^(?:[\x21\x23-\x7e][\x21-\x7e]{0,254}|"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\]){1,255}")$',
+    },
 }
 X_IDEMPOTENCY_HEADER_DOC = {
     **IDEMPOTENCY_HEADER_DOC,
@@ -124,21 +155,54 @@ X_IDEMPOTENCY_HEADER_DOC = {
 }
 
 
+#: Visible ASCII (RFC 5234 VCHAR), the characters of a bare key.
+_VCHAR = re.compile(r"[\x21-\x7e]+")
+#: An RFC 8941 §3.3.3 sf-string: DQUOTE *( %x20-21 / %x23-5B / %x5D-7E / "\" ( DQUOTE / "\" ) ) DQUOTE.
+_SF_STRING = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"')
+_KEY_ERROR = 'Must be 1–255 visible ASCII characters, or an RFC 8941 string such as "key-1".'
+
+
+def parse_idempotency_key(raw: str) -> str:
+    """Return the key carried by an ``Idempotency-Key`` header value.
+
+    draft-ietf-httpapi-idempotency-key-header §2.1 defines the field as an RFC 8941
+    sf-string (``"q-1"``); bare keys (``q-1``) are accepted as well. Both forms name the
+    same key (quotes stripped, ``\\"`` and ``\\\\`` unescaped).
+
+    Raises:
+        ValidationFailed: empty, longer than 255 characters, not visible ASCII, or a
+            malformed sf-string.
+    """
+    quoted = _SF_STRING.fullmatch(raw)
+    if quoted:
+        key = re.sub(r"\\(.)", r"\1", quoted.group(1))
+    elif _VCHAR.fullmatch(raw) and not raw.startswith('"'):
+        key = raw
+    else:
+        key = ""
+    if not 1 <= len(key) <= 255:
+        raise ValidationFailed(fields={"Idempotency-Key": [_KEY_ERROR]})
+    return key
+
+
 def idempotency_key(principal: str, body: dict) -> IdempotencyKey | None:
     """Return the request's Idempotency-Key bound to its scope and body, or None.
+
+    The header is ``Idempotency-Key`` (alias ``X-Idempotency-Key``); present but empty is
+    an error, not "no key" (a client that meant to send one must not book twice).
 
     Args:
         principal: who is calling (``public`` for anonymous routes).
         body: the parsed request (plus path arguments) the key must always come with.
 
     Raises:
-        ValidationFailed: the header is not 1–255 printable characters.
+        ValidationFailed: the header is not a valid key (``parse_idempotency_key``).
     """
-    key = request.headers.get("Idempotency-Key") or request.headers.get("X-Idempotency-Key")
-    if key is None:
+    for name in ("Idempotency-Key", "X-Idempotency-Key"):
+        raw = request.headers.get(name)
+        if raw is not None:
+            break
+    else:
         return None
-    # Printable only: a NUL or control character cannot be stored (PostgreSQL refuses NUL).
-    if not (1 <= len(key) <= 255 and key.isprintable()):
-        raise ValidationFailed(fields={"Idempotency-Key": ["Must be 1–255 printable characters."]})
     scope = f"{request.method} {request.url_rule.rule} {principal}"
-    return IdempotencyKey(key, scope, request_hash(body))
+    return IdempotencyKey(parse_idempotency_key(raw), scope, request_hash(body))

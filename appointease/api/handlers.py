@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify
+from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from appointease.errors import AppError, Unavailable
+from appointease.api.limits import retry_after
+from appointease.errors import AppError, RateLimited, Unavailable
 from appointease.extensions import db
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,12 @@ def register_errorhandlers(app: Flask) -> None:
         response = error_response(exc.code, exc.message, exc.status, exc.fields, exc.retry_after)
         response.headers.update(exc.headers)
         return response
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(exc: RateLimitExceeded):
+        # Flask-Limiter's breach (SPEC §8) in the same shape as every other error.
+        wait = retry_after()
+        return _app_error(RateLimited(f"Too many requests; retry in {wait} seconds.", retry_after=wait))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

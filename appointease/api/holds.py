@@ -1,6 +1,7 @@
 """``/slots/select``, ``/slots/lock``, ``/slots/release``: holding slots (SPEC §4)."""
 
 from appointease import holding
+from appointease.api import limits
 from appointease.api.common import Blueprint, domain
 from appointease.holds import LOCK, SELECTION
 from appointease.schemas import HoldOut, ReleaseIn, SlotIn
@@ -15,6 +16,8 @@ def _hold(kind: str, args: dict) -> dict:
 
 
 @blp.post("/slots/select")
+@limits.per_client("APPOINTEASE_RATE_SLOTS_PER_CLIENT", scope="slots")
+@limits.per_ip("APPOINTEASE_RATE_SLOTS_PER_IP", scope="slots")
 @blp.arguments(SlotIn())
 @blp.response(200, HoldOut)
 @blp.errors(400, 404, 409, 422)
@@ -24,6 +27,8 @@ def select_slot(args):
 
 
 @blp.post("/slots/lock")
+@limits.per_client("APPOINTEASE_RATE_SLOTS_PER_CLIENT", scope="slots")
+@limits.per_ip("APPOINTEASE_RATE_SLOTS_PER_IP", scope="slots")
 @blp.arguments(SlotIn())
 @blp.response(200, HoldOut)
 @blp.errors(400, 404, 409, 422)
@@ -33,6 +38,8 @@ def lock_slot(args):
 
 
 @blp.post("/slots/release")
+@limits.per_client("APPOINTEASE_RATE_SLOTS_PER_CLIENT", scope="slots")
+@limits.per_ip("APPOINTEASE_RATE_SLOTS_PER_IP", scope="slots")
 @blp.arguments(ReleaseIn())
 @blp.response(204)
 @blp.errors(400, 422)

@@ -3,6 +3,7 @@
 from flask import Response, request
 
 from appointease import live
+from appointease.api import limits
 from appointease.api.common import Blueprint, domain
 from appointease.schemas import AvailabilityOut, AvailabilityQuery, DaysOut, DaysQuery, HeartbeatIn, HeartbeatOut
 
@@ -44,6 +45,7 @@ def availability_days(args):
 
 
 @blp.post("/heartbeat")
+@limits.per_ip("APPOINTEASE_RATE_HEARTBEAT_PER_IP")
 @blp.arguments(HeartbeatIn())
 @blp.response(200, HeartbeatOut, headers=ETAG_HEADER)
 @blp.alt_response(304, description="Not Modified: the If-None-Match version is current (no body).")

@@ -1,6 +1,6 @@
-"""Customer authentication (SPEC §4 Customers, §8): one-time codes, bearer tokens, the guard.
+"""Authentication and authorisation (SPEC §4, §8).
 
-Domain parts (no Flask):
+Customers (one-time code sign-in), domain parts (no Flask):
 
 * ``actor`` — ``Actor`` (customer / admin / staff) and ``normalize_email``;
 * ``tokens`` — ``issue_token``, ``authenticate``, ``revoke_token``: opaque
@@ -10,5 +10,13 @@ Domain parts (no Flask):
   (codes are made, hashed and mailed by ``appointease.notify``);
 * ``models`` — the ``customer_sessions`` table.
 
-HTTP part: ``guard.customer_required`` (a view decorator passing ``actor=``).
+Staff and admins (bearer API tokens from ``flask create-token``):
+
+* ``principal`` — ``Principal`` (the token's role and staff member) and its ``Actor``;
+* ``api_tokens`` — the ``api_tokens`` table, ``create_token``, ``list_tokens``,
+  ``revoke_token``, ``authenticate`` (SHA-256 at rest);
+* ``cli`` — the ``create-token``, ``list-tokens`` and ``revoke-token`` commands.
+
+HTTP parts: ``guard.customer_required`` (passes ``actor=``) and ``staff_guard.require``
+(role guards for ``/api/v1/admin``).
 """

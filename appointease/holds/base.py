@@ -142,3 +142,8 @@ class HoldStats(ABC):
     @abstractmethod
     def count_active(self) -> dict[str, int]:
         """Return live holds by kind, ``{"selection": n, "lock": m}``."""
+
+    @abstractmethod
+    def live_holds(self, limit: int = 200) -> list[HoldInfo]:
+        """Return live holds of every staff member and day, soonest expiry first, at most
+        ``limit`` (``/admin/debug``)."""

@@ -128,3 +128,12 @@ class FallbackHoldStore(HoldStore, HoldStats):
             return self.primary.count_active()
         except Unavailable:
             return self.secondary.count_active()
+
+    def live_holds(self, limit: int = 200) -> list[HoldInfo]:
+        try:
+            found = self.primary.live_holds(limit)
+        except Unavailable:
+            return self.secondary.live_holds(limit)
+        if self._merging():
+            found = sorted(found + self.secondary.live_holds(limit), key=lambda h: h.expires_at)[:limit]
+        return found

@@ -317,6 +317,25 @@ class RedisHoldStore(HoldStore, HoldStats):
             pipe.zcount(key, f"({now}", "+inf")
         return dict(zip(_INDEX, self._call(pipe.execute), strict=True))
 
+    def live_holds(self, limit: int = 200) -> list[HoldInfo]:
+        # The per-kind indexes say where each live hold is; its details are in that day's hash.
+        now = _ms(datetime.now(UTC))
+        pipe = self._pipeline()
+        for key in _INDEX.values():
+            pipe.zrangebyscore(key, f"({now}", "+inf", start=0, num=limit, withscores=True)
+        entries = sorted((e for found in self._call(pipe.execute) for e in found), key=lambda e: e[1])[:limit]
+        where = [member.split("|", 2) for member, _ in entries]
+        pipe = self._pipeline()
+        for employee, day, client_id in where:
+            pipe.hget(_keys(int(employee), date.fromisoformat(day))[0], client_id)
+        out = []
+        for (employee, day, client_id), value in zip(where, self._call(pipe.execute), strict=True):
+            if value is not None:  # the index may trail the hash by a moment
+                hold = _parse(client_id, int(employee), date.fromisoformat(day), value)
+                if _ms(hold.expires_at) > now:
+                    out.append(hold)
+        return sorted(out, key=lambda h: h.expires_at)
+
     def ping(self) -> bool:
         try:
             return bool(self._r.ping())

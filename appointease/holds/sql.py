@@ -188,3 +188,10 @@ class SqlHoldStore(HoldStore, HoldStats):
                 select(Hold.kind, func.count()).where(Hold.expires_at > self._clock()).group_by(Hold.kind)
             ).all()
         return {SELECTION: 0, LOCK: 0, **{kind: n for kind, n in rows}}
+
+    def live_holds(self, limit: int = 200) -> list[HoldInfo]:
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(*_COLUMNS).where(Hold.expires_at > self._clock()).order_by(Hold.expires_at, Hold.id).limit(limit)
+            ).all()
+        return [HoldInfo(*row) for row in rows]
