@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_security(app)
     register_metrics(app)
     register_commands(app)
+    register_static(app)
     logging.basicConfig(level=logging.INFO)
     return app
 
@@ -143,6 +144,13 @@ def register_metrics(app: Flask) -> None:
     from appointease import metrics
 
     metrics.init_app(app)
+
+
+def register_static(app: Flask) -> None:
+    """Serve ``static/`` compressed, cached and under versioned URLs (WhiteNoise)."""
+    from appointease import assets
+
+    assets.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -55,6 +55,11 @@ def booked_intervals(session: Session, employee_id: int, start: datetime, end: d
     return [Busy(s, e, "booked") for s, e in rows]
 
 
+def last_bookable_day(ctx: Context) -> date:
+    """The last business-local date inside the booking horizon (now + ``horizon_days``)."""
+    return (ctx.now + timedelta(days=ctx.rules.horizon_days)).astimezone(ctx.rules.tz).date()
+
+
 def bookable(slots: list[Slot], ctx: Context) -> list[Slot]:
     """Keep the slots that start between now + minimum notice and now + the horizon."""
     earliest = ctx.now + timedelta(minutes=ctx.rules.min_notice)

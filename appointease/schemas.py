@@ -214,6 +214,7 @@ class DayOut(Schema):
 
 class DaysOut(Schema):
     days = fields.List(fields.Nested(DayOut), required=True)
+    bookable_until = fields.Date(required=True, metadata={"description": "The last date inside the booking horizon."})
 
 
 class SlotIn(Schema):

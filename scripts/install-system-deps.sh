@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the system servers the AppointEase test suite needs (Debian 12):
 #   redis-server + redis-cli (7.0; the cluster fixture), PostgreSQL 15 server binaries, chromium + chromium-driver,
-#   nginx (the buffering proxy of deploy/, tested by a fixture) and wrk (bench/).
+#   nginx (the buffering proxy of deploy/, tested by a fixture), wrk (bench/), and
+#   node + npm (the browser tests' pinned npm packages: axe-core).
 #
 # Idempotent: checks for the binaries first and only runs apt-get when something is
 # missing, so the "everything present" path is a handful of `test -x` calls (< 1 s).
@@ -28,6 +29,8 @@ REQUIRED=(
   "/usr/bin/chromedriver chromium-driver"
   "/usr/sbin/nginx nginx-light"
   "/usr/bin/wrk wrk"
+  "/usr/bin/node nodejs"
+  "/usr/bin/npm npm"
 )
 
 log() { printf 'install-system-deps: %s\n' "$*" >&2; }

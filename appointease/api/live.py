@@ -35,9 +35,12 @@ def availability(args):
 @blp.response(200, DaysOut)
 @blp.errors(404, 422)
 def availability_days(args):
-    """How many start times are free on each day of a range (at most 62 days)."""
+    """How many start times are free on each day of a range (at most 62 days), and the last
+    day that can be booked (the widget's date picker stops there)."""
+    ctx = domain()
     return {
-        "days": live.days_overview(domain(), args["first"], args["last"], args["service_id"], args.get("employee_id"))
+        "days": live.days_overview(ctx, args["first"], args["last"], args["service_id"], args.get("employee_id")),
+        "bookable_until": live.last_bookable_day(ctx),
     }
 
 

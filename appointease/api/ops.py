@@ -1,8 +1,11 @@
 """Operations endpoints: ``/healthz``, ``/readyz`` and the demo page at ``/`` (SPEC §4)."""
 
-from flask import Blueprint, current_app, jsonify, send_from_directory
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
+from appointease.assets import versioned_url
 from appointease.extensions import db
 
 ops = Blueprint("ops", __name__)
@@ -39,5 +42,7 @@ def readyz():
 
 @ops.get("/")
 def demo_page():
-    """The demo page embedding the widget against the demo data."""
-    return send_from_directory(current_app.static_folder, "index.html")
+    """The demo page embedding the widget, loaded from its long-cached versioned URL."""
+    html = (Path(current_app.static_folder) / "index.html").read_text(encoding="utf-8")
+    html = html.replace('src="/static/appointease.js"', f'src="{versioned_url(current_app, "appointease.js")}"')
+    return current_app.response_class(html, mimetype="text/html")

@@ -3,262 +3,50 @@
 Each test gets its own migrated, seeded database (the ``app`` fixture), a gunicorn with two
 workers on it (short selection TTL and heartbeat interval keep the tests quick), and one
 browser context per visitor. Everything listens on 127.0.0.1; every wait is bounded.
-
-The fixtures live in this module: they serve only these tests.
-
-Demo data: services 1 Haircut 30 min, 2 Colour 45, 3 Massage 60; staff 1 Alex (1, 2),
-2 Sam (1, 3), 3 Jordan (1, 2, 3); Mon–Fri 09–17 UTC. ``workday`` is a Monday 2–8 days ahead.
+Fixtures and helpers: ``widget_kit``.
 """
+
+# ruff: noqa: F401, F811  (pytest fixtures come from widget_kit and are used as parameters)
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import os
-import threading
 import time
 import uuid
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-import pytest
-import requests
-from playwright.sync_api import Page, expect
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
+from playwright.sync_api import expect
+from widget_kit import (
+    ALEX,
+    ARTIFACTS,
+    BROWSER,
+    HAIRCUT,
+    INTERVAL,
+    JORDAN,
+    LIVE_MS,
+    ROOT,
+    SELECTION_TTL,
+    STATUSES,
+    TAKEN,
+    api,
+    api_book,
+    appointments,
+    book_in_widget,
+    browser,
+    client_id,
+    cms,
+    confirm,
+    hold_body,
+    live,
+    open_widget,
+    pick,
+    root,
+    slot,
+    start_live,
+    to_review,
+    to_time_step,
+    visitor,
+)
 
-from helpers import ROOT, need
-from live import GunicornServer
-
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(90)]
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-
-SELECTION_TTL = 4  # seconds (APPOINTEASE_SELECTION_TTL)
-INTERVAL = 2  # seconds (APPOINTEASE_HEARTBEAT_INTERVAL)
-LIVE_MS = 6_000  # SPEC: other visitors see a change within ~one 5 s poll; we allow 6 s
-TAKEN = "That time was just booked by someone else. Please choose another time."
-STATUSES = ("available", "processing", "locked", "booked", "mine")
-
-HAIRCUT, ALEX, JORDAN = 1, 1, 3
-
-
-# ---------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Debian Chromium for the module (never a downloaded browser)."""
-    need(os.access(CHROMIUM, os.X_OK), "Chromium (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def visitor(browser):
-    """Factory: ``visitor()`` → a page in a fresh context (own sessionStorage, own client_id)."""
-    contexts = []
-
-    def make():
-        ctx = browser.new_context(timezone_id="UTC", locale="en-GB", viewport={"width": 900, "height": 1000})
-        ctx.set_default_timeout(10_000)
-        contexts.append(ctx)
-        return ctx.new_page()
-
-    yield make
-    for ctx in contexts:
-        with contextlib.suppress(Exception):  # the test closed it already
-            ctx.close()
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-class StaticSite:
-    """A second origin: ``http.server`` on another 127.0.0.1 port, in a thread."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root)))
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __enter__(self) -> StaticSite:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def cms(tmp_path_factory):
-    """The "CMS" origin the widget is embedded on in the cross-origin test."""
-    with StaticSite(tmp_path_factory.mktemp("cms")) as site:
-        yield site
-
-
-@pytest.fixture
-def start_live(app, database_url, redis_url, cms, tmp_path):
-    """Factory: gunicorn (2 workers) on this test's seeded database; ``**env`` overrides."""
-    servers = []
-
-    def start(**overrides) -> GunicornServer:
-        env = {
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,  # None (dropped) in the embedded matrix
-            "APPOINTEASE_SELECTION_TTL": SELECTION_TTL,
-            "APPOINTEASE_HEARTBEAT_INTERVAL": INTERVAL,
-            "APPOINTEASE_MIN_NOTICE_MINUTES": 0,
-            "APPOINTEASE_CORS_ORIGINS": cms.url,
-            **overrides,
-        }
-        server = GunicornServer(
-            {k: None if v is None else str(v) for k, v in env.items()},
-            workers=2,
-            log_path=tmp_path / f"gunicorn{len(servers)}.log",
-        )
-        servers.append(server)
-        return server.start()
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
-@pytest.fixture
-def live(start_live) -> GunicornServer:
-    return start_live()
-
-
-@pytest.fixture
-def appointments(database_url):
-    """``appointments()`` → the committed appointments (ORM rows, detached)."""
-    from appointease.models import Appointment
-
-    engine = create_engine(database_url)
-
-    def rows():
-        with Session(engine, expire_on_commit=False) as s:
-            return list(s.scalars(select(Appointment).order_by(Appointment.id)))
-
-    yield rows
-    engine.dispose()
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def api(live: GunicornServer, method: str, path: str, **kw) -> requests.Response:
-    return requests.request(method, f"{live.url}/api/v1{path}", timeout=10, **kw)
-
-
-def api_book(live, day, time_, employee_id, client_id, name="Phone Caller") -> requests.Response:
-    body = {
-        "service_id": HAIRCUT,
-        "employee_id": employee_id,
-        "date": day,
-        "time": time_,
-        "name": name,
-        "email": "caller@example.com",
-        "client_id": client_id,
-    }
-    return api(live, "POST", "/appointments", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
-
-
-def hold_body(day, time_, employee_id, client_id) -> dict:
-    return {"date": day, "time": time_, "employee_id": employee_id, "service_id": HAIRCUT, "client_id": client_id}
-
-
-def root(page: Page):
-    return page.locator(".ae").first
-
-
-def slot(page: Page, time_: str):
-    return page.locator(f".ae-slot[data-time='{time_}']")
-
-
-def client_id(page: Page) -> str:
-    return page.evaluate("sessionStorage.getItem('appointease.client_id')")
-
-
-def open_widget(page: Page, url: str) -> None:
-    page.goto(url)
-    expect(root(page)).to_have_attribute("data-step", "service")
-
-
-def to_time_step(page: Page, day: str, employee_id, service_id: int = HAIRCUT) -> None:
-    """service → staff → date: leaves the page on the time step with the slots painted."""
-    ae = root(page)
-    page.locator(f"[data-service-id='{service_id}']").click()
-    expect(ae).to_have_attribute("data-step", "staff")
-    page.locator(f"[data-employee-id='{employee_id}']").click()
-    expect(ae).to_have_attribute("data-step", "date")
-    day_button = page.locator(f"[data-date='{day}']")
-    if day_button.count():
-        day_button.click()
-    else:  # not in the 14-day strip: the date input (fill fires input + change)
-        page.locator("input[name=date]").fill(day)
-    expect(ae).to_have_attribute("data-step", "time")
-    expect(page.locator(".ae-slot").first).to_be_visible()
-
-
-def pick(page: Page, time_: str) -> None:
-    """Select a time (POST /slots/select): it turns "mine" and the step stays on time."""
-    slot(page, time_).click()
-    expect(slot(page, time_)).to_have_attribute("data-status", "mine")
-    expect(root(page)).to_have_attribute("data-step", "time")
-    expect(page.locator("[data-action='next']")).to_be_enabled()
-
-
-def to_review(page: Page, name="Ada Lovelace", email="ada@example.com") -> None:
-    """time → details → review (entering review takes the lock)."""
-    ae = root(page)
-    page.locator("[data-action='next']").click()
-    expect(ae).to_have_attribute("data-step", "details")
-    page.locator("input[name=name]").fill(name)
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=phone]").fill("+44 20 7946 0000")
-    page.locator("textarea[name=notes]").fill("Browser test")
-    page.locator("[data-action='next']").click()
-    expect(ae).to_have_attribute("data-step", "review")
-    expect(page.locator("[data-action='confirm']")).to_be_enabled()
-
-
-def confirm(page: Page) -> str:
-    page.locator("[data-action='confirm']").click()
-    expect(root(page)).to_have_attribute("data-step", "done")
-    ref = page.locator(".ae-reference").get_attribute("data-reference")
-    assert ref and ref.startswith("APT-")
-    return ref
-
-
-def book_in_widget(page: Page, day: str, employee_id, time_: str, name="Ada Lovelace") -> str:
-    to_time_step(page, day, employee_id)
-    pick(page, time_)
-    to_review(page, name=name)
-    return confirm(page)
+pytestmark = BROWSER
 
 
 # ---------------------------------------------------------------- tests
@@ -300,15 +88,16 @@ def test_second_visitor_sees_processing_locked_booked_live(live, visitor, workda
 
     ref = confirm(a)
     expect(slot(b, "10:00")).to_have_attribute("data-status", "booked", timeout=LIVE_MS)
-    expect(slot(b, "10:00")).to_be_disabled()
+    expect(slot(b, "10:00")).to_be_disabled()  # aria-disabled, with a hint
 
-    # B cannot take it: the disabled button ignores clicks; no hold is requested or created.
+    # B cannot take it: a click explains instead of trying; no hold is requested or created.
     slot(b, "10:00").click(force=True)
+    expect(b.locator(".ae-msg")).to_contain_text("already booked")
     b.wait_for_timeout(500)
     assert selects_by_b == []
     expect(slot(b, "10:00")).to_have_attribute("data-status", "booked")
     expect(root(b)).to_have_attribute("data-step", "time")
-    expect(b.locator("[data-action='next']")).to_be_disabled()
+    expect(b.locator("[data-action='next']")).to_be_hidden()
     r = api(
         live,
         "GET",
@@ -378,9 +167,9 @@ def test_booked_elsewhere_while_on_review_returns_to_time_step(live, visitor, wo
     assert r.status_code == 201, r.text
 
     expect(root(a)).to_have_attribute("data-step", "time", timeout=LIVE_MS)
-    expect(a.locator(".ae-msg")).to_have_text(TAKEN)
+    expect(a.locator(".ae-alert[role=alert]")).to_have_text(TAKEN)
     expect(slot(a, "10:00")).to_have_attribute("data-status", "booked")
-    expect(a.locator("[data-action='next']")).to_be_disabled()
+    expect(a.locator("[data-action='next']")).to_be_hidden()
     rows = appointments()
     assert len(rows) == 1 and rows[0].customer_name == "Phone Caller"
 
@@ -467,7 +256,7 @@ def test_two_widgets_on_a_hostile_cms_page(live, cms, visitor):
     page = visitor()
     page.goto(f"{cms.url}/{page_file.name}")
     for widget in ("#widget-a", "#widget-b"):
-        expect(page.locator(widget)).to_have_attribute("data-step", "service")
+        expect(page.locator(f"{widget} .ae")).to_have_attribute("data-step", "service")  # in its shadow root
         expect(page.locator(f"{widget} [data-service-id='{HAIRCUT}']")).to_be_visible()
     ids = page.evaluate(
         "[sessionStorage.getItem('appointease.client_id'), sessionStorage.getItem('appointease.client_id.1')]"

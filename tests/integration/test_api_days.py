@@ -53,6 +53,16 @@ def test_past_days_and_days_past_the_horizon_are_zero(client):
     assert all(d["free"] == 0 for d in days(client, far, far + timedelta(days=6)))
 
 
+def test_answer_names_the_last_bookable_day(app, client, workday):
+    """``bookable_until`` (the widget's date-picker limit): the last day inside the horizon."""
+    r = client.get(
+        "/api/v1/availability/days",
+        query_string={"from": workday.isoformat(), "to": workday.isoformat(), "service_id": 1},
+    )
+    horizon = app.config["APPOINTEASE_HORIZON_DAYS"]
+    assert r.get_json()["bookable_until"] == (datetime.now(UTC) + timedelta(days=horizon)).date().isoformat()
+
+
 def test_availability_leaves_out_days_past_the_horizon(client):
     far = datetime.now(UTC).date() + timedelta(days=120)
     far += timedelta(days=(7 - far.weekday()) % 7)  # a Monday

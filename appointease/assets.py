@@ -1,0 +1,105 @@
+"""Static files (the widget, the demo page): gzip-compressed, cached, versioned URLs.
+
+WhiteNoise serves ``static/`` in front of Flask. Every file is reachable twice:
+
+* ``/static/<name>``: the stable URL existing embeds use; cached ``ASSET_MAX_AGE``
+  seconds, then revalidated (``ETag``/``Last-Modified`` → ``304``, RFC 9111/9110);
+* ``/static/<version>/<name>``: ``version`` is a digest of every static file, so the
+  URL changes whenever any file does; cached for ten years, ``immutable`` (RFC 8246).
+
+The script finds its stylesheet relative to its own URL, so a page that loads the
+versioned script gets the versioned stylesheet too. Compressed copies (``.gz``, made
+once per version with WhiteNoise's compressor) live in ``instance/static-build/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from flask import Flask
+from whitenoise import WhiteNoise
+from whitenoise.compress import Compressor
+
+from appointease.security import HTML_CSP, OTHER_CSP, REFERRER_POLICY
+
+#: Seconds a browser may reuse a stable (unversioned) URL before revalidating it.
+ASSET_MAX_AGE = 300
+
+
+def asset_version(static_dir: Path) -> str:
+    """Return a 12-hex-digit digest of every file under ``static_dir`` (names and bytes)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in static_dir.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(static_dir).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def build_assets(static_dir: Path, build_root: Path, version: str) -> Path:
+    """Copy ``static_dir`` to ``build_root/version`` with a ``.gz`` beside each text file.
+
+    Built in a private temporary folder and renamed into place, so processes starting
+    together never see a half-written file; an existing build is reused.
+
+    Returns:
+        The folder holding the files of this version.
+    """
+    target = build_root / version
+    if target.is_dir():
+        return target
+    build_root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=build_root))
+    try:
+        shutil.copytree(static_dir, tmp, dirs_exist_ok=True)
+        compressor = Compressor(use_brotli=False, quiet=True)
+        for path in tmp.rglob("*"):
+            if path.is_file() and compressor.should_compress(path.name):
+                compressor.compress(str(path))
+        os.rename(tmp, target)
+    except OSError:
+        if not target.is_dir():  # not merely another process winning the rename
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _security_headers(headers, path: str, url: str) -> None:
+    """The headers ``appointease.security`` gives every Flask response (SPEC §8): WhiteNoise
+    answers before Flask, so the app's after-request hook never sees these files."""
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = REFERRER_POLICY
+    headers["Content-Security-Policy"] = (
+        HTML_CSP if headers.get("Content-Type", "").startswith("text/html") else OTHER_CSP
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Serve ``app.static_folder`` through WhiteNoise (see the module docstring).
+
+    Stores the version in ``app.extensions["appointease.asset_version"]``; use
+    ``versioned_url`` to build links.
+    """
+    static_dir = Path(app.static_folder)
+    version = asset_version(static_dir)
+    build = build_assets(static_dir, Path(app.instance_path) / "static-build", version)
+    prefix = f"/static/{version}/"
+    wn = WhiteNoise(
+        app.wsgi_app,
+        max_age=ASSET_MAX_AGE,
+        add_headers_function=_security_headers,
+        immutable_file_test=lambda path, url: url.startswith(prefix),
+    )
+    wn.add_files(str(build), prefix="static/")
+    wn.add_files(str(build), prefix=prefix)
+    app.wsgi_app = wn
+    app.extensions["appointease.asset_version"] = version
+
+
+def versioned_url(app: Flask, name: str) -> str:
+    """Return the long-cached URL of static file ``name`` (e.g. ``appointease.js``)."""
+    return f"/static/{app.extensions['appointease.asset_version']}/{name}"

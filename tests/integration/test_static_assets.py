@@ -1,0 +1,63 @@
+"""Static delivery of the widget (issue 12 finding 10): compressed, cached, versioned URLs."""
+
+from __future__ import annotations
+
+import gzip
+import re
+
+from conftest import ROOT
+
+WIDGET = ROOT / "static" / "appointease.js"
+
+
+def fetch(client, url: str, **headers):
+    """GET ``url``; return the response with its body read and its file closed."""
+    response = client.get(url, headers=headers)
+    response.get_data()
+    response.close()  # WhiteNoise answers with an open file
+    return response
+
+
+def test_stable_url_is_gzipped_cached_and_revalidated(client):
+    r = fetch(client, "/static/appointease.js", **{"Accept-Encoding": "gzip, br"})
+    assert r.status_code == 200
+    assert r.headers["Content-Encoding"] == "gzip"
+    assert r.headers["Content-Type"].startswith("text/javascript")
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert "max-age=300" in r.headers["Cache-Control"] and "immutable" not in r.headers["Cache-Control"]
+    assert gzip.decompress(r.get_data()) == WIDGET.read_bytes()
+    assert len(r.get_data()) < WIDGET.stat().st_size / 2
+
+    again = fetch(client, "/static/appointease.js", **{"If-None-Match": r.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+
+    plain = fetch(client, "/static/appointease.js")  # a client that cannot decompress
+    assert "Content-Encoding" not in plain.headers and plain.get_data() == WIDGET.read_bytes()
+
+
+def test_demo_page_loads_the_versioned_immutable_script(client, app):
+    page = client.get("/")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    src = re.search(r'<script src="(/static/[0-9a-f]{12}/appointease\.js)"', page.get_data(as_text=True)).group(1)
+    assert src == f"/static/{app.extensions['appointease.asset_version']}/appointease.js"
+
+    for url in (src, src.replace(".js", ".css")):
+        r = fetch(client, url, **{"Accept-Encoding": "gzip"})
+        assert r.status_code == 200, url
+        assert r.headers["Cache-Control"] == "max-age=315360000, public, immutable"
+        assert r.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(fetch(client, src, **{"Accept-Encoding": "gzip"}).get_data()) == WIDGET.read_bytes()
+
+
+def test_static_html_pages_carry_the_security_headers(client):
+    r = fetch(client, "/static/index.html")
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    assert r.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert r.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_unknown_static_file_is_a_json_404(client):
+    r = fetch(client, "/static/nope.js")
+    assert r.status_code == 404
+    assert r.get_json()["error"]["code"] == "not_found"
