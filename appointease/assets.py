@@ -28,6 +28,9 @@ from appointease.security import HTML_CSP, OTHER_CSP, REFERRER_POLICY
 
 #: Seconds a browser may reuse a stable (unversioned) URL before revalidating it.
 ASSET_MAX_AGE = 300
+#: Builds kept in ``instance/static-build/``: this version's and the newest others, so a
+#: process still running an older version during a rolling restart keeps its files.
+KEEP_BUILDS = 3
 
 
 def asset_version(static_dir: Path) -> str:
@@ -65,7 +68,31 @@ def build_assets(static_dir: Path, build_root: Path, version: str) -> Path:
             raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    prune_builds(build_root, keep=version)
     return target
+
+
+def prune_builds(build_root: Path, keep: str, count: int = KEEP_BUILDS) -> list[str]:
+    """Delete old version folders under ``build_root``, keeping ``keep`` and the newest
+    others (by modification time) up to ``count`` in all. Temporary ``.``-folders of
+    builds in progress are never touched; a folder another process deletes first is fine.
+
+    Returns:
+        The versions deleted.
+    """
+
+    def mtime(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:  # deleted meanwhile by another process
+            return 0.0
+
+    builds = [p for p in build_root.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name != keep]
+    builds.sort(key=mtime, reverse=True)
+    gone = builds[max(count - 1, 0) :]
+    for path in gone:
+        shutil.rmtree(path, ignore_errors=True)
+    return [p.name for p in gone]
 
 
 def _security_headers(headers, path: str, url: str) -> None:

@@ -3,14 +3,12 @@
 the API appears within one poll interval, live holds show, and check-in / complete /
 no-show / cancel reach ``/admin/events`` and the customer's ``/me/events``.
 
-Fixtures are local to this module (see tests/browser/test_widget.py on why there is no
-conftest.py here). Demo data: services 1 Haircut 30 min; staff 1 Alex, 2 Sam, 3 Jordan;
+Chromium fixtures: ``chromium_kit``. Demo data: services 1 Haircut 30 min; staff 1 Alex, 2 Sam, 3 Jordan;
 Mon–Fri 09–17 UTC. ``workday`` is a Monday 2–8 days ahead.
 """
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from datetime import timedelta
@@ -18,55 +16,23 @@ from datetime import timedelta
 import pytest
 import requests
 from admin_kit import ALEX, HAIRCUT, JORDAN, SAM, make_token
-from conftest import ROOT, need
+from chromium_kit import ARTIFACTS
 from customer_kit import sign_in
 from playwright.sync_api import Page, expect
 
 from live import GunicornServer
 
+pytest_plugins = ["chromium_kit"]  # the browser and visitor fixtures
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-ARTIFACTS = ROOT / "tests" / "artifacts"
 POLL = 3  # seconds: static/admin.html's data-interval
 SLACK = 1.5  # seconds for the request, the render and the browser's timers
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Debian Chromium for the module (never a downloaded browser)."""
-    need(os.access(CHROMIUM, os.X_OK), "Chromium (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def new_page(browser):
-    """Factory: a page in a fresh browser context (its own sessionStorage)."""
-    contexts = []
-
-    def make() -> Page:
-        ctx = browser.new_context(timezone_id="UTC", locale="en-GB", viewport={"width": 1100, "height": 1000})
-        ctx.set_default_timeout(10_000)
-        contexts.append(ctx)
-        return ctx.new_page()
-
-    yield make
-    for ctx in contexts:
-        ctx.close()
+def new_page(visitor):
+    """Factory: a page in a fresh browser context, 1100×1000 (the day view's desk size)."""
+    return lambda: visitor(viewport={"width": 1100, "height": 1000})
 
 
 @pytest.fixture

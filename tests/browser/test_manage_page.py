@@ -11,12 +11,11 @@ Monday 2–8 days ahead.
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
 import requests
-from conftest import ROOT, need
+from chromium_kit import ARTIFACTS
 from customer_kit import ALEX, HAIRCUT, code_from, db_appointments
 from notify_fixtures import running_worker
 from playwright.sync_api import Page, expect
@@ -24,47 +23,21 @@ from receivers import SMTPCapture
 
 from live import GunicornServer
 
+pytest_plugins = ["chromium_kit"]  # the browser and visitor fixtures
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SELECTION_TTL = 4  # seconds
 INTERVAL = 2  # seconds between heartbeats
 LIVE_MS = 6_000  # another visitor sees a change within a poll or two
 TOKEN_KEY = "appointease.manage"
-ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Debian Chromium for the module (never a downloaded browser)."""
-    need(os.access(CHROMIUM, os.X_OK), "Chromium (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
-def visitor(browser):
+def visitor(visitor):
     """``visitor()`` → a page in a fresh context (its own sessionStorage); ``page.errors`` collects problems."""
-    contexts = []
 
     def make() -> Page:
-        ctx = browser.new_context(timezone_id="UTC", locale="en-GB", viewport={"width": 900, "height": 1100})
-        ctx.set_default_timeout(10_000)
-        contexts.append(ctx)
-        page = ctx.new_page()
+        page = visitor(viewport={"width": 900, "height": 1100})
         page.errors = []  # script errors, and failed requests other than the browser's favicon probe
         page.on(
             "console",
@@ -79,9 +52,7 @@ def visitor(browser):
         )
         return page
 
-    yield make
-    for ctx in contexts:
-        ctx.close()
+    return make
 
 
 @pytest.fixture

@@ -14,9 +14,7 @@ Demo data: services 1 Haircut 30 min, 2 Colour 45, 3 Massage 60; staff 1 Alex (1
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import os
 import threading
 import uuid
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -24,27 +22,17 @@ from pathlib import Path
 
 import pytest
 import requests
+from chromium_kit import ARTIFACTS, browser, visitor  # noqa: F401  (fixtures, re-exported)
 from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from helpers import ROOT, need
+from helpers import need
 from live import GunicornServer
 
 #: Every browser test module sets ``pytestmark = BROWSER``.
 BROWSER = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-ARTIFACTS = ROOT / "tests" / "artifacts"
 PAGES = Path(__file__).resolve().parent / "pages"
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 800}
@@ -61,38 +49,6 @@ HAIRCUT, ALEX, JORDAN = 1, 1, 3
 
 
 # ---------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Debian Chromium for the module (never a downloaded browser)."""
-    need(os.access(CHROMIUM, os.X_OK), "Chromium (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def visitor(browser):
-    """Factory: ``visitor(**context_options)`` → a page in a fresh context (own sessionStorage,
-    own client_id); UTC, en-GB and a 900×1000 window unless overridden (e.g. ``**PHONE``)."""
-    contexts = []
-
-    def make(**options):
-        ctx = browser.new_context(
-            **{"timezone_id": "UTC", "locale": "en-GB", "viewport": {"width": 900, "height": 1000}, **options}
-        )
-        ctx.set_default_timeout(10_000)
-        contexts.append(ctx)
-        return ctx.new_page()
-
-    yield make
-    for ctx in contexts:
-        with contextlib.suppress(Exception):  # the test closed it already
-            ctx.close()
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

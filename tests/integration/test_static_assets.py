@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import os
 import re
 
 from conftest import ROOT
+
+from appointease.assets import KEEP_BUILDS, build_assets
 
 WIDGET = ROOT / "static" / "appointease.js"
 
@@ -61,3 +64,21 @@ def test_unknown_static_file_is_a_json_404(client):
     r = fetch(client, "/static/nope.js")
     assert r.status_code == 404
     assert r.get_json()["error"]["code"] == "not_found"
+
+
+def test_old_builds_are_pruned_and_the_running_ones_kept(tmp_path):
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "appointease.js").write_text("console.log(1);\n" * 50)
+    root = tmp_path / "build"
+    for age, name in enumerate(["v4", "v3", "v2", "v1"]):  # v4 newest
+        (root / name).mkdir(parents=True)
+        os.utime(root / name, (1_000_000 - age * 100, 1_000_000 - age * 100))
+    (root / ".v9-tmp").mkdir()  # another process's build in progress
+
+    built = build_assets(static, root, "v5")
+
+    assert (built / "appointease.js.gz").is_file()
+    left = sorted(p.name for p in root.iterdir())
+    assert KEEP_BUILDS == 3
+    assert left == [".v9-tmp", "v3", "v4", "v5"]  # this version and the two newest others
