@@ -1,7 +1,7 @@
 """The one headless Chromium every browser test drives, and fresh contexts on it.
 
 A plain module (see ``widget_kit`` on why there is no ``conftest.py`` here): test modules
-import the fixtures ``browser`` and ``visitor`` by name. Debian's Chromium
+import the fixtures ``browser`` and ``visitor`` by name, or build their own on ``Contexts``. Debian's Chromium
 (``/usr/bin/chromium``, installed by ``scripts/install-system-deps.sh``) is driven by
 Playwright; no browser is ever downloaded.
 """
@@ -41,22 +41,37 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def visitor(browser):
-    """Factory: ``visitor(**context_options)`` → a page in a fresh context (own sessionStorage,
-    own client_id); UTC, en-GB and a 900×1000 window unless overridden (e.g. ``**PHONE``).
-    Every context gets a 10 s default timeout and is closed after the test."""
-    contexts = []
+class Contexts:
+    """Fresh browser contexts on one browser, all closed together (a context manager).
 
-    def make(**options):
-        ctx = browser.new_context(
+    ``page(**context_options)`` → a page in a new context (own sessionStorage, own
+    client_id): UTC, en-GB and a 900×1000 window unless overridden (e.g. ``**PHONE``),
+    with a 10 s default timeout.
+    """
+
+    def __init__(self, browser):
+        self.browser = browser
+        self.contexts = []
+
+    def page(self, **options):
+        ctx = self.browser.new_context(
             **{"timezone_id": "UTC", "locale": "en-GB", "viewport": {"width": 900, "height": 1000}, **options}
         )
         ctx.set_default_timeout(10_000)
-        contexts.append(ctx)
+        self.contexts.append(ctx)
         return ctx.new_page()
 
-    yield make
-    for ctx in contexts:
-        with contextlib.suppress(Exception):  # the test closed it already
-            ctx.close()
+    def __enter__(self) -> Contexts:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for ctx in self.contexts:
+            with contextlib.suppress(Exception):  # the test closed it already
+                ctx.close()
+
+
+@pytest.fixture
+def visitor(browser):
+    """Factory: ``visitor(**context_options)`` → a page in a fresh context (``Contexts.page``)."""
+    with Contexts(browser) as contexts:
+        yield contexts.page

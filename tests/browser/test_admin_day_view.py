@@ -7,6 +7,8 @@ Chromium fixtures: ``chromium_kit``. Demo data: services 1 Haircut 30 min; staff
 Mon–Fri 09–17 UTC. ``workday`` is a Monday 2–8 days ahead.
 """
 
+# ruff: noqa: F401, F811  (the browser fixture comes from chromium_kit and is used as a parameter)
+
 from __future__ import annotations
 
 import time
@@ -16,13 +18,12 @@ from datetime import timedelta
 import pytest
 import requests
 from admin_kit import ALEX, HAIRCUT, JORDAN, SAM, make_token
-from chromium_kit import ARTIFACTS
+from chromium_kit import ARTIFACTS, Contexts, browser
 from customer_kit import sign_in
 from playwright.sync_api import Page, expect
 
 from live import GunicornServer
 
-pytest_plugins = ["chromium_kit"]  # the browser and visitor fixtures
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]
 
 POLL = 3  # seconds: static/admin.html's data-interval
@@ -30,9 +31,10 @@ SLACK = 1.5  # seconds for the request, the render and the browser's timers
 
 
 @pytest.fixture
-def new_page(visitor):
+def new_page(browser):
     """Factory: a page in a fresh browser context, 1100×1000 (the day view's desk size)."""
-    return lambda: visitor(viewport={"width": 1100, "height": 1000})
+    with Contexts(browser) as contexts:
+        yield lambda: contexts.page(viewport={"width": 1100, "height": 1000})
 
 
 @pytest.fixture

@@ -9,13 +9,15 @@ Demo data: services 1 Haircut 30 min; staff 1 Alex; Mon–Fri 09–17 UTC. ``wor
 Monday 2–8 days ahead.
 """
 
+# ruff: noqa: F401, F811  (the browser fixture comes from chromium_kit and is used as a parameter)
+
 from __future__ import annotations
 
 import time
 
 import pytest
 import requests
-from chromium_kit import ARTIFACTS
+from chromium_kit import ARTIFACTS, Contexts, browser
 from customer_kit import ALEX, HAIRCUT, code_from, db_appointments
 from notify_fixtures import running_worker
 from playwright.sync_api import Page, expect
@@ -23,7 +25,6 @@ from receivers import SMTPCapture
 
 from live import GunicornServer
 
-pytest_plugins = ["chromium_kit"]  # the browser and visitor fixtures
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]
 
 SELECTION_TTL = 4  # seconds
@@ -33,26 +34,25 @@ TOKEN_KEY = "appointease.manage"
 
 
 @pytest.fixture
-def visitor(visitor):
+def visitor(browser):
     """``visitor()`` → a page in a fresh context (its own sessionStorage); ``page.errors`` collects problems."""
+    with Contexts(browser) as contexts:
+        yield lambda: watched(contexts.page(viewport={"width": 900, "height": 1100}))
 
-    def make() -> Page:
-        page = visitor(viewport={"width": 900, "height": 1100})
-        page.errors = []  # script errors, and failed requests other than the browser's favicon probe
-        page.on(
-            "console",
-            lambda m: m.type == "error" and "Failed to load resource" not in m.text and page.errors.append(m.text),
-        )
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
-        page.on(
-            "response",
-            lambda r: (
-                r.status >= 400 and not r.url.endswith("/favicon.ico") and page.errors.append(f"{r.status} {r.url}")
-            ),
-        )
-        return page
 
-    return make
+def watched(page: Page) -> Page:
+    """Give ``page`` an ``errors`` list of script errors and failed requests (the favicon probe aside)."""
+    page.errors = []  # script errors, and failed requests other than the browser's favicon probe
+    page.on(
+        "console",
+        lambda m: m.type == "error" and "Failed to load resource" not in m.text and page.errors.append(m.text),
+    )
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico") and page.errors.append(f"{r.status} {r.url}"),
+    )
+    return page
 
 
 @pytest.fixture
