@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 .venv/bin/flask --app app db upgrade
 .venv/bin/flask --app app seed-demo
+# Email links and calendar UIDs name the address this command serves, unless told otherwise.
+export APPOINTEASE_PUBLIC_URL="${APPOINTEASE_PUBLIC_URL:-http://127.0.0.1:${PORT:-8000}}"
 echo "AppointEase: open http://127.0.0.1:${PORT:-8000}/ (demo page)"
 
 .venv/bin/flask --app app worker &

@@ -105,12 +105,14 @@
       this.root = h('div', { class: 'ae', role: 'region', 'aria-labelledby': uid + '-title', 'data-connection': 'ok', hidden: true },
         h('div.card', 0,
           h('div.head', 0, this.stepNo, this.title), this.body,
-          h('div.nav', 0, this.conn, this.alert, this.msg, this.back, this.next),
+          (this.bar = h('div.nav', 0, this.conn, this.alert, this.msg, this.back, this.next)),
           h('p', { id: uid + '-held', hidden: true, text: HELD }), h('p', { id: uid + '-booked', hidden: true, text: 'Already booked.' })));
       const css = h('link', { rel: 'stylesheet', href: new URL('appointease.css', scriptSrc).href });
       css.onload = css.onerror = () => { this.root.hidden = false; };
       setTimeout(css.onload, 3000);
       this.sr.replaceChildren(css, this.root);
+      // Focus scrolls keep clear of the sticky bar (scroll-margin-bottom: var(--ae-bar)).
+      if (window.ResizeObserver) new ResizeObserver(() => this.root.style.setProperty('--ae-bar', this.bar.offsetHeight + 'px')).observe(this.bar);
 
       document.addEventListener('visibilitychange', () => (document.hidden ? this.stopPolling() : this.poll(true)));
       addEventListener('pagehide', () => this.release(true));
@@ -405,18 +407,18 @@
         h('button', { hidden: true, tabindex: '-1' })));
     }
 
-    fmt(at, o) { return new Intl.DateTimeFormat(undefined, { timeZone: this.vz, ...o }).format(new Date(at)); }
+    fmt(at, o, tz = this.vz) { return new Intl.DateTimeFormat(undefined, { timeZone: tz, ...o }).format(new Date(at)); }
 
     startOf(time) {
       for (const id of this.shownIds()) { const v = (this.maps.get(id) || new Map()).get(time); if (v) return v.start; }
     }
 
-    range(time, start = this.startOf(time)) {
+    range(time, start = this.startOf(time), tz) {
       if (!start) return time;
-      const hm = (t) => this.fmt(t, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+      const hm = (t) => this.fmt(t, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, tz);
       const ymd = { year: 'numeric', month: '2-digit', day: '2-digit' };
       return `${hm(start)}–${hm(Date.parse(start) + (this.svc().duration_minutes || 0) * 6e4)}` +
-        (this.fmt(start, ymd) !== fmtDate(this.s.date, ymd) ? ` (${this.fmt(start, { weekday: 'short' })})` : '');
+        (this.fmt(start, ymd, tz) !== fmtDate(this.s.date, ymd) ? ` (${this.fmt(start, { weekday: 'short' }, tz)})` : '');
     }
 
     when() {
@@ -432,8 +434,7 @@
       const s = this.s;
       const d = s.details;
       const svc = this.svc();
-      let time = `${this.range(s.time)} (${this.vz})`;
-      if (this.bz !== this.vz) time += ` · ${s.time} ${this.bz} time`;
+      const time = `${this.range(s.time)} (${this.vz}${this.bz !== this.vz ? `; ${this.range(s.time, undefined, this.bz)} ${this.bz}` : ''})`;
       const rows = [['Service', `${svc.name} (${svc.duration_minutes} min)`], ['With', this.person(s.assigned) + (s.employeeId === 'any' ? ' (first available)' : '')],
         ['Date', fmtDate(s.date)], ['Time', time]];
       if (full) rows.push(['Name', d.name], ['Email', d.email], ['Phone', d.phone.trim()], ['Notes', d.notes.trim()], ['Price', svc.price && money(svc)]);
@@ -469,7 +470,7 @@
         a('https://outlook.live.com/calendar/0/action/compose?' + q({ subject: title, startdt: iso(b.start), enddt: iso(b.end), body: desc }),
           'Outlook', 'outlook', away),
         a(manage, 'Manage your booking', 'manage')),
-      h('p.note', { text: 'Please keep your reference: you’ll need it to change or cancel the appointment.' }));
+      h('p.note', { text: 'To change or cancel later, use Manage your booking or the link in your email.' }));
     }
 
     async pickTime(time) {

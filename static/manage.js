@@ -271,7 +271,7 @@
     } else if (changeable(a)) {
       actions.append(
         h('button', { class: 'ae-btn ae-btn-secondary', type: 'button', text: 'Change time', 'data-action': 'reschedule',
-          'aria-label': `Change the time of ${a.reference}`, on: { click: () => openMove(a) } }),
+          'aria-label': `Change time, ${a.reference}`, on: { click: () => openMove(a) } }),
         h('button', { class: 'ae-btn ae-btn-danger', type: 'button', text: 'Cancel', 'data-action': 'cancel',
           'aria-label': `Cancel ${a.reference}`, on: { click: () => { s.confirming = a.reference; renderList(); } } }));
     }
@@ -350,10 +350,12 @@
     el.days.replaceChildren(...r.data.days.map((d) => {
       const day = parseDay(d.date);
       return h('button', { class: 'ae-btn ae-day', type: 'button', 'data-date': d.date, disabled: d.free === 0,
-        'aria-pressed': 'false', 'aria-label': `${longDay(d.date)}, ${d.free} free`, on: { click: () => pickDay(d.date) } }, [
-        h('span', { class: 'ae-day-wd', text: day.toLocaleDateString(undefined, { weekday: 'short' }) }),
-        h('span', { class: 'ae-day-n', text: String(day.getDate()) }),
+        'aria-pressed': 'false', on: { click: () => pickDay(d.date) } }, [
+        // The accessible name starts with the visible text (WCAG 2.5.3): "Mon 30 Nov, 5 free".
+        h('span', { class: 'ae-day-wd', text: day.toLocaleDateString(undefined, { weekday: 'short' }) }), ' ',
+        h('span', { class: 'ae-day-n', text: String(day.getDate()) }), ' ',
         h('span', { class: 'ae-day-m', text: day.toLocaleDateString(undefined, { month: 'short' }) }),
+        h('span', { class: 'ae-vh', text: `, ${d.free} free` }),
       ]);
     }));
     const open = prefer && free.has(prefer) ? prefer : (r.data.days.find((d) => d.free > 0) || {}).date;
@@ -397,8 +399,8 @@
       const st = isCurrent(t) ? 'current' : v.status;
       buttons.push(h('button', { class: 'ae-btn ae-slot', type: 'button', 'data-time': t, 'data-status': st,
         disabled: st === 'booked' || st === 'current', 'aria-pressed': String(st === 'mine'),
-        'aria-label': `${t}, ${STATES[st] || st}`, on: { click: () => choose(t) } }, [
-        h('span', { class: 'ae-slot-time', text: t }),
+        on: { click: () => choose(t) } }, [
+        h('span', { class: 'ae-slot-time', text: t }), ' ',
         h('span', { class: 'ae-slot-state', text: STATES[st] || st }),
       ]));
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +26,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+#: axe-core from the npm registry (tests/browser/package-lock.json; scripts/setup.sh --dev).
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 #: Screenshots and traces a test leaves for people to look at (git-ignored).
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
@@ -75,3 +78,21 @@ def visitor(browser):
     """Factory: ``visitor(**context_options)`` → a page in a fresh context (``Contexts.page``)."""
     with Contexts(browser) as contexts:
         yield contexts.page
+
+
+def axe_violations(page, step: str) -> list:
+    """Run axe-core on the whole page (open shadow roots included); return serious/critical
+    violations as ``[(step, rule id, impact, targets)]``. ``label-content-name-mismatch``
+    (WCAG 2.5.3), experimental in axe, is switched on."""
+    need(AXE.is_file(), "axe-core (scripts/setup.sh --dev runs npm ci in tests/browser)")
+    if not page.evaluate("typeof window.axe === 'object'"):
+        # Evaluated through the DevTools protocol, which the page's CSP does not govern (a
+        # <script> tag would be refused: the pages allow only their own scripts).
+        page.evaluate("src => (0, eval)(src)", AXE.read_text())
+    found = page.evaluate("""async () => {
+        const rules = {'label-content-name-mismatch': {enabled: true}};
+        const r = await axe.run(document, {rules, resultTypes: ['violations']});
+        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => [v.id, v.impact, v.nodes.map(n => n.target.flat().join(' >>> '))]);
+    }""")
+    return [(step, *v) for v in found]

@@ -17,7 +17,7 @@ import time
 
 import pytest
 import requests
-from chromium_kit import ARTIFACTS, Contexts, browser
+from chromium_kit import ARTIFACTS, Contexts, axe_violations, browser
 from customer_kit import ALEX, HAIRCUT, code_from, db_appointments
 from notify_fixtures import running_worker
 from playwright.sync_api import Page, expect
@@ -41,8 +41,9 @@ def visitor(browser):
 
 
 def watched(page: Page) -> Page:
-    """Give ``page`` an ``errors`` list of script errors and failed requests (the favicon probe aside)."""
-    page.errors = []  # script errors, and failed requests other than the browser's favicon probe
+    """Give ``page`` an ``errors`` list of script errors and failed requests (the page links
+    its own icon, so not even the browser's ``/favicon.ico`` probe may fail)."""
+    page.errors = []
     page.on(
         "console",
         lambda m: m.type == "error" and "Failed to load resource" not in m.text and page.errors.append(m.text),
@@ -50,7 +51,7 @@ def watched(page: Page) -> Page:
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.on(
         "response",
-        lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico") and page.errors.append(f"{r.status} {r.url}"),
+        lambda r: r.status >= 400 and page.errors.append(f"{r.status} {r.url}"),
     )
     return page
 
@@ -159,12 +160,15 @@ def test_sign_in_with_the_mailed_code_and_reschedule_live(live, visitor, smtp, a
     expect(ann.locator("#m-confirm")).to_contain_text("14:30")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     ann.screenshot(path=str(ARTIFACTS / "manage-move.png"), full_page=True, animations="disabled")
+    violations = axe_violations(ann, "move")  # serious/critical, incl. WCAG 2.5.3 name mismatches
     ann.click("#m-confirm")
 
     expect(ann.locator("#manage")).to_have_attribute("data-view", "list")
     expect(ann.locator("#m-msg")).to_contain_text(f"{ann_ref} is now on")
     expect(item(ann, ann_ref).locator(".m-item-when")).to_contain_text("14:30")
     ann.screenshot(path=str(ARTIFACTS / "manage-list.png"), full_page=True, animations="disabled")
+    violations += axe_violations(ann, "list")
+    assert violations == []
     # The second visitor's live grid: the old time is free, the new one booked.
     expect(slot(bob, "10:00")).to_have_attribute("data-status", "available", timeout=LIVE_MS)
     expect(slot(bob, "14:30")).to_have_attribute("data-status", "booked", timeout=LIVE_MS)

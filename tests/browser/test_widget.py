@@ -22,7 +22,6 @@ from widget_kit import (
     INTERVAL,
     JORDAN,
     LIVE_MS,
-    ROOT,
     SELECTION_TTL,
     STATUSES,
     TAKEN,
@@ -45,6 +44,8 @@ from widget_kit import (
     to_time_step,
     visitor,
 )
+
+from helpers import ROOT
 
 pytestmark = BROWSER
 

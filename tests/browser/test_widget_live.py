@@ -15,16 +15,19 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 from widget_kit import (
     BROWSER,
+    DESKTOP,
     HAIRCUT,
     HELD,
     INTERVAL,
     JORDAN,
     LIVE_MS,
+    PHONE,
     TAKEN,
     api,
     api_book,
@@ -307,6 +310,41 @@ def test_keyboard_roving_focus_and_continue(start_live, visitor, workday):
     expect(root(page)).to_have_attribute("data-step", "details")
 
 
+@pytest.mark.parametrize("form", ["desktop", "phone"])
+def test_focus_stays_clear_of_the_sticky_bar_and_continue_reads_whole(form, start_live, visitor, workday):
+    """Keyboard focus never hides under the sticky Continue bar (WCAG 2.4.11): the focused
+    slot is fully above the bar after Home/End and arrows. On desktop the bar's "Continue –
+    Mon 23 Nov, 14:00" is one line with its dash shown; on the phone the day and time sit on a
+    line of their own (the dash is not drawn, but stays in the accessible name)."""
+    live = start_live()
+    page = visitor(**(PHONE if form == "phone" else {"viewport": DESKTOP}))
+    open_widget(page, live.url + "/static/index.html")
+    to_time_step(page, workday.isoformat(), JORDAN)
+    pick(page, "14:00")
+    cont = page.locator("[data-action='next']")
+    dash = cont.locator(".ae-dash")
+    if form == "desktop":
+        assert dash.bounding_box()["width"] > 4  # drawn (a visually hidden span is 1 px)
+        box = cont.bounding_box()
+        assert box["height"] < 60, box  # one line
+    else:
+        assert dash.bounding_box()["width"] == 0
+    expect(cont).to_have_accessible_name(re.compile(r"^Continue – "))
+
+    def clear_of_bar() -> None:
+        focused = page.evaluate("""() => { const sr = document.querySelector('[data-appointease]').shadowRoot;
+            const r = sr.activeElement.getBoundingClientRect();
+            const bar = sr.querySelector('.ae-nav').getBoundingClientRect();
+            return {top: r.top, bottom: r.bottom, bar: bar.top}; }""")
+        assert focused["top"] >= 0 and focused["bottom"] <= focused["bar"], focused
+
+    slot(page, "14:00").focus()
+    for key in ["Home", "End", "Home", "ArrowDown", "ArrowDown", "ArrowDown", "End"]:
+        page.evaluate("scrollTo(0, 0)")  # the visitor scrolled up: the move must bring focus into view
+        page.keyboard.press(key)
+        clear_of_bar()
+
+
 def test_taken_and_held_slots_explain_never_downgrade_and_errors_clear(start_live, visitor, workday):
     """Held slots are aria-disabled with a hint and a click asks nothing of the server; a 409
     only ever raises a slot's state; the error banner goes with the next success."""
@@ -372,7 +410,7 @@ def test_visitor_time_zone_ranges_and_currency(start_live, visitor, workday):
     )
     pick(page, "09:00")
     to_details(page)
-    expect(page.locator(".ae-summary")).to_contain_text(f"{local}–{end} (America/New_York) · 09:00 UTC time")
+    expect(page.locator(".ae-summary")).to_contain_text(f"{local}–{end} (America/New_York; 09:00–09:30 UTC)")
 
 
 def test_network_states(start_live, visitor, workday):

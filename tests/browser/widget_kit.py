@@ -22,19 +22,17 @@ from pathlib import Path
 
 import pytest
 import requests
-from chromium_kit import ARTIFACTS, browser, visitor  # noqa: F401  (fixtures, re-exported)
+from chromium_kit import ARTIFACTS, axe_violations, browser, visitor  # noqa: F401  (re-exported)
 from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from helpers import need
 from live import GunicornServer
 
 #: Every browser test module sets ``pytestmark = BROWSER``.
 BROWSER = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]
 
 PAGES = Path(__file__).resolve().parent / "pages"
-AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
@@ -237,24 +235,6 @@ def book_in_widget(page: Page, day: str, employee_id, time_: str, name="Ada Love
 
 
 # ---------------------------------------------------------------- audits and emulation
-
-
-def axe_violations(page: Page, step: str) -> list:
-    """Run axe-core on the whole page (open shadow roots included); return serious/critical
-    violations as ``[(step, rule id, impact, targets)]``. ``label-content-name-mismatch``
-    (WCAG 2.5.3), experimental in axe, is switched on."""
-    need(AXE.is_file(), "axe-core (scripts/setup.sh --dev runs npm ci in tests/browser)")
-    if not page.evaluate("typeof window.axe === 'object'"):
-        # Evaluated through the DevTools protocol, which the page's CSP does not govern (a
-        # <script> tag would be refused: the pages allow only their own scripts).
-        page.evaluate("src => (0, eval)(src)", AXE.read_text())
-    found = page.evaluate("""async () => {
-        const rules = {'label-content-name-mismatch': {enabled: true}};
-        const r = await axe.run(document, {rules, resultTypes: ['violations']});
-        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-            .map(v => [v.id, v.impact, v.nodes.map(n => n.target.flat().join(' >>> '))]);
-    }""")
-    return [(step, *v) for v in found]
 
 
 def set_hidden(page: Page, hidden: bool) -> None:
