@@ -145,6 +145,16 @@ WEBHOOK_RETRY_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
 MAIL_RETRY_SCHEDULE = (5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800)
 
 
+def _currency(env: dict, name: str, default: str) -> str:
+    """Read ``name`` as an ISO 4217 alphabetic currency code (three letters, e.g. ``EUR``),
+    upper-cased. Raises ValueError for anything else, at start-up rather than in every
+    widget (which formats prices with ``Intl.NumberFormat``, issue 12)."""
+    code = (env.get(name) or default).strip().upper()
+    if not (len(code) == 3 and code.isascii() and code.isalpha()):
+        raise ValueError(f"{name} must be an ISO 4217 code such as EUR or GBP, got {env.get(name)!r}")
+    return code
+
+
 def load_config(instance_path: str, env: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment (SPEC §6).
 
@@ -177,7 +187,7 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "APPOINTEASE_MIN_NOTICE_MINUTES": _int(env, "APPOINTEASE_MIN_NOTICE_MINUTES", 0),
         "APPOINTEASE_HORIZON_DAYS": _int(env, "APPOINTEASE_HORIZON_DAYS", 90),
         "APPOINTEASE_CORS_ORIGINS": cors,
-        "APPOINTEASE_CURRENCY": (env.get("APPOINTEASE_CURRENCY") or "EUR").upper(),
+        "APPOINTEASE_CURRENCY": _currency(env, "APPOINTEASE_CURRENCY", "EUR"),
         "SMTP_URL": env.get("SMTP_URL") or None,
         # Proxies in front that append to X-Forwarded-For (SPEC §8; 0: the socket peer is the client).
         "APPOINTEASE_PROXY_HOPS": _int(env, "APPOINTEASE_PROXY_HOPS", 0, minimum=0),

@@ -11,6 +11,8 @@ import pytest
 from conftest import ROOT, TEST_CONFIG
 from sqlalchemy import text
 
+from appointease.config import load_config
+
 #: Prints the settings gunicorn.conf.py computes under the given environment.
 READ_CONF = (
     "import json, runpy; c = runpy.run_path('gunicorn.conf.py'); "
@@ -63,3 +65,15 @@ def test_sqlite_gives_up_on_a_lock_well_before_gunicorn_kills_the_worker(tmp_pat
         db.session.remove()
         db.engine.dispose()
     assert busy_ms * 2 <= gunicorn_settings(tmp_path)["timeout"] * 1000, busy_ms
+
+
+@pytest.mark.parametrize("raw, expected", [(None, "EUR"), ("gbp", "GBP"), (" usd ", "USD")])
+def test_currency_is_an_iso_4217_code(tmp_path, raw, expected):
+    env = {} if raw is None else {"APPOINTEASE_CURRENCY": raw}
+    assert load_config(str(tmp_path), env)["APPOINTEASE_CURRENCY"] == expected
+
+
+@pytest.mark.parametrize("raw", ["EURO", "€", "E1R", "ÉUR"])
+def test_a_currency_that_is_not_a_code_stops_the_start(tmp_path, raw):
+    with pytest.raises(ValueError, match="APPOINTEASE_CURRENCY must be an ISO 4217 code"):
+        load_config(str(tmp_path), {"APPOINTEASE_CURRENCY": raw})
