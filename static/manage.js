@@ -401,7 +401,7 @@
         disabled: st === 'booked' || st === 'current', 'aria-pressed': String(st === 'mine'),
         on: { click: () => choose(t) } }, [
         h('span', { class: 'ae-slot-time', text: t }), ' ',
-        h('span', { class: 'ae-slot-state', text: STATES[st] || st }),
+        h('span', { class: 'ae-slot-state', text: st === 'available' ? '' : STATES[st] || st }), // only exceptions are labelled
       ]));
     }
     el.slots.replaceChildren(...buttons);
