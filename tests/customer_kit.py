@@ -22,6 +22,26 @@ from sqlalchemy import select
 HAIRCUT, COLOUR, MASSAGE = 1, 2, 3
 ALEX, SAM, JORDAN = 1, 2, 3
 
+#: The fields of an appointment as customers, staff and webhooks see it (``AppointmentFull``,
+#: SPEC §4), in the order the API sends them. Written out here, not read from the schema, so
+#: a change to the contract has to change a test too.
+APPOINTMENT_FIELDS = [
+    "reference",
+    "status",
+    "service_id",
+    "service_name",
+    "employee_id",
+    "employee_name",
+    "date",
+    "time",
+    "start",
+    "end",
+    "name",
+    "email",
+    "phone",
+    "notes",
+]
+
 
 def outbox(app) -> Path:
     """The folder the app's worker writes ``.eml`` files to."""

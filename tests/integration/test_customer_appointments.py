@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from customer_kit import (
     ALEX,
+    APPOINTMENT_FIELDS,
     COLOUR,
     HAIRCUT,
     JORDAN,
@@ -36,22 +37,6 @@ from appointease.extensions import db
 from appointease.models import Appointment, Event, utcnow
 
 ANN, BOB = "ann@example.com", "bob@example.com"
-FULL_KEYS = [
-    "reference",
-    "status",
-    "service_id",
-    "service_name",
-    "employee_id",
-    "employee_name",
-    "date",
-    "time",
-    "start",
-    "end",
-    "name",
-    "email",
-    "phone",
-    "notes",
-]
 
 
 @pytest.fixture(autouse=True)
@@ -102,7 +87,7 @@ def test_my_appointments_are_mine_only_soonest_first_in_full(app, client, workda
     assert r.status_code == 200
     body = r.get_json()
     assert [a["reference"] for a in body] == [early["reference"], late["reference"], next_week["reference"]]
-    assert list(body[1]) == FULL_KEYS
+    assert list(body[1]) == APPOINTMENT_FIELDS
     assert body[1] == {
         "reference": late["reference"],
         "status": "confirmed",
@@ -154,7 +139,7 @@ def test_upcoming_leaves_out_appointments_that_are_over(app, client, workday, an
 def test_an_appointment_is_readable_by_its_customer_only(client, workday, ann, bob):
     mine = book(client, workday, "10:00")
     r = client.get(f"/api/v1/appointments/{mine['reference']}", headers=ann)
-    assert r.status_code == 200 and list(r.get_json()) == FULL_KEYS
+    assert r.status_code == 200 and list(r.get_json()) == APPOINTMENT_FIELDS
     assert r.get_json()["reference"] == mine["reference"]
     theirs = client.get(f"/api/v1/appointments/{mine['reference']}", headers=bob)
     missing = client.get("/api/v1/appointments/APT-1999-999999", headers=bob)
@@ -171,7 +156,7 @@ def test_cancel_frees_the_slot_for_every_heartbeat_at_once(app, client, workday,
     assert "10:00" in heartbeat(client, workday, ALEX, service_id=HAIRCUT)["booked"]
     r = cancel(client, ann, apt["reference"])
     assert r.status_code == 200
-    assert r.get_json()["status"] == "cancelled" and list(r.get_json()) == FULL_KEYS
+    assert r.get_json()["status"] == "cancelled" and list(r.get_json()) == APPOINTMENT_FIELDS
     assert "10:00" not in heartbeat(client, workday, ALEX, service_id=HAIRCUT)["booked"]
     assert event_types(app) == [("appointment.created", apt["reference"]), ("appointment.cancelled", apt["reference"])]
     book(client, workday, "10:00", email_=BOB)  # the time can be booked again
@@ -244,7 +229,7 @@ def test_reschedule_moves_the_appointment_and_keeps_its_reference(app, client, w
     assert r.status_code == 200
     body = r.get_json()
     assert body["reference"] == apt["reference"] and body["time"] == "14:30" and body["status"] == "confirmed"
-    assert body["start"] == f"{workday.isoformat()}T14:30:00+00:00" and list(body) == FULL_KEYS
+    assert body["start"] == f"{workday.isoformat()}T14:30:00+00:00" and list(body) == APPOINTMENT_FIELDS
     states = heartbeat(client, workday, ALEX, service_id=HAIRCUT)["booked"]
     assert "10:00" not in states and "14:30" in states
     assert len(db_appointments(app)) == 1

@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 
 import pytest
-from customer_kit import code_from, error_code, latest_mail, mailed_code, sign_in
+from customer_kit import APPOINTMENT_FIELDS, code_from, error_code, latest_mail, mailed_code, sign_in
 from sqlalchemy import select
 
 from appointease.auth.models import CustomerSession
@@ -224,22 +224,7 @@ def test_the_openapi_document_describes_the_customer_routes(client):
         assert op["security"] == [{"bearerToken": []}] and "401" in op["responses"], path
     assert "security" not in doc["paths"]["/api/v1/auth/otp"]["post"]
     full = doc["components"]["schemas"]["AppointmentFull"]
-    assert set(full["properties"]) == {
-        "reference",
-        "status",
-        "service_id",
-        "service_name",
-        "employee_id",
-        "employee_name",
-        "date",
-        "time",
-        "start",
-        "end",
-        "name",
-        "email",
-        "phone",
-        "notes",
-    }
+    assert set(full["properties"]) == set(APPOINTMENT_FIELDS)
     move = doc["paths"]["/api/v1/appointments/{reference}/reschedule"]["post"]
     assert {p["name"] for p in move["parameters"]} == {"Idempotency-Key", "X-Idempotency-Key"}
     assert {"200", "401", "404", "409", "422"} <= set(move["responses"])
