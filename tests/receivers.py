@@ -190,9 +190,12 @@ class HTTPReceiver:
             self.scripts[path] = Script(statuses or [200], delays or [0.0])
 
     def at(self, path: str) -> list[Received]:
-        """Requests to ``path`` that have been answered, in order."""
+        """Requests to ``path`` that have been answered, in order of arrival.
+
+        Sorted by arrival, not by when their handler thread recorded them: a handler records
+        after it has answered, so the sender's next request can be recorded first."""
         with self.lock:
-            return [r for r in self.received if r.path == path]
+            return sorted((r for r in self.received if r.path == path), key=lambda r: r.arrived)
 
     def wait_for(self, path: str, count: int, timeout: float = 10) -> list[Received]:
         """Wait until ``path`` has answered ``count`` requests; return them."""
