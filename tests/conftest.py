@@ -134,6 +134,24 @@ def client(app):
     return app.test_client()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Mark ``date_relative`` every test whose dates derive from today (issue 16).
+
+    Those are the tests that take the ``workday`` fixture, that book through
+    ``notify_fixtures.book`` (on ``notify_fixtures.monday()``), or whose module says so with
+    ``pytestmark = pytest.mark.date_relative``. ``scripts/seven-days.sh`` runs them as if
+    today were each of the next six days too, under libfaketime.
+    """
+    import notify_fixtures
+
+    date_helpers = (notify_fixtures.book, notify_fixtures.monday)
+    for item in items:
+        module = getattr(item, "module", None)
+        uses_helpers = any(getattr(module, name, None) in date_helpers for name in ("book", "monday"))
+        if "workday" in getattr(item, "fixturenames", ()) or uses_helpers:
+            item.add_marker(pytest.mark.date_relative)
+
+
 @pytest.fixture
 def workday() -> date:
     """A Monday at least 2 days ahead (inside the 90-day horizon): every demo staff works."""

@@ -217,6 +217,7 @@ def test_leaving_the_time_choice_releases_at_once(start_live, visitor, workday):
     assert beacons == [("release", {"date": day, "time": "12:00", "employee_id": JORDAN, "client_id": cid})]
 
 
+@pytest.mark.date_relative
 def test_closed_days_greyed_first_open_day_preselected(start_live, visitor, database_url):
     """Jordan is off from today until the Sunday after next week's Monday: the strip greys
     every day without times, preselects the first open day, and from an all-closed week offers
@@ -240,17 +241,21 @@ def test_closed_days_greyed_first_open_day_preselected(start_live, visitor, data
     chosen = page.locator(".ae-day[aria-pressed='true']")
     expect(chosen).to_have_attribute("data-date", back.isoformat())
     expect(page.locator(f".ae-slots[data-date='{back.isoformat()}'] .ae-slot").first).to_be_visible()
-    saturday = back + timedelta(days=5)
-    for closed in (back - timedelta(days=1), saturday):
+    # The strip pages from today in blocks of 7, so the strip on screen is the block holding
+    # `back`; its weekend days (Jordan works Mon-Fri) are closed, whatever weekday today is.
+    strip_start = today + timedelta(days=7 * ((back - today).days // 7))
+    strip = [strip_start + timedelta(days=i) for i in range(7)]
+    closed_days = [d for d in strip if d.weekday() >= 5]
+    assert len(closed_days) == 2 and back in strip
+    for closed in closed_days:
         day = page.locator(f".ae-day[data-date='{closed.isoformat()}']")
-        if day.count():
-            expect(day).to_have_attribute("aria-disabled", "true")
-            expect(day).to_have_attribute("data-free", "0")
-            # The accessible name starts with the visible text (WCAG 2.5.3), then says why.
-            expect(day).to_have_accessible_name(
-                re.compile(rf"^{closed.strftime('%a')} {closed.day} {closed.strftime('%b')}\b.*no free times$")
-            )
-    page.locator(f".ae-day[data-date='{saturday.isoformat()}']").click(force=True)  # aria-disabled: a hint only
+        expect(day).to_have_attribute("aria-disabled", "true")
+        expect(day).to_have_attribute("data-free", "0")
+        # The accessible name starts with the visible text (WCAG 2.5.3), then says why.
+        expect(day).to_have_accessible_name(
+            re.compile(rf"^{closed.strftime('%a')} {closed.day} {closed.strftime('%b')}\b.*no free times$")
+        )
+    page.locator(f".ae-day[data-date='{closed_days[-1].isoformat()}']").click(force=True)  # aria-disabled: a hint
     expect(page.locator(".ae-msg")).to_contain_text("No free times on")
     expect(chosen).to_have_attribute("data-date", back.isoformat())  # a closed day is not chosen
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from appointease.extensions import db
 from appointease.models import TimeOff
 
@@ -45,6 +47,7 @@ def test_time_off_closes_the_day_for_that_staff_member(app, client, workday):
     assert days(client, workday, workday)[0]["free"] == 0
 
 
+@pytest.mark.date_relative
 def test_past_days_and_days_past_the_horizon_are_zero(client):
     today = datetime.now(UTC).date()
     answer = days(client, today - timedelta(days=10), today - timedelta(days=1))
@@ -63,6 +66,7 @@ def test_answer_names_the_last_bookable_day(app, client, workday):
     assert r.get_json()["bookable_until"] == (datetime.now(UTC) + timedelta(days=horizon)).date().isoformat()
 
 
+@pytest.mark.date_relative
 def test_availability_leaves_out_days_past_the_horizon(client):
     far = datetime.now(UTC).date() + timedelta(days=120)
     far += timedelta(days=(7 - far.weekday()) % 7)  # a Monday

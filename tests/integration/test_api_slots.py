@@ -73,6 +73,7 @@ def test_availability_uses_the_service_duration(w):
     assert [t for t, s in statuses.items() if s == "booked"] == ["09:30", "10:00"]
 
 
+@pytest.mark.date_relative
 def test_availability_for_today_leaves_out_past_times(app, w):
     today = datetime.now(UTC).date()
     with app.app_context():

@@ -39,6 +39,7 @@ def _readme_walkthrough(port: int) -> str:
     return script.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{port}")
 
 
+@pytest.mark.date_relative
 def test_run_command_serves_the_demo_and_books(tmp_path):
     checkout = tmp_path / "appointease"
     checkout.mkdir()
