@@ -32,6 +32,8 @@ class Rules:
         idempotency_retention_hours: how long Idempotency-Key records are honoured.
         cancel_cutoff: minutes before the start after which a customer may no longer
             cancel or reschedule (``APPOINTEASE_CANCEL_CUTOFF_MINUTES``, SPEC §4 Customers).
+        allow_private_urls: outbound URLs (webhooks) may name loopback, private and other
+            internal addresses (``APPOINTEASE_ALLOW_PRIVATE_URLS``, SPEC §11; ``appointease.outbound``).
     """
 
     tz: ZoneInfo
@@ -43,6 +45,7 @@ class Rules:
     heartbeat_interval: int = 5
     idempotency_retention_hours: int = IDEMPOTENCY_RETENTION_HOURS
     cancel_cutoff: int = 0
+    allow_private_urls: bool = False
 
 
 def build_rules(cfg: Mapping) -> Rules:
@@ -60,6 +63,7 @@ def build_rules(cfg: Mapping) -> Rules:
         lock_ttl=cfg["APPOINTEASE_LOCK_TTL"],
         heartbeat_interval=cfg["APPOINTEASE_HEARTBEAT_INTERVAL"],
         cancel_cutoff=cfg["APPOINTEASE_CANCEL_CUTOFF_MINUTES"],
+        allow_private_urls=bool(cfg["APPOINTEASE_ALLOW_PRIVATE_URLS"]),
     )
 
 
@@ -210,6 +214,9 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         ),
         "APPOINTEASE_WEBHOOK_TIMEOUT": _float(env, "APPOINTEASE_WEBHOOK_TIMEOUT", 10.0),
         "APPOINTEASE_WEBHOOK_CONCURRENCY": _int(env, "APPOINTEASE_WEBHOOK_CONCURRENCY", 8),
+        # SPEC §11 "Outbound URLs": webhooks may reach loopback/private/link-local/metadata
+        # addresses only when set (tests, receivers on the same network).
+        "APPOINTEASE_ALLOW_PRIVATE_URLS": _bool(env, "APPOINTEASE_ALLOW_PRIVATE_URLS", False),
         # Bodies larger than this are refused with 413 before parsing.
         "MAX_CONTENT_LENGTH": 64 * 1024,
         # Flask-Limiter's own switch (SPEC §8): false only for load tests and benchmarks.
