@@ -25,6 +25,7 @@ purpose registries, RFC 6890), including IPv4 addresses embedded in IPv6 (IPv4-m
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 from dataclasses import dataclass
@@ -173,10 +174,8 @@ def check_registration(url: str, allow_private: bool) -> Destination:
         RefusedURL: not http(s), no host, or an IP literal / resolved address the policy refuses.
     """
     dest = parse(url)
-    try:
+    with contextlib.suppress(UnresolvedHost):  # not in DNS yet: checked again at every request
         vet(dest, allow_private)
-    except UnresolvedHost:
-        pass
     return dest
 
 
