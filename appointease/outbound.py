@@ -104,7 +104,9 @@ def refusal(address: str | IPAddress) -> str | None:
     """
     ip = ipaddress.ip_address(address) if isinstance(address, str) else address
     if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if ip.ipv4_mapped is not None:  # ::ffff:a.b.c.d reaches a.b.c.d
+            return refusal(ip.ipv4_mapped)
+        embedded = ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
         if embedded is not None and (reason := refusal(embedded)):
             return reason
     if ip in METADATA_ADDRESSES:
@@ -114,9 +116,9 @@ def refusal(address: str | IPAddress) -> str | None:
         (ip.is_loopback, "a loopback address"),
         (ip.is_link_local, "a link-local address"),
         (ip.is_multicast, "a multicast address"),
+        (ip.is_reserved, "a reserved address"),
         (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local, "a site-local address"),
         (ip.is_private, "a private address"),
-        (ip.is_reserved, "a reserved address"),
         (not ip.is_global, "not a public address"),
     ):
         if test:
