@@ -159,9 +159,9 @@ def vet(dest: Destination, allow_private: bool) -> list[IPAddress]:
         for ip in addresses:
             reason = refusal(ip)
             if reason:
-                named = "" if dest.literal is not None else f"{dest.host} resolves to "
+                what = f"{ip} is" if dest.literal is not None else f"{dest.host} resolves to {ip}, which is"
                 raise RefusedURL(
-                    f"{named}{ip} is {reason}; outbound requests go only to public addresses "
+                    f"{what} {reason}; outbound requests go only to public addresses "
                     "(APPOINTEASE_ALLOW_PRIVATE_URLS=1 allows others)."
                 )
     return addresses
