@@ -7,11 +7,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
+
+log = logging.getLogger(__name__)
 
 #: How long a stored Idempotency-Key response is kept, in hours (published in the README;
 #: draft-ietf-httpapi-idempotency-key-header §2.6 "the resource MAY expire keys").
@@ -32,6 +36,8 @@ class Rules:
         idempotency_retention_hours: how long Idempotency-Key records are honoured.
         cancel_cutoff: minutes before the start after which a customer may no longer
             cancel or reschedule (``APPOINTEASE_CANCEL_CUTOFF_MINUTES``, SPEC §4 Customers).
+        allow_private_urls: outbound URLs (webhooks) may name loopback, private and other
+            internal addresses (``APPOINTEASE_ALLOW_PRIVATE_URLS``, SPEC §11; ``appointease.outbound``).
     """
 
     tz: ZoneInfo
@@ -43,6 +49,7 @@ class Rules:
     heartbeat_interval: int = 5
     idempotency_retention_hours: int = IDEMPOTENCY_RETENTION_HOURS
     cancel_cutoff: int = 0
+    allow_private_urls: bool = False
 
 
 def build_rules(cfg: Mapping) -> Rules:
@@ -60,6 +67,7 @@ def build_rules(cfg: Mapping) -> Rules:
         lock_ttl=cfg["APPOINTEASE_LOCK_TTL"],
         heartbeat_interval=cfg["APPOINTEASE_HEARTBEAT_INTERVAL"],
         cancel_cutoff=cfg["APPOINTEASE_CANCEL_CUTOFF_MINUTES"],
+        allow_private_urls=bool(cfg["APPOINTEASE_ALLOW_PRIVATE_URLS"]),
     )
 
 
@@ -155,6 +163,68 @@ def _currency(env: dict, name: str, default: str) -> str:
     return code
 
 
+def cors_origins(env: Mapping, name: str = "APPOINTEASE_CORS_ORIGINS") -> list[str]:
+    """Read ``name`` as comma-separated origins (SPEC §6): ``scheme://host[:port]``, ``*`` or ``null``.
+
+    An origin is what a browser sends in ``Origin``: the scheme (http or https), the host
+    and a port only when it is not the scheme's default. ``https://www.example.org`` and
+    ``https://example.org`` are different origins. Entries are lower-cased; a trailing
+    ``/`` and a default port (``:443`` for https, ``:80`` for http) are dropped with a
+    warning in the log naming ``name`` and the entry, since no browser sends them.
+
+    Returns:
+        The origins (``["*"]`` when unset).
+
+    Raises:
+        ValueError: an entry has a path, query or fragment, no scheme (a bare host name
+            such as ``shop.example.org``), a scheme other than http/https, user info, or
+            a malformed port — start-up stops with a message naming ``name``.
+    """
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return ["*"]
+    origins = []
+    for entry in (part.strip() for part in raw.split(",")):
+        if not entry:
+            continue
+        if entry in ("*", "null"):
+            origins.append(entry)
+            continue
+        origins.append(_origin(name, entry))
+    return origins
+
+
+def _origin(name: str, entry: str) -> str:
+    """Normalise one origin entry of ``name`` (see ``cors_origins``); ValueError when it is not one."""
+    example = "an origin is scheme://host[:port], e.g. https://shop.example.org"
+    parts = urlsplit(entry)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not entry.lower().startswith(f"{scheme}://"):
+        hint = "no scheme: a bare host name?" if "://" not in entry else f"scheme {scheme or '(none)'!r}"
+        raise ValueError(f"{name}: {entry!r} is not an origin ({hint}); {example}")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{name}: {entry!r} has a malformed port; {example}") from None
+    if not parts.hostname or "@" in parts.netloc:
+        raise ValueError(f"{name}: {entry!r} is not an origin (no host, or user info); {example}")
+    if parts.path not in ("", "/"):
+        raise ValueError(f"{name}: {entry!r} has a path ({parts.path!r}); {example}")
+    if parts.query or parts.fragment or entry.endswith(("?", "#")):
+        raise ValueError(f"{name}: {entry!r} has a query or fragment; {example}")
+    host = parts.hostname
+    host = f"[{host}]" if ":" in host else host
+    origin = f"{scheme}://{host}" if port in (None, {"http": 80, "https": 443}[scheme]) else f"{scheme}://{host}:{port}"
+    if origin != entry:
+        log.warning(
+            "%s: %r is read as the origin %r (a browser's Origin has no trailing slash, default port or capitals)",
+            name,
+            entry,
+            origin,
+        )
+    return origin
+
+
 def load_config(instance_path: str, env: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment (SPEC §6).
 
@@ -169,7 +239,7 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
     env = os.environ if env is None else env
     default_db = "sqlite:///" + str(Path(instance_path) / "appointease.sqlite3")
     database_url = env.get("DATABASE_URL") or default_db
-    cors = [o.strip() for o in env.get("APPOINTEASE_CORS_ORIGINS", "*").split(",") if o.strip()]
+    cors = cors_origins(env)
     return {
         # Unset: resolved at start-up by appointease.secret_key (SPEC §8).
         "SECRET_KEY": env.get("SECRET_KEY") or None,
@@ -210,6 +280,9 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         ),
         "APPOINTEASE_WEBHOOK_TIMEOUT": _float(env, "APPOINTEASE_WEBHOOK_TIMEOUT", 10.0),
         "APPOINTEASE_WEBHOOK_CONCURRENCY": _int(env, "APPOINTEASE_WEBHOOK_CONCURRENCY", 8),
+        # SPEC §11 "Outbound URLs": webhooks may reach loopback/private/link-local/metadata
+        # addresses only when set (tests, receivers on the same network).
+        "APPOINTEASE_ALLOW_PRIVATE_URLS": _bool(env, "APPOINTEASE_ALLOW_PRIVATE_URLS", False),
         # Bodies larger than this are refused with 413 before parsing.
         "MAX_CONTENT_LENGTH": 64 * 1024,
         # Flask-Limiter's own switch (SPEC §8): false only for load tests and benchmarks.

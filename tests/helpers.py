@@ -38,6 +38,9 @@ TEST_CONFIG = {
     "APPOINTEASE_LOCK_TTL": 600,
     "APPOINTEASE_HEARTBEAT_INTERVAL": 5,
     "APPOINTEASE_MIN_NOTICE_MINUTES": 0,
+    # The webhook receivers run on 127.0.0.1 (SPEC §11 "Outbound URLs");
+    # tests/integration/test_outbound_urls.py turns it off.
+    "APPOINTEASE_ALLOW_PRIVATE_URLS": True,
     **UNREACHED_RATE_LIMITS,
 }
 

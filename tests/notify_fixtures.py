@@ -173,7 +173,8 @@ def register_webhook(app, url: str, events=("*",)) -> tuple[int, str]:
     from appointease.notify import register_endpoint
 
     with app.app_context():
-        endpoint, secret = register_endpoint(db.session(), url, list(events))
+        allow_private = app.config["APPOINTEASE_ALLOW_PRIVATE_URLS"]
+        endpoint, secret = register_endpoint(db.session(), url, list(events), allow_private=allow_private)
         endpoint_id = endpoint.id
         db.session.remove()
     return endpoint_id, secret

@@ -120,10 +120,12 @@ class Received:
 
 @dataclass
 class Script:
-    """How a path answers: ``statuses`` in turn (the last repeats), after ``delays`` seconds in turn."""
+    """How a path answers: ``statuses`` in turn (the last repeats), after ``delays`` seconds in turn,
+    with extra response ``headers`` (e.g. a redirect's ``Location``)."""
 
     statuses: list[int] = field(default_factory=lambda: [200])
     delays: list[float] = field(default_factory=lambda: [0.0])
+    headers: dict[str, str] = field(default_factory=dict)
     calls: int = 0
 
     def next(self) -> tuple[int, float]:
@@ -153,11 +155,14 @@ class HTTPReceiver:
                     receiver.arrivals.append(self.path)
                     script = receiver.scripts.setdefault(self.path, Script())
                     status, delay = script.next()
+                    extra = dict(script.headers)
                 if delay:
                     time.sleep(delay)
                 try:
                     self.send_response(status)
                     self.send_header("Content-Length", "2")
+                    for name, value in extra.items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(b"ok")
                 except OSError:  # the client gave up waiting
@@ -185,9 +190,15 @@ class HTTPReceiver:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
 
-    def script(self, path: str, statuses: list[int] | None = None, delays: list[float] | None = None) -> None:
+    def script(
+        self,
+        path: str,
+        statuses: list[int] | None = None,
+        delays: list[float] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         with self.lock:
-            self.scripts[path] = Script(statuses or [200], delays or [0.0])
+            self.scripts[path] = Script(statuses or [200], delays or [0.0], dict(headers or {}))
 
     def at(self, path: str) -> list[Received]:
         """Requests to ``path`` that have been answered, in order of arrival.
@@ -208,8 +219,9 @@ class HTTPReceiver:
         raise AssertionError(f"expected {count} requests at {path}, got {len(self.at(path))}")
 
 
-def self_signed_certificate(folder) -> tuple[str, str]:
-    """Write a self-signed certificate for 127.0.0.1 (and its key) to ``folder``; return both paths."""
+def self_signed_certificate(folder, name: str = "127.0.0.1") -> tuple[str, str]:
+    """Write a self-signed certificate for ``name`` (an IP address or a host name) and its key
+    to ``folder``; return both paths."""
     from datetime import UTC, datetime, timedelta
     from ipaddress import ip_address
 
@@ -219,7 +231,12 @@ def self_signed_certificate(folder) -> tuple[str, str]:
     from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    try:
+        alt_name = x509.IPAddress(ip_address(name))
+    except ValueError:
+        alt_name = x509.DNSName(name)
+    subject = name
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
     now = datetime.now(UTC)
     cert = (
         x509.CertificateBuilder()
@@ -229,7 +246,7 @@ def self_signed_certificate(folder) -> tuple[str, str]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([alt_name]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )

@@ -41,9 +41,13 @@ def register(ctx: Context, url: str, events: list[str]) -> EndpointInfo:
         The endpoint with its Standard Webhooks signing ``secret`` (``whsec_…``), shown this once.
 
     Raises:
-        ValidationFailed: not an absolute http(s) URL, or an unknown event type.
+        ValidationFailed: not an absolute http(s) URL, an address the outbound policy refuses
+            (loopback, private, metadata…, SPEC §11; allowed with ``APPOINTEASE_ALLOW_PRIVATE_URLS``),
+            or an unknown event type.
     """
-    endpoint, secret = notify.register_endpoint(ctx.session, url, events, ctx.now)
+    endpoint, secret = notify.register_endpoint(
+        ctx.session, url, events, ctx.now, allow_private=ctx.rules.allow_private_urls
+    )
     return EndpointInfo.of(endpoint, secret)
 
 

@@ -27,7 +27,8 @@ plain text: never put a secret in one.
 
 Webhooks (the admin routes, SPEC §4 "Staff and admin")::
 
-    endpoint, secret = register_endpoint(session, url, ["*"])   # 422 on bad input; show secret once
+    endpoint, secret = register_endpoint(session, url, ["*"], allow_private=False)
+    # 422 on bad input or an internal address (appointease.outbound, SPEC §11); show secret once
     list_endpoints(session); get_endpoint(session, id)          # NotFound → 404
     delete_endpoint(session, id)
     list_deliveries(session, id, limit=100)                     # newest first, with attempt_log

@@ -26,6 +26,8 @@ class NotifySettings:
     webhook_timeout: float
     webhook_concurrency: int
     smtp_timeout: float = 10.0
+    #: ``APPOINTEASE_ALLOW_PRIVATE_URLS``: webhooks may go to internal addresses (SPEC §11).
+    allow_private_urls: bool = False
 
     @property
     def host(self) -> str:
@@ -61,4 +63,5 @@ class NotifySettings:
             webhook_timeout=float(cfg["APPOINTEASE_WEBHOOK_TIMEOUT"]),
             webhook_concurrency=max(1, int(cfg["APPOINTEASE_WEBHOOK_CONCURRENCY"])),
             smtp_timeout=float(cfg["APPOINTEASE_SMTP_TIMEOUT"]),
+            allow_private_urls=bool(cfg["APPOINTEASE_ALLOW_PRIVATE_URLS"]),
         )

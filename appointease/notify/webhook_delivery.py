@@ -13,7 +13,10 @@
   application/json`` and the Standard Webhooks headers ``webhook-id`` (the same on
   every retry), ``webhook-timestamp`` and ``webhook-signature`` (``v1,`` + HMAC-SHA256,
   signed by the ``standardwebhooks`` library). A 2xx within ``APPOINTEASE_WEBHOOK_TIMEOUT``
-  (10 s) is success; redirects are not followed. Every attempt is recorded.
+  (10 s) is success; redirects are not followed (a 3xx is a failure). Every attempt is
+  recorded. Each attempt resolves the receiver's name again and connects only to an
+  address the outbound URL policy allows (``appointease.outbound``, SPEC §11): a
+  loopback, private or metadata destination is a failed attempt ("refused: …").
 * **Retries.** After the n-th failed attempt the next is due ``schedule[n-1]`` seconds
   later (``APPOINTEASE_WEBHOOK_RETRY_SCHEDULE``: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h,
   10 h — eight attempts over ~27.6 h); then the delivery is ``failed`` and the lane
@@ -33,6 +36,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
+from appointease import outbound
 from appointease.db import write_transaction
 from appointease.models import utcnow
 from appointease.notify.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -118,18 +122,33 @@ def signed_headers(secret: str, webhook_id: str, body: str, at: datetime) -> dic
     }
 
 
-def post(url: str, body: str, headers: dict[str, str], timeout: float) -> Outcome:
+def post(url: str, body: str, headers: dict[str, str], timeout: float, allow_private: bool = False) -> Outcome:
     """POST ``body`` to ``url``; an answer that takes longer than ``timeout`` seconds in all is a failure.
+
+    The outbound URL policy is applied again on the addresses the name resolves to now,
+    and the connection goes to a checked address (``appointease.outbound.request``, SPEC
+    §11); a refused or unresolvable destination is a failed attempt. Redirects are not
+    followed: a 3xx is a failure like any other non-2xx.
 
     Never raises for network trouble: it is reported in :attr:`Outcome.error`.
     """
     started = time.monotonic()
     code, error = None, None
     try:
-        with requests.post(
-            url, data=body.encode(), headers=headers, timeout=(timeout, timeout), allow_redirects=False, stream=True
+        with outbound.request(
+            "POST",
+            url,
+            allow_private=allow_private,
+            data=body.encode(),
+            headers=headers,
+            timeout=(timeout, timeout),
+            stream=True,
         ) as response:
             code = response.status_code
+    except outbound.RefusedURL as exc:
+        error = f"refused: {exc}"[:500]
+    except outbound.UnresolvedHost as exc:
+        error = str(exc)[:500]
     except requests.Timeout:
         error = f"timed out after {timeout:g} s"
     except requests.RequestException as exc:
@@ -202,7 +221,8 @@ def attempt(
     if secret is None:  # counted and retried like any failure, so it ends in "failed", never loops
         outcome = Outcome(None, "cannot read the signing secret: SECRET_KEY changed since registration", 0)
     else:
-        outcome = post(url, body, signed_headers(secret, webhook_id, body, started), settings.webhook_timeout)
+        headers = signed_headers(secret, webhook_id, body, started)
+        outcome = post(url, body, headers, settings.webhook_timeout, settings.allow_private_urls)
     status = _record(session, delivery_id, started, outcome, settings, clock)
     log.info(
         "webhook %s (%s) to endpoint %s: %s → %s",

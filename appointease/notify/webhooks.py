@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from appointease import outbound
 from appointease.db import write_transaction
 from appointease.errors import NotFound, ValidationFailed
 from appointease.models import Counter, utcnow
@@ -40,7 +41,7 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def _validate(url: object, events: object) -> tuple[str, list[str]]:
+def _validate(url: object, events: object, allow_private: bool) -> tuple[str, list[str]]:
     problems: dict[str, list[str]] = {}
     if not isinstance(url, str) or not url.strip():
         problems["url"] = ["Give the receiver's http:// or https:// URL."]
@@ -60,6 +61,11 @@ def _validate(url: object, events: object) -> tuple[str, list[str]]:
             or any(ch.isspace() or ord(ch) < 32 for ch in url)
         ):
             problems["url"] = [f"Must be an absolute http:// or https:// URL of at most {MAX_URL} characters."]
+        else:
+            try:
+                outbound.check_registration(url, allow_private)
+            except outbound.RefusedURL as exc:
+                problems["url"] = [str(exc)]
     if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
         problems["events"] = ['Give a non-empty list of event types, or ["*"].']
     else:
@@ -72,20 +78,25 @@ def _validate(url: object, events: object) -> tuple[str, list[str]]:
 
 
 def register_endpoint(
-    session: Session, url: str, events: list[str], now: datetime | None = None
+    session: Session, url: str, events: list[str], now: datetime | None = None, *, allow_private: bool = False
 ) -> tuple[WebhookEndpoint, str]:
     """Register a receiver for ``events`` (types or ``["*"]``) at ``url``; commits.
 
     The endpoint receives only events committed after this call (``seq`` above the
     newest one now). The signing secret is returned once and stored encrypted.
+    ``url`` must pass the outbound URL policy (SPEC §11, ``appointease.outbound``):
+    no loopback, private, link-local, metadata… address, as an IP literal or as what
+    the name resolves to now, unless ``allow_private`` (``APPOINTEASE_ALLOW_PRIVATE_URLS``);
+    a name that does not resolve yet is accepted (the worker checks again at every attempt).
 
     Returns:
         ``(endpoint, secret)`` — show ``secret`` to the admin now: it is never shown again.
 
     Raises:
-        ValidationFailed: the URL is not absolute http(s), or an event type is unknown.
+        ValidationFailed: the URL is not absolute http(s) or is refused by the outbound
+            policy (field ``url``), or an event type is unknown (``events``).
     """
-    url, events = _validate(url, events)
+    url, events = _validate(url, events, allow_private)
     secret = new_secret()
     with write_transaction(session):
         newest = session.scalar(select(Counter.value).where(Counter.name == "event_seq")) or 0

@@ -28,6 +28,7 @@ def start_worker(database_url: str, log_path: Path) -> subprocess.Popen:
         "APPOINTEASE_WEBHOOK_TIMEOUT": "1",
         "APPOINTEASE_WORKER_POLL_SECONDS": "0.1",
         "APPOINTEASE_TIMEZONE": "Europe/Berlin",
+        "APPOINTEASE_ALLOW_PRIVATE_URLS": "1",  # the receiver is on 127.0.0.1
         "APPOINTEASE_OUTBOX_DIR": str(log_path.parent / "outbox"),
     }
     env.pop("REDIS_URL", None)

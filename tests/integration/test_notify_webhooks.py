@@ -208,7 +208,9 @@ def test_admin_functions_validate_list_and_delete(app, receiver):
             with pytest.raises(ValidationFailed) as err:
                 register_endpoint(session, url, events)
             assert err.value.fields
-        endpoint, secret = register_endpoint(session, receiver.url("/x"), ["appointment.created"] * 2)
+        endpoint, secret = register_endpoint(
+            session, receiver.url("/x"), ["appointment.created"] * 2, allow_private=True
+        )
         assert endpoint.events == ["appointment.created"]
         listed = [endpoint_json(e) for e in list_endpoints(session)]
         assert listed == [

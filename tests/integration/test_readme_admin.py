@@ -51,6 +51,8 @@ def test_readme_admin_flow_runs_as_written(app, database_url, redis_url, tmp_pat
     hook = next(a for a in answers if isinstance(a, dict) and "secret" in a)
     assert hook["secret"].startswith("whsec_") and hook["events"] == ["*"]
     assert any(isinstance(a, list) and a and a[0].get("type") == "webhook.test" for a in answers)
+    # The example hook is deleted again: nothing is left retrying crm.example.com for 27 hours.
+    assert "\n204\n" in out
     day = next(a for a in answers if isinstance(a, list) and a and "employee_name" in a[0])
     assert [(a["employee_name"], a["status"]) for a in day] == [("Sam Rivera", "confirmed")]
     feed = next(a for a in answers if isinstance(a, dict) and "next_since" in a)

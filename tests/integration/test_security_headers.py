@@ -166,3 +166,27 @@ def test_configured_origins_only(make_client):
 
 def test_no_cors_outside_the_api(client):
     assert "Access-Control-Allow-Origin" not in client.get("/healthz", headers={"Origin": SHOP}).headers
+
+
+# APPOINTEASE_CORS_ORIGINS as an operator types it (SPEC §6, issue 16 point 5): the
+# environment, not a config override, so the start-up parser runs.
+
+
+def test_a_trailing_slash_is_dropped_with_a_warning_and_cors_answers(make_client, monkeypatch, caplog):
+    monkeypatch.setenv("APPOINTEASE_CORS_ORIGINS", "https://shop.example.org/")
+    with caplog.at_level("WARNING", logger="appointease.config"):
+        client = make_client()
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("APPOINTEASE_CORS_ORIGINS" in m and "'https://shop.example.org/'" in m for m in warned), warned
+    origin = "https://shop.example.org"
+    assert client.get("/api/v1/services", headers={"Origin": origin}).headers["Access-Control-Allow-Origin"] == origin
+    answer = preflight(client, "/api/v1/slots/select", "POST", origin=origin, headers="content-type")
+    assert answer.headers["Access-Control-Allow-Origin"] == origin
+
+
+@pytest.mark.parametrize("entry", ["shop.example.org", "https://shop.example.org/booking"])
+def test_a_bare_host_or_a_path_refuses_to_start(make_client, monkeypatch, entry):
+    monkeypatch.setenv("APPOINTEASE_CORS_ORIGINS", f"https://www.example.org,{entry}")
+    with pytest.raises(ValueError, match="APPOINTEASE_CORS_ORIGINS") as refused:
+        make_client()
+    assert repr(entry) in str(refused.value)
