@@ -3,7 +3,9 @@
 #   1. embedded default: SQLite + SQL-table hold store — every test;
 #   2. production: PostgreSQL + Redis (real servers started by the fixtures) — every test
 #      but those marked engine_independent, whose outcome cannot depend on the matrix
-#      (they already ran in 1).
+#      (they already ran in 1);
+#   3. seven days: the tests marked date_relative again, as if today were each of the next six
+#      days (scripts/seven-days.sh, libfaketime), so main is green on every day of the week.
 # System servers (redis-server, PostgreSQL 15, Chromium) are installed when missing.
 # Extra arguments go to pytest in both matrices (e.g. scripts/test.sh -k heartbeat); a
 # "-m EXPR" of yours is combined with the production matrix's own marker filter.
@@ -36,4 +38,10 @@ APPOINTEASE_TEST_ENGINE=production .venv/bin/python -m pytest "${production_args
   rc=$?
   [ "$rc" -eq 5 ] || status=$rc
 }
+# Stage 3 only for the whole suite: a caller's -k/-m/path selection is a quick loop
+# (scripts/seven-days.sh takes pytest arguments for that).
+if ((${#all_args[@]} == 0)); then
+  echo "== seven days: the date_relative tests as if today were each of the next six days =="
+  scripts/seven-days.sh || status=$?
+fi
 exit "$status"
