@@ -14,7 +14,7 @@ Without ``SMTP_URL`` each message is written to ``instance/outbox/<timestamp>-<i
 (``APPOINTEASE_OUTBOX_DIR``) and one log line names its recipient and subject — never
 its body, which may hold a code.
 
-Internationalised addresses (RFC 6530): a domain with non-ASCII letters is sent in its
+Internationalised addresses (RFC 6530, ``appointease.notify.addresses``): a domain with non-ASCII letters is sent in its
 IDNA A-label form (``x@exämple.com`` → ``x@xn--exmple-cua.com``, RFC 5891; UTS #46
 mapping with the ``idna`` package, else the stdlib's IDNA 2003 codec), which every server
 accepts. A non-ASCII local part (``jöhn@…``) can only travel with SMTPUTF8 (RFC 6531):
@@ -33,7 +33,6 @@ concerns that message alone.
 
 from __future__ import annotations
 
-import copy
 import logging
 import os
 import smtplib
@@ -41,16 +40,12 @@ import ssl
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol, Self
 from urllib.parse import unquote, urlsplit
 
-try:  # IDNA 2008 with UTS #46 mapping (a dependency of requests)
-    import idna as _idna
-except ImportError:  # pragma: no cover - the stdlib codec (IDNA 2003) then
-    _idna = None
+from appointease.notify.addresses import AddressError, Envelope, ascii_headers, envelope_of
 
 log = logging.getLogger(__name__)
 
@@ -129,101 +124,6 @@ class Transport(Protocol):
         """Release any connection (idempotent)."""
 
 
-def ascii_domain(domain: str) -> str:
-    """Return ``domain`` as sent on the wire: unchanged when ASCII, else its IDNA A-labels.
-
-    ``"exämple.com"`` → ``"xn--exmple-cua.com"`` (RFC 5890/5891, UTS #46 mapping, so
-    ``"EXÄMPLE.com"`` gives the same; the stdlib IDNA 2003 codec without the ``idna``
-    package).
-
-    Raises:
-        ValueError: not a valid internationalised domain name.
-    """
-    if domain.isascii():
-        return domain
-    try:
-        if _idna is not None:
-            return _idna.encode(domain, uts46=True).decode("ascii")
-        return domain.encode("idna").decode("ascii")
-    except UnicodeError as exc:  # idna.IDNAError is a UnicodeError too
-        raise ValueError(f"not a valid internationalised domain name: {domain!r}") from exc
-
-
-@dataclass(frozen=True)
-class Envelope:
-    """The SMTP envelope of one message (RFC 5321 ``MAIL FROM`` / ``RCPT TO``), domains in A-labels.
-
-    ``smtputf8`` tells whether any address still has non-ASCII characters (in its local
-    part), so the message can only be sent with SMTPUTF8 (RFC 6531).
-    """
-
-    sender: str
-    recipients: tuple[str, ...]
-
-    @property
-    def smtputf8(self) -> bool:
-        """True when some address has a non-ASCII local part (the message needs SMTPUTF8)."""
-        return not all(a.isascii() for a in (self.sender, *self.recipients))
-
-    @property
-    def sender_smtputf8(self) -> bool:
-        """True when the sender (``MAIL_FROM``) itself needs SMTPUTF8."""
-        return not self.sender.isascii()
-
-
-def _wire_addresses(msg: EmailMessage, header: str) -> list[Address]:
-    """The addresses of one header, each with its domain in A-labels (display names kept).
-
-    Raises:
-        PermanentMailError: a domain is not a valid internationalised domain name.
-    """
-    field = msg[header]
-    found = []
-    for address in getattr(field, "addresses", ()):
-        try:
-            domain = ascii_domain(address.domain)
-        except ValueError as exc:
-            raise PermanentMailError(f"{header} address: {exc}") from None
-        found.append(Address(display_name=address.display_name, username=address.username, domain=domain))
-    return found
-
-
-def envelope_of(msg: EmailMessage) -> Envelope:
-    """The envelope for ``msg``: sender from ``From``, recipients from ``To``/``Cc``/``Bcc``.
-
-    Raises:
-        PermanentMailError: no recipient, or a recipient domain that IDNA cannot encode.
-        TemporaryMailError: ``unreachable``: the sender's cannot be (every message would fail).
-    """
-    try:
-        senders = _wire_addresses(msg, "From")
-    except PermanentMailError as exc:
-        raise TemporaryMailError(f"{exc} (check MAIL_FROM)", unreachable=True) from None
-    recipients = [a.addr_spec for h in ("To", "Cc", "Bcc") for a in _wire_addresses(msg, h)]
-    if not recipients:
-        raise PermanentMailError("the message has no valid recipient address")
-    return Envelope(senders[0].addr_spec if senders else "", tuple(recipients))
-
-
-def ascii_headers(msg: EmailMessage) -> EmailMessage:
-    """Return ``msg`` with the domains in its address headers in A-labels (a copy if any changes).
-
-    For a message sent without SMTPUTF8: an address header may not hold non-ASCII, and
-    the RFC 2047 encoding the stdlib would apply is invalid inside an address (RFC 2047 §5).
-    """
-    changed = {}
-    for header in ("From", "To", "Cc", "Bcc"):
-        field = msg[header]
-        if field is not None and not all(a.domain.isascii() for a in getattr(field, "addresses", ())):
-            changed[header] = _wire_addresses(msg, header)
-    if not changed:
-        return msg
-    wire = copy.deepcopy(msg)
-    for header, addresses in changed.items():
-        wire.replace_header(header, addresses)
-    return wire
-
-
 def classify(exc: BaseException) -> MailError:
     """Turn an ``smtplib``/socket error raised while sending one message into a :class:`MailError`.
 
@@ -273,6 +173,22 @@ def connection_error(exc: BaseException) -> TemporaryMailError:
     else:
         text = f"{type(exc).__name__}: {exc}"
     return TemporaryMailError(text[:300], unreachable=True)
+
+
+def wire_envelope(msg: EmailMessage) -> Envelope:
+    """The envelope of ``msg`` (:func:`~appointease.notify.addresses.envelope_of`), its errors as MailErrors.
+
+    Raises:
+        PermanentMailError: no recipient, or a recipient domain IDNA cannot encode.
+        TemporaryMailError: ``unreachable``: the sender's (``MAIL_FROM``) cannot be
+            encoded, so every message would fail alike.
+    """
+    try:
+        return envelope_of(msg)
+    except AddressError as exc:
+        if exc.sender:
+            raise TemporaryMailError(f"{exc} (check MAIL_FROM)", unreachable=True) from None
+        raise PermanentMailError(str(exc)) from None
 
 
 class SMTPTransport:
@@ -345,7 +261,7 @@ class SMTPTransport:
             PermanentMailError, TemporaryMailError: see :func:`classify`,
                 :func:`connection_error` and :meth:`_check_smtputf8`.
         """
-        envelope = envelope_of(msg)
+        envelope = wire_envelope(msg)
         conn = self._connection()
         self._check_smtputf8(conn, envelope)
         wire = msg if envelope.smtputf8 else ascii_headers(msg)

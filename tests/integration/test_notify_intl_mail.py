@@ -125,3 +125,20 @@ def test_the_outbox_file_has_a_readable_utf8_to_line(make_app, tmp_path):
     assert raw_to_line(raw) == f"To: {JOHN}".encode()
     assert b"=?utf-8?" not in raw_to_line(raw)
     assert email.message_from_bytes(raw, policy=email.policy.default)["To"] == JOHN
+
+
+def test_a_message_too_large_for_the_server_fails_alone(make_app):
+    """``552`` to ``MAIL FROM … SIZE=`` (RFC 1870): the confirmation with its calendar file is
+    over the limit and fails at once; the small sign-in code queued beside it is sent."""
+    server = SMTPCapture(data_size_limit=2500).start()
+    try:
+        app = make_app(SMTP_URL=server.url)
+        book(app, "09:00", email="big@example.com")  # text + HTML + .ics: about 4100 bytes
+        ask_code(app, "small@example.com")  # about 1250 bytes
+        tally = run_once(app)
+        assert (tally["mail_sent"], tally["mail_failed"], tally["mail_retry"]) == (1, 1, 0)
+        state = by_recipient(app)
+        assert state["big@example.com"]["status"] == "failed" and "552" in state["big@example.com"]["last_error"]
+        assert [m["To"] for m in server.messages] == ["small@example.com"]
+    finally:
+        server.stop()

@@ -14,18 +14,17 @@ import icalendar
 import pytest
 
 from appointease.config import load_config
-from appointease.notify import mailer
+from appointease.notify import addresses
+from appointease.notify.addresses import ascii_domain, ascii_headers, envelope_of
 from appointease.notify.content import AppointmentAt, one_line
 from appointease.notify.ics import appointment_ics
 from appointease.notify.mailer import (
     PermanentMailError,
     TemporaryMailError,
-    ascii_domain,
-    ascii_headers,
     classify,
     connection_error,
-    envelope_of,
     parse_smtp_url,
+    wire_envelope,
 )
 from appointease.notify.messages import confirmation_message, otp_message
 from appointease.notify.settings import NotifySettings
@@ -142,7 +141,7 @@ def test_idn_domains_become_a_labels_with_uts46_or_the_stdlib_codec(monkeypatch)
     for invalid in ("☃.com", "-bäd.com", "ex ample.cöm"):  # a symbol is not allowed in IDNA 2008
         with pytest.raises(ValueError):
             ascii_domain(invalid)
-    monkeypatch.setattr(mailer, "_idna", None)  # without the idna package: the stdlib's IDNA 2003
+    monkeypatch.setattr(addresses, "_idna", None)  # without the idna package: the stdlib's IDNA 2003
     assert ascii_domain("exämple.com") == "xn--exmple-cua.com"
     assert ascii_domain("faß.de") == "fass.de"
     assert ascii_domain("☃.com") == "xn--n3h.com"
@@ -163,6 +162,18 @@ def test_the_envelope_and_ascii_headers_carry_a_labels_and_keep_display_names():
     ascii_only = EmailMessage()
     ascii_only["From"], ascii_only["To"] = "a@example.com", "b@example.com"
     assert ascii_headers(ascii_only) is ascii_only and not envelope_of(ascii_only).smtputf8
+
+
+def test_a_bad_recipient_domain_fails_its_message_and_a_bad_sender_domain_every_message():
+    bad_to = EmailMessage()
+    bad_to["From"], bad_to["To"] = "a@example.com", "x@☃.com"
+    with pytest.raises(PermanentMailError, match="not a valid internationalised domain name"):
+        wire_envelope(bad_to)
+    bad_from = EmailMessage()
+    bad_from["From"], bad_from["To"] = "a@☃.com", "x@example.com"
+    with pytest.raises(TemporaryMailError, match="check MAIL_FROM") as caught:
+        wire_envelope(bad_from)
+    assert caught.value.unreachable
 
 
 def test_header_values_lose_line_breaks():
