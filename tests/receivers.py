@@ -23,6 +23,17 @@ from aiosmtpd.smtp import AuthResult
 from servers import free_port
 
 
+@dataclass
+class Delivery:
+    """One accepted message as the server saw it: ``MAIL FROM``, ``RCPT TO`` addresses, the
+    ``MAIL FROM`` options (``SMTPUTF8``, ``BODY=8BITMIME``, ``SIZE=…``) and the raw bytes."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    mail_options: list[str]
+    raw: bytes
+
+
 class _Capture:
     """aiosmtpd handler: keeps every accepted message; answers RCPT as ``refuse`` says."""
 
@@ -38,8 +49,10 @@ class _Capture:
 
     async def handle_DATA(self, server, session, envelope):
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        delivery = Delivery(envelope.mail_from, list(envelope.rcpt_tos), list(envelope.mail_options), envelope.content)
         with self.owner.lock:
             self.owner.messages.append(msg)
+            self.owner.deliveries.append(delivery)
         return "250 Message accepted for delivery"
 
 
@@ -48,10 +61,12 @@ class SMTPCapture:
 
     Args:
         **smtp_options: passed to aiosmtpd's ``Controller`` (``ssl_context`` for implicit
-            TLS, ``tls_context`` + ``require_starttls`` for STARTTLS, ``auth_required`` …).
+            TLS, ``tls_context`` + ``require_starttls`` for STARTTLS, ``auth_required`` …,
+            ``enable_SMTPUTF8=True`` to offer SMTPUTF8 — aiosmtpd's default is not to).
 
     Attributes:
         messages: parsed ``EmailMessage`` objects, in arrival order.
+        deliveries: the same messages as :class:`Delivery` records (envelope and raw bytes).
         refuse: ``{lower-case address: "550 …" | "451 …"}`` answers to RCPT TO.
         logins: ``(user, password)`` pairs presented with AUTH.
         url: ``smtp://127.0.0.1:PORT`` for ``SMTP_URL``.
@@ -60,6 +75,7 @@ class SMTPCapture:
     def __init__(self, **smtp_options):
         self.port = free_port()
         self.messages: list[EmailMessage] = []
+        self.deliveries: list[Delivery] = []
         self.refuse: dict[str, str] = {}
         self.logins: list[tuple[str, str]] = []
         self.lock = threading.Lock()

@@ -14,10 +14,21 @@ Without ``SMTP_URL`` each message is written to ``instance/outbox/<timestamp>-<i
 (``APPOINTEASE_OUTBOX_DIR``) and one log line names its recipient and subject — never
 its body, which may hold a code.
 
+Internationalised addresses (RFC 6530, ``appointease.notify.addresses``): a domain with non-ASCII letters is sent in its
+IDNA A-label form (``x@exämple.com`` → ``x@xn--exmple-cua.com``, RFC 5891; UTS #46
+mapping with the ``idna`` package, else the stdlib's IDNA 2003 codec), which every server
+accepts. A non-ASCII local part (``jöhn@…``) can only travel with SMTPUTF8 (RFC 6531):
+the message is then sent with ``SMTPUTF8`` and its headers in UTF-8 (RFC 6532); a server
+that does not offer it refuses that one message for good. ``.eml`` files always have
+their headers in UTF-8, so addresses stay readable.
+
 Failures raise :class:`MailError`: :class:`PermanentMailError` when the server refuses
-for good (5xx to a recipient or to the message), :class:`TemporaryMailError` for
-everything worth retrying (connection refused or lost, time-outs, 4xx answers, a
-refused sender or login — a configuration problem that a fix will clear).
+one message for good (5xx to its recipient, sender or data; SMTPUTF8 needed but not
+offered), :class:`TemporaryMailError` for everything worth retrying (4xx answers, a
+refused sender — a configuration problem that a fix will clear). Only a failure of the
+connection itself (refused, lost, timed out, TLS, login, ``421`` "closing channel") is
+``unreachable``: the outbox then defers the other due messages too; any other failure
+concerns that message alone.
 """
 
 from __future__ import annotations
@@ -33,6 +44,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol, Self
 from urllib.parse import unquote, urlsplit
+
+from appointease.notify.addresses import AddressError, Envelope, ascii_headers, envelope_of
 
 log = logging.getLogger(__name__)
 
@@ -112,21 +125,70 @@ class Transport(Protocol):
 
 
 def classify(exc: BaseException) -> MailError:
-    """Turn an ``smtplib``/socket error into a :class:`MailError` (RFC 5321 §4.2.1 reply classes)."""
+    """Turn an ``smtplib``/socket error raised while sending one message into a :class:`MailError`.
+
+    RFC 5321 §4.2.1 reply classes: a 5xx to the recipient, the sender or the data fails
+    that message (:class:`PermanentMailError`; a refused sender other than ``552`` "too
+    large" is a configuration problem and stays temporary), a 4xx defers it. Neither says
+    anything about the other messages. ``unreachable`` only for the connection itself:
+    socket errors, time-outs, a dropped connection, a refused login and ``421`` (the
+    server closes the channel, RFC 5321 §3.8).
+    """
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in exc.recipients.values()]
+        codes = sorted({code for code, _ in exc.recipients.values()})
+        if 421 in codes:
+            return TemporaryMailError(f"recipient refused: {codes} (server closing)", unreachable=True)
         cls = PermanentMailError if codes and all(500 <= c < 600 for c in codes) else TemporaryMailError
-        return cls(f"recipient refused: {sorted(set(codes))}")
+        return cls(f"recipient refused: {codes}")
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return TemporaryMailError(f"login refused: {exc.smtp_code} (check SMTP_URL)", unreachable=True)
+    if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421:
+        return TemporaryMailError(f"server closing the connection: {exc.smtp_code}", unreachable=True)
+    if isinstance(exc, smtplib.SMTPConnectError):
+        return TemporaryMailError(f"connection refused by the server: {exc.smtp_code}", unreachable=True)
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        if exc.smtp_code == 552:  # SIZE too large for this server (RFC 1870 §6.1): this message only
+            return PermanentMailError(f"message too large: {exc.smtp_code}")
+        return TemporaryMailError(f"sender refused: {exc.smtp_code} (check MAIL_FROM)")
     if isinstance(exc, smtplib.SMTPDataError):
         cls = PermanentMailError if 500 <= exc.smtp_code < 600 else TemporaryMailError
         return cls(f"message refused: {exc.smtp_code}")
-    if isinstance(exc, smtplib.SMTPSenderRefused):
-        return TemporaryMailError(f"sender refused: {exc.smtp_code} (check MAIL_FROM)")
-    if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return TemporaryMailError(f"login refused: {exc.smtp_code} (check SMTP_URL)")
     if isinstance(exc, smtplib.SMTPResponseException):
-        return TemporaryMailError(f"SMTP error {exc.smtp_code}")
+        cls = PermanentMailError if 500 <= exc.smtp_code < 600 else TemporaryMailError
+        return cls(f"SMTP error {exc.smtp_code}")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):  # a feature this one message needs
+        return PermanentMailError(f"not supported by the server: {exc}"[:300])
     return TemporaryMailError(f"{type(exc).__name__}: {exc}"[:300], unreachable=True)
+
+
+def connection_error(exc: BaseException) -> TemporaryMailError:
+    """Turn a failure to open the SMTP session (connect, greeting, STARTTLS, login) into an ``unreachable`` error.
+
+    Whatever the reason, every other message would fail the same way right now.
+    """
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        text = f"login refused: {exc.smtp_code} (check SMTP_URL)"
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        text = f"session refused by the server: {exc.smtp_code}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return TemporaryMailError(text[:300], unreachable=True)
+
+
+def wire_envelope(msg: EmailMessage) -> Envelope:
+    """The envelope of ``msg`` (:func:`~appointease.notify.addresses.envelope_of`), its errors as MailErrors.
+
+    Raises:
+        PermanentMailError: no recipient, or a recipient domain IDNA cannot encode.
+        TemporaryMailError: ``unreachable``: the sender's (``MAIL_FROM``) cannot be
+            encoded, so every message would fail alike.
+    """
+    try:
+        return envelope_of(msg)
+    except AddressError as exc:
+        if exc.sender:
+            raise TemporaryMailError(f"{exc} (check MAIL_FROM)", unreachable=True) from None
+        raise PermanentMailError(str(exc)) from None
 
 
 class SMTPTransport:
@@ -161,21 +223,56 @@ class SMTPTransport:
             raise
         return conn
 
+    def _connection(self) -> smtplib.SMTP:
+        """The open session, connecting first if needed.
+
+        Raises:
+            TemporaryMailError: unreachable (see :func:`connection_error`).
+        """
+        if self._conn is None:
+            try:
+                self._conn = self._connect()
+            except (OSError, smtplib.SMTPException) as exc:
+                raise connection_error(exc) from None
+        return self._conn
+
+    def _check_smtputf8(self, conn: smtplib.SMTP, envelope: Envelope) -> None:
+        """Refuse a message that needs SMTPUTF8 (RFC 6531) when the server does not offer it.
+
+        Raises:
+            PermanentMailError: a recipient's local part is not ASCII (that message only).
+            TemporaryMailError: ``MAIL_FROM``'s is (every message: ``unreachable``).
+        """
+        if not envelope.smtputf8 or conn.has_extn("smtputf8"):
+            return
+        if envelope.sender_smtputf8:
+            raise TemporaryMailError(
+                "MAIL_FROM needs SMTPUTF8, which the server does not offer (check MAIL_FROM)", unreachable=True
+            )
+        raise PermanentMailError("recipient needs SMTPUTF8, which the server does not offer")
+
     def send(self, msg: EmailMessage, *, ident: str) -> None:
         """Hand ``msg`` to the SMTP server (one ``MAIL FROM`` … ``DATA`` exchange).
 
+        Domains go in A-labels; a non-ASCII local part goes with ``SMTPUTF8`` and UTF-8
+        headers (smtplib adds ``SMTPUTF8 BODY=8BITMIME`` for a non-ASCII envelope).
+
         Raises:
-            PermanentMailError, TemporaryMailError: see :func:`classify`.
+            PermanentMailError, TemporaryMailError: see :func:`classify`,
+                :func:`connection_error` and :meth:`_check_smtputf8`.
         """
+        envelope = wire_envelope(msg)
+        conn = self._connection()
+        self._check_smtputf8(conn, envelope)
+        wire = msg if envelope.smtputf8 else ascii_headers(msg)
         try:
-            if self._conn is None:
-                self._conn = self._connect()
-            refused = self._conn.send_message(msg)
-        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
-            raise classify(exc) from None  # the connection is still usable
+            refused = conn.send_message(wire, envelope.sender or None, list(envelope.recipients))
         except (OSError, smtplib.SMTPException) as exc:
-            self.close()
-            raise classify(exc) from None
+            error = classify(exc)
+            usable = isinstance(exc, (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused))
+            if error.unreachable or not usable:  # smtplib reset the others (RSET); 421 closed them
+                self.close()
+            raise error from None
         if refused:  # some of several recipients refused
             raise classify(smtplib.SMTPRecipientsRefused(refused))
         log.info(
@@ -205,7 +302,12 @@ class SMTPTransport:
 
 
 class OutboxTransport:
-    """Writes each message to ``<folder>/<UTC timestamp>-<ident>.eml`` (development, SPEC §7)."""
+    """Writes each message to ``<folder>/<UTC timestamp>-<ident>.eml`` (development, SPEC §7).
+
+    Headers are written in UTF-8 (the policy's ``utf8=True``, as ``email.policy.SMTPUTF8``; RFC 6532), so an address
+    such as ``jöhn@exämple.com`` stays readable instead of becoming RFC 2047 words, which
+    are not allowed inside an address.
+    """
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
@@ -222,7 +324,7 @@ class OutboxTransport:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")
             with os.fdopen(fd, "wb") as fh:
-                fh.write(msg.as_bytes())
+                fh.write(msg.as_bytes(policy=msg.policy.clone(utf8=True)))
             os.replace(tmp, path)
         except OSError as exc:
             raise TemporaryMailError(f"cannot write {path}: {exc.strerror}") from None

@@ -7,15 +7,25 @@ import email.policy
 import re
 import smtplib
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 
 from appointease.config import load_config
+from appointease.notify import addresses
+from appointease.notify.addresses import ascii_domain, ascii_headers, envelope_of
 from appointease.notify.content import AppointmentAt, one_line
 from appointease.notify.ics import appointment_ics
-from appointease.notify.mailer import PermanentMailError, TemporaryMailError, classify, parse_smtp_url
+from appointease.notify.mailer import (
+    PermanentMailError,
+    TemporaryMailError,
+    classify,
+    connection_error,
+    parse_smtp_url,
+    wire_envelope,
+)
 from appointease.notify.messages import confirmation_message, otp_message
 from appointease.notify.settings import NotifySettings
 from appointease.secrets import decrypt_secret, encrypt_secret, hash_secret, verify_secret
@@ -92,6 +102,78 @@ def test_errors_are_classified_for_retry():
     refused = classify(ConnectionRefusedError(111, "Connection refused"))
     assert isinstance(refused, TemporaryMailError) and refused.unreachable
     assert classify(TimeoutError("timed out")).unreachable
+
+
+def test_only_connection_failures_are_unreachable():
+    """A refusal of one message concerns it alone; the batch is deferred only when the connection fails."""
+    one_message = [
+        smtplib.SMTPRecipientsRefused({"a@x": (550, b"no")}),
+        smtplib.SMTPRecipientsRefused({"a@x": (451, b"later")}),
+        smtplib.SMTPDataError(554, b"spam"),
+        smtplib.SMTPDataError(452, b"full"),
+        smtplib.SMTPSenderRefused(550, b"no", "f@x"),
+        smtplib.SMTPSenderRefused(552, b"too big", "f@x"),
+        smtplib.SMTPNotSupportedError("needs SMTPUTF8"),
+        smtplib.SMTPResponseException(554, b"no"),
+    ]
+    assert [classify(e).unreachable for e in one_message] == [False] * len(one_message)
+    assert isinstance(classify(smtplib.SMTPSenderRefused(552, b"too big", "f@x")), PermanentMailError)
+    assert isinstance(classify(smtplib.SMTPNotSupportedError("needs SMTPUTF8")), PermanentMailError)
+    assert isinstance(classify(smtplib.SMTPResponseException(554, b"no")), PermanentMailError)
+    connection = [
+        smtplib.SMTPServerDisconnected("gone"),
+        smtplib.SMTPConnectError(554, b"go away"),
+        smtplib.SMTPAuthenticationError(535, b"bad"),
+        smtplib.SMTPRecipientsRefused({"a@x": (421, b"closing")}),
+        smtplib.SMTPDataError(421, b"closing"),
+        OSError(101, "Network is unreachable"),
+    ]
+    assert [classify(e).unreachable for e in connection] == [True] * len(connection)
+    starttls_missing = connection_error(smtplib.SMTPNotSupportedError("STARTTLS extension not supported"))
+    assert starttls_missing.unreachable and not starttls_missing.permanent
+    assert "login refused: 535" in str(connection_error(smtplib.SMTPAuthenticationError(535, b"secret?")))
+
+
+def test_idn_domains_become_a_labels_with_uts46_or_the_stdlib_codec(monkeypatch):
+    assert ascii_domain("exämple.com") == ascii_domain("EXÄMPLE.com") == "xn--exmple-cua.com"
+    assert ascii_domain("faß.de") == "xn--fa-hia.de"  # IDNA 2008 keeps ß (IDNA 2003 maps it to "ss")
+    assert ascii_domain("Example.COM") == "Example.COM"  # ASCII is left alone
+    for invalid in ("☃.com", "-bäd.com", "ex ample.cöm"):  # a symbol is not allowed in IDNA 2008
+        with pytest.raises(ValueError):
+            ascii_domain(invalid)
+    monkeypatch.setattr(addresses, "_idna", None)  # without the idna package: the stdlib's IDNA 2003
+    assert ascii_domain("exämple.com") == "xn--exmple-cua.com"
+    assert ascii_domain("faß.de") == "fass.de"
+    assert ascii_domain("☃.com") == "xn--n3h.com"
+
+
+def test_the_envelope_and_ascii_headers_carry_a_labels_and_keep_display_names():
+    msg = EmailMessage()
+    msg["From"] = "Café Müller <bookings@müller.example>"
+    msg["To"] = "jöhn@exämple.com"
+    msg.set_content("hi")
+    envelope = envelope_of(msg)
+    assert envelope.sender == "bookings@xn--mller-kva.example" and envelope.recipients == ("jöhn@xn--exmple-cua.com",)
+    assert envelope.smtputf8 and not envelope.sender_smtputf8
+    wire = ascii_headers(msg)
+    assert wire is not msg and msg["To"] == "jöhn@exämple.com"  # the original is untouched
+    assert wire["From"].addresses[0].display_name == "Café Müller"
+    assert wire["From"].addresses[0].domain == "xn--mller-kva.example"
+    ascii_only = EmailMessage()
+    ascii_only["From"], ascii_only["To"] = "a@example.com", "b@example.com"
+    assert ascii_headers(ascii_only) is ascii_only and not envelope_of(ascii_only).smtputf8
+
+
+def test_a_bad_recipient_domain_fails_its_message_and_a_bad_sender_domain_every_message():
+    bad_to = EmailMessage()
+    bad_to["From"], bad_to["To"] = "a@example.com", "x@☃.com"
+    with pytest.raises(PermanentMailError, match="not a valid internationalised domain name"):
+        wire_envelope(bad_to)
+    bad_from = EmailMessage()
+    bad_from["From"], bad_from["To"] = "a@☃.com", "x@example.com"
+    with pytest.raises(TemporaryMailError, match="check MAIL_FROM") as caught:
+        wire_envelope(bad_from)
+    assert caught.value.unreachable
 
 
 def test_header_values_lose_line_breaks():
