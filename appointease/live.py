@@ -20,7 +20,7 @@ from appointease.cache import Catalog, StaffEntry
 from appointease.catalog import cached_service, cached_staff
 from appointease.config import Rules
 from appointease.context import Context
-from appointease.errors import ValidationFailed
+from appointease.errors import NotFound, ValidationFailed
 from appointease.grid import AVAILABLE, BOOKED, LOCKED, PROCESSING, Busy, Slot, find_slot, slot_states
 from appointease.holds import HoldInfo
 from appointease.lifecycle import ACTIVE
@@ -222,12 +222,17 @@ def _version(payload) -> str:
 
 @dataclass(frozen=True)
 class StaffLists:
-    """One staff member's painted times in a heartbeat (``HH:MM``, business-local)."""
+    """One staff member's painted times in a heartbeat (``HH:MM``, business-local).
+
+    ``times`` is every bookable start time of the day (the grid after hours, time off,
+    the slot length, notice and horizon), in order; the other lists are subsets of it.
+    """
 
     employee_id: int
     booked: list[str]
     locked: list[str]
     processing: list[str]
+    times: list[str]
 
 
 @dataclass(frozen=True)
@@ -236,8 +241,9 @@ class Heartbeat:
 
     ``changed`` is False when the client's ``known_version`` is current: then only
     ``version``, ``interval_seconds`` and ``server_time`` are sent. With one staff
-    member (``employee_id``), ``booked``/``locked``/``processing`` are theirs; with
-    several (``employee_ids``), ``staff`` lists each in the order asked.
+    member (``employee_id``), ``booked``/``locked``/``processing``/``times`` are theirs;
+    with several (``employee_ids``), ``staff`` lists each in the order asked.
+    ``duration_minutes`` is the slot length the times were computed with.
     """
 
     changed: bool
@@ -247,10 +253,12 @@ class Heartbeat:
     day: date
     storage: str
     mine: dict | None
+    duration_minutes: int
     employee_id: int | None = None
     booked: list[str] | None = None
     locked: list[str] | None = None
     processing: list[str] | None = None
+    times: list[str] | None = None
     staff: list[StaffLists] | None = None
 
 
@@ -268,40 +276,55 @@ def heartbeat(
     """Answer one widget poll (SPEC §4 ``POST /heartbeat``).
 
     Renews the client's selection at ``selected_time``, then lists, per staff member,
-    the bookable grid times (slot length: the service's duration, else the slot step)
-    that overlap an active appointment (``booked``), another client's lock
-    (``locked``) or selection (``processing``). The client's own hold is ``mine``
-    (``{time, kind, expires_at[, employee_id]}``). No names, emails or other clients'
-    ids are returned. Costs one versions query, one hold-store round trip and, only
-    after a change, catalogue/appointment reads (``appointease.cache``).
+    the bookable grid times (``times``; slot length ``duration_minutes``: the service's
+    duration, else the slot step) and those that overlap an active appointment
+    (``booked``), another client's lock (``locked``) or selection (``processing``). The
+    client's own hold is ``mine`` (``{time, kind, expires_at[, employee_id]}``). No
+    names, emails or other clients' ids are returned. Costs one versions query, one
+    hold-store round trip and, only after a change, catalogue/appointment reads
+    (``appointease.cache``).
+
+    ``version`` digests everything the widget paints (SPEC §4): the times themselves
+    (so shrunk hours, time off, a new duration or a time passing the notice window
+    give a full answer at the next poll), the three lists, the duration and ``mine``.
 
     Args:
-        employee_id: one staff member; or ``employee_ids``: 1–20 of them ("any available").
+        employee_id: one staff member; or ``employee_ids``: 1–20 of them ("any
+            available"), where a staff member deactivated since the widget listed them
+            paints no times (the others keep being polled) instead of failing the poll.
 
     Raises:
-        NotFound: unknown employee or service. Unavailable: no hold store reachable.
+        NotFound: unknown employee (with ``employee_id``: or inactive) or service.
+        Unavailable: no hold store reachable.
     """
     multi = employee_ids is not None
     ids = list(dict.fromkeys(employee_ids)) if multi else [employee_id]
     catalog, seq = _snapshot(ctx)
     duration = cached_service(catalog, service_id).duration_minutes if service_id is not None else ctx.rules.slot_step
-    staff = [cached_staff(catalog, i) for i in ids]
+    staff = [catalog.staff.get(i) if multi else cached_staff(catalog, i) for i in ids]
+    if None in staff:
+        raise NotFound("Unknown staff member.")
     holds = ctx.holds.poll(ids, day, client_id, selected_time, ctx.rules.selection_ttl, ctx.client_ip)
     painted, own = [], None
     for member in staff:
-        states = day_states(ctx, catalog, seq, member, day, duration, client_id, holds.get(member.id, []))
+        states = (
+            day_states(ctx, catalog, seq, member, day, duration, client_id, holds.get(member.id, []))
+            if member.active
+            else DayStates([], None)
+        )
         lists: dict[str, list[str]] = {BOOKED: [], LOCKED: [], PROCESSING: []}
         for slot, state in states.slots:
             if state in lists:
                 lists[state].append(slot.time)
-        painted.append(StaffLists(member.id, lists[BOOKED], lists[LOCKED], lists[PROCESSING]))
+        times = [slot.time for slot, _state in states.slots]
+        painted.append(StaffLists(member.id, lists[BOOKED], lists[LOCKED], lists[PROCESSING], times))
         own = own or states.own
     mine = {"time": own.time, "kind": own.kind} if own else None
     if mine and multi:
         mine["employee_id"] = own.employee_id
     # The version covers what is painted, not the renewed expiry, so a renewal alone
     # does not force a full answer.
-    version = _version([day.isoformat(), service_id, [p.__dict__ for p in painted], mine])
+    version = _version([day.isoformat(), service_id, duration, [p.__dict__ for p in painted], mine])
     changed = known_version is None or known_version != version
     if own:
         mine["expires_at"] = own.expires_at
@@ -313,10 +336,16 @@ def heartbeat(
         "day": day,
         "storage": ctx.holds.storage,
         "mine": mine,
+        "duration_minutes": duration,
     }
     if multi:
         return Heartbeat(**base, staff=painted)
     one = painted[0]
     return Heartbeat(
-        **base, employee_id=one.employee_id, booked=one.booked, locked=one.locked, processing=one.processing
+        **base,
+        employee_id=one.employee_id,
+        booked=one.booked,
+        locked=one.locked,
+        processing=one.processing,
+        times=one.times,
     )

@@ -276,17 +276,24 @@ class MineOut(Schema):
     employee_id = fields.Integer(metadata={"description": "Only when the poll named employee_ids."})
 
 
+TIMES_DOC = {
+    "description": "Every bookable start time of the day, in order (booked/locked/processing are among them); "
+    "a time the widget shows that is missing here is no longer offered."
+}
+
+
 class StaffListsOut(Schema):
     employee_id = fields.Integer(required=True)
     booked = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}), required=True)
     locked = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}), required=True)
     processing = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}), required=True)
+    times = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}), required=True, metadata=TIMES_DOC)
 
 
 class HeartbeatOut(Schema):
     """The full heartbeat answer, or only ``changed/version/interval_seconds/server_time``.
 
-    One staff member: ``employee_id`` + ``booked/locked/processing``; several: ``staff``.
+    One staff member: ``employee_id`` + ``booked/locked/processing/times``; several: ``staff``.
     """
 
     changed = fields.Boolean(metadata={"description": "Present (false) only on the short unchanged answer."})
@@ -298,6 +305,8 @@ class HeartbeatOut(Schema):
     booked = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}))
     locked = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}))
     processing = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}))
+    times = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}), metadata=TIMES_DOC)
+    duration_minutes = fields.Integer(metadata={"description": "The slot length the times were computed with."})
     staff = fields.List(fields.Nested(StaffListsOut))
     mine = fields.Nested(MineOut, allow_none=True)
     storage = fields.String(validate=validate.OneOf(["redis", "database"]))

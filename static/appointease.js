@@ -686,20 +686,22 @@
       const s = this.s;
       const key = this.key();
       const seq = this.seq;
-      const full = this.loadedKey !== key;
+      const full = this.loadedKey !== key || this.reload;
       const any = s.employeeId === 'any';
       const hb = any ? s.assigned : s.employeeId;
       const ids = this.shownIds();
       const multi = !full && any && s.step === 'time' && this.multi !== false && ids.length <= 20;
-      if (full) this.version = null;
+      if (full) this.version = this.reload = null;
       const results = await Promise.all(full ? ids.map((id) => this.availability(id)) : multi ? [this.heartbeat(ids, 1)]
         : (s.step === 'time' ? ids : [hb]).map((id) => (id === hb ? this.heartbeat([id]) : this.availability(id))));
       if (multi && this.multi == null && results[0].status === 422) { this.multi = false; return this.refresh(); }
       if (key !== this.key() || seq !== this.seq || !POLLED.includes(s.step)) return null;
       const bad = results.find((x) => !x.ok);
+      if (bad && bad.status === 404) this.loadedKey = '';
       if (bad) return bad;
       results.forEach((x) => x.apply());
       this.loadedKey = key;
+      this.again = this.again || this.reload;
       this.paint();
       this.check();
       this.nav();
@@ -730,12 +732,15 @@
         this.interval = d.interval_seconds || this.interval;
         if (d.version != null) this.version = d.version;
         if (d.changed === false) return;
+        const svc = this.svc();
+        if (d.duration_minutes && svc.duration_minutes !== d.duration_minutes) { svc.duration_minutes = d.duration_minutes; if (this.grid) this.grid.replaceChildren(); }
         for (const x of multi ? d.staff : [{ ...d, employee_id: ids[0] }]) {
           const m = this.maps.get(x.employee_id) || new Map();
-          const [booked, locked, busy] = [x.booked, x.locked, x.processing].map((l) => new Set(l));
+          const [booked, locked, busy, times] = [x.booked, x.locked, x.processing, x.times || m.keys()].map((l) => new Set(l));
           const own = mine.employee_id == null || mine.employee_id === x.employee_id ? mine.time : null;
+          for (const t of times) if (!m.has(t)) this.reload = 1; // new times: /availability at once
           for (const [t, v] of m) {
-            if (Date.parse(v.start) <= Date.parse(d.server_time)) m.delete(t);
+            if (!times.has(t) || Date.parse(v.start) <= Date.parse(d.server_time)) m.delete(t);
             else v.status = booked.has(t) ? 'booked' : t === own ? 'mine' : locked.has(t) ? 'locked' : busy.has(t) ? 'processing' : 'available';
           }
         }

@@ -60,7 +60,7 @@ def test_several_staff_in_one_poll(w):
     assert (
         by_id[2]["booked"] == ["09:00"]
         and by_id[3]["locked"] == ["10:00"]
-        and by_id[1] == {"employee_id": 1, "booked": [], "locked": [], "processing": []}
+        and by_id[1] == {"employee_id": 1, "booked": [], "locked": [], "processing": [], "times": by_id[3]["times"]}
     )
     assert answer["mine"]["employee_id"] == 2 and answer["mine"]["time"] == "11:00"
     assert "booked" not in answer and "employee_id" not in answer
