@@ -113,6 +113,7 @@ def register_stores(app: Flask) -> None:
             cluster=app.config["REDIS_CLUSTER"],
             max_holds_per_ip=app.config["APPOINTEASE_MAX_HOLDS_PER_IP"],
             reader=lambda: db.session().connection(),
+            max_life_seconds=rules.lock_max,
         )
     app.extensions["appointease.holds"] = store
     app.extensions["appointease.hold_stats"] = store

@@ -144,7 +144,9 @@ def book(ctx: Context, req: BookingRequest, idem: IdempotencyKey | None = None) 
     # this one 409 slot_held, and a hold taken after it sees the booking (holding.py).
     holder = _booking_holder(req, idem)
     ctx.holds.acquire(
-        HoldRequest(holder, req.employee_id, req.day, req.time, slot.start, slot.end, LOCK, BOOKING_HOLD_SECONDS)
+        HoldRequest(
+            holder, req.employee_id, req.day, req.time, slot.start, slot.end, LOCK, BOOKING_HOLD_SECONDS, bounded=False
+        )
     )
     try:
         with write_transaction(ctx.session) as session:

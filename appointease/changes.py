@@ -177,7 +177,9 @@ def reschedule(
     # replaces the caller's own selection, which therefore never blocks.
     holder = new.client_id or f"reschedule-{uuid.uuid4().hex}"
     ctx.holds.acquire(
-        HoldRequest(holder, employee_id, new.day, new.time, slot.start, slot.end, LOCK, BOOKING_HOLD_SECONDS)
+        HoldRequest(
+            holder, employee_id, new.day, new.time, slot.start, slot.end, LOCK, BOOKING_HOLD_SECONDS, bounded=False
+        )
     )
     try:
         with write_transaction(ctx.session) as session:

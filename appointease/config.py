@@ -32,6 +32,10 @@ class Rules:
         min_notice: minimum notice before a start, minutes.
         horizon_days: how far ahead a start may be, days.
         selection_ttl, lock_ttl: hold lifetimes, seconds.
+        lock_max: a client's hold life from its first taking, seconds
+            (``APPOINTEASE_LOCK_MAX_SECONDS``, default twice ``lock_ttl``): re-taking a lock
+            or renewing a selection never extends it past that; then the client waits a
+            cool-down of ``lock_ttl`` seconds (``appointease.holds.base.hold_life``).
         heartbeat_interval: the poll interval the widget is told, seconds.
         idempotency_retention_hours: how long Idempotency-Key records are honoured.
         cancel_cutoff: minutes before the start after which a customer may no longer
@@ -46,6 +50,7 @@ class Rules:
     horizon_days: int = 90
     selection_ttl: int = 10
     lock_ttl: int = 600
+    lock_max: int = 1200
     heartbeat_interval: int = 5
     idempotency_retention_hours: int = IDEMPOTENCY_RETENTION_HOURS
     cancel_cutoff: int = 0
@@ -65,6 +70,7 @@ def build_rules(cfg: Mapping) -> Rules:
         horizon_days=cfg["APPOINTEASE_HORIZON_DAYS"],
         selection_ttl=cfg["APPOINTEASE_SELECTION_TTL"],
         lock_ttl=cfg["APPOINTEASE_LOCK_TTL"],
+        lock_max=cfg["APPOINTEASE_LOCK_MAX_SECONDS"],
         heartbeat_interval=cfg["APPOINTEASE_HEARTBEAT_INTERVAL"],
         cancel_cutoff=cfg["APPOINTEASE_CANCEL_CUTOFF_MINUTES"],
         allow_private_urls=bool(cfg["APPOINTEASE_ALLOW_PRIVATE_URLS"]),
@@ -225,6 +231,21 @@ def _origin(name: str, entry: str) -> str:
     return origin
 
 
+def _lock_max(env: dict, lock_ttl: int) -> int:
+    """Read ``APPOINTEASE_LOCK_MAX_SECONDS``: a hold's longest life, seconds (default 2 × the lock TTL).
+
+    Raises:
+        ValueError: not an integer, or shorter than ``APPOINTEASE_LOCK_TTL`` (a lock
+            could never live its TTL).
+    """
+    value = _int(env, "APPOINTEASE_LOCK_MAX_SECONDS", 2 * lock_ttl)
+    if value < lock_ttl:
+        raise ValueError(
+            f"APPOINTEASE_LOCK_MAX_SECONDS must be at least APPOINTEASE_LOCK_TTL ({lock_ttl}), got {value}"
+        )
+    return value
+
+
 def load_config(instance_path: str, env: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment (SPEC §6).
 
@@ -240,6 +261,7 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
     default_db = "sqlite:///" + str(Path(instance_path) / "appointease.sqlite3")
     database_url = env.get("DATABASE_URL") or default_db
     cors = cors_origins(env)
+    lock_ttl = _int(env, "APPOINTEASE_LOCK_TTL", 600, minimum=1)
     return {
         # Unset: resolved at start-up by appointease.secret_key (SPEC §8).
         "SECRET_KEY": env.get("SECRET_KEY") or None,
@@ -251,7 +273,9 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "APPOINTEASE_MAX_HOLDS_PER_IP": _int(env, "APPOINTEASE_MAX_HOLDS_PER_IP", 20),
         "APPOINTEASE_TIMEZONE": env.get("APPOINTEASE_TIMEZONE", "UTC"),
         "APPOINTEASE_SELECTION_TTL": _int(env, "APPOINTEASE_SELECTION_TTL", 10),
-        "APPOINTEASE_LOCK_TTL": _int(env, "APPOINTEASE_LOCK_TTL", 600),
+        "APPOINTEASE_LOCK_TTL": lock_ttl,
+        # Issue 16: a hold's life from its first taking is bounded (then a lock-TTL cool-down).
+        "APPOINTEASE_LOCK_MAX_SECONDS": _lock_max(env, lock_ttl),
         "APPOINTEASE_HEARTBEAT_INTERVAL": _int(env, "APPOINTEASE_HEARTBEAT_INTERVAL", 5),
         "APPOINTEASE_SLOT_STEP": _int(env, "APPOINTEASE_SLOT_STEP", 30),
         "APPOINTEASE_MIN_NOTICE_MINUTES": _int(env, "APPOINTEASE_MIN_NOTICE_MINUTES", 0),

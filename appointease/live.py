@@ -159,8 +159,10 @@ def days_overview(ctx: Context, first: date, last: date, service_id: int, employ
 
     A start time counts when at least one staff member (``employee_id``, else every
     active one who performs the service) is free then: on the grid, inside the notice
-    and horizon window, not overlapping an active appointment. Short-lived holds are
-    not subtracted.
+    and horizon window, not overlapping an active appointment, and not held by a live
+    selection or lock (anyone's: the answer is the same for every visitor), so a day
+    held in full reads 0 (issue 16 point 8). Holds are read, one hold-store round trip
+    per day, only on days with a free time left after the appointments.
 
     Returns:
         ``[{date, free}]``, one per day from ``first`` to ``last`` inclusive.
@@ -183,13 +185,32 @@ def days_overview(ctx: Context, first: date, last: date, service_id: int, employ
     out = []
     day = first
     while day <= last:
-        free: set[str] = set()
-        for member in staff:
-            states = day_states(ctx, catalog, seq, member, day, service.duration_minutes, None, [])
-            free.update(slot.time for slot, state in states.slots if state == AVAILABLE)
+        free = _free_times(ctx, catalog, seq, staff, day, service.duration_minutes, {})
+        if free and staff:
+            holds = ctx.holds.poll([m.id for m in staff], day, "", None, 0)
+            if any(holds.values()):
+                free = _free_times(ctx, catalog, seq, staff, day, service.duration_minutes, holds)
         out.append({"date": day, "free": len(free)})
         day += timedelta(days=1)
     return out
+
+
+def _free_times(
+    ctx: Context,
+    catalog: Catalog,
+    seq: int,
+    staff: list[StaffEntry],
+    day: date,
+    duration_minutes: int,
+    holds: dict[int, list[HoldInfo]],
+) -> set[str]:
+    """The ``HH:MM`` times of ``day`` at which at least one of ``staff`` is available,
+    given the live ``holds`` per staff id (``days_overview``)."""
+    free: set[str] = set()
+    for member in staff:
+        states = day_states(ctx, catalog, seq, member, day, duration_minutes, None, holds.get(member.id, []))
+        free.update(slot.time for slot, state in states.slots if state == AVAILABLE)
+    return free
 
 
 def resolve_slot(ctx: Context, service_id: int, employee_id: int, day: date, hhmm: str) -> Slot:

@@ -183,6 +183,9 @@ class Hold(Base):
     kind: Mapped[str] = mapped_column(String(16))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ip: Mapped[str | None] = mapped_column(String(45), index=True)
+    #: When the client's hold life began (``appointease.holds.base.hold_life``); the row
+    #: outlives its hold by the cool-down so the life is remembered. NULL: before 0009.
+    first_taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     __table_args__ = (Index("ix_holds_employee_day", "employee_id", "day"),)
 
 

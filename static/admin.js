@@ -123,7 +123,11 @@
       select.appendChild(opt);
     });
     select.disabled = me.role !== 'admin';
+    // The one asked for (the address's #employee=), else the first active staff member:
+    // an inactive one stays selectable but is never the default (issue 16 point 6).
+    var preferred = staff.filter(function (s) { return s.active; })[0] || staff[0];
     if (wanted.employee && staff.some(function (s) { return String(s.id) === wanted.employee; })) select.value = wanted.employee;
+    else if (preferred) select.value = String(preferred.id);
     field('date').value = /^\d{4}-\d{2}-\d{2}$/.test(wanted.date || '') ? wanted.date : (field('date').value || today());
     part('who').textContent = me.role === 'admin' ? 'Admin' + (me.name ? ' · ' + me.name : '')
                                                   : 'Staff · ' + (me.employee_name || '#' + me.employee_id);

@@ -10,7 +10,16 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Connection, Engine
 
-from appointease.holds.base import LOCK, SELECTION, HoldInfo, HoldRequest, HoldStats, HoldStore, held_by_other
+from appointease.holds.base import (
+    LOCK,
+    SELECTION,
+    HoldInfo,
+    HoldRequest,
+    HoldStats,
+    HoldStore,
+    held_by_other,
+    hold_life,
+)
 from appointease.holds.fallback import FallbackHoldStore
 from appointease.holds.redis_store import RedisHoldStore
 from appointease.holds.sql import SqlHoldStore
@@ -27,6 +36,7 @@ __all__ = [
     "SqlHoldStore",
     "build_hold_store",
     "held_by_other",
+    "hold_life",
 ]
 
 
@@ -38,6 +48,7 @@ def build_hold_store(
     cluster: bool = False,
     max_holds_per_ip: int = 0,
     reader: Callable[[], Connection] | None = None,
+    max_life_seconds: int = 0,
 ) -> FallbackHoldStore | SqlHoldStore:
     """Return the configured hold store (it implements ``HoldStore`` and ``HoldStats``).
 
@@ -50,9 +61,12 @@ def build_hold_store(
         cluster: ``redis_url`` names a node of a Redis Cluster (``REDIS_CLUSTER=1``).
         max_holds_per_ip: the per-IP hold cap of SPEC §8 (0 = none), enforced by each store.
         reader: the request's connection for the SQL store's reads (``SqlHoldStore``).
+        max_life_seconds: a client's longest hold life, seconds (``APPOINTEASE_LOCK_MAX_SECONDS``;
+            0 = unbounded); its cool-down is ``lock_ttl`` (``appointease.holds.base.hold_life``).
     """
-    sql = SqlHoldStore(engine, max_holds_per_ip=max_holds_per_ip, reader=reader)
+    life = {"max_life_seconds": max_life_seconds, "cooldown_seconds": lock_ttl if max_life_seconds else 0}
+    sql = SqlHoldStore(engine, max_holds_per_ip=max_holds_per_ip, reader=reader, **life)
     if not redis_url:
         return sql
-    primary = RedisHoldStore.from_url(redis_url, cluster=cluster, max_holds_per_ip=max_holds_per_ip)
+    primary = RedisHoldStore.from_url(redis_url, cluster=cluster, max_holds_per_ip=max_holds_per_ip, **life)
     return FallbackHoldStore(primary, sql, remember_seconds=lock_ttl)

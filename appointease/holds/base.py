@@ -11,8 +11,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from appointease.errors import SlotHeld
 from appointease.grid import overlaps
 
 SELECTION, LOCK = "selection", "lock"
@@ -32,6 +33,9 @@ class HoldRequest:
         ttl_seconds: how long the hold lives unless renewed (selections) or released.
         ip: the client's IP for the per-IP hold cap (SPEC §8); None exempts the hold
             (a booking's own short hold).
+        bounded: the hold counts against the client's hold life (``hold_life``); False
+            for a booking's own short hold, which is never refused for the life or
+            cut short by it (booking is not holding).
     """
 
     client_id: str
@@ -43,11 +47,16 @@ class HoldRequest:
     kind: str
     ttl_seconds: int
     ip: str | None = None
+    bounded: bool = True
 
 
 @dataclass(frozen=True)
 class HoldInfo:
-    """A live hold as stored: the request's fields plus its UTC ``expires_at``."""
+    """A live hold as stored: the request's fields plus its UTC ``expires_at``.
+
+    ``first_taken_at`` (UTC) is when the client's current hold life began (``hold_life``);
+    None when the store does not bound hold lives.
+    """
 
     client_id: str
     employee_id: int
@@ -57,6 +66,54 @@ class HoldInfo:
     end: datetime
     kind: str
     expires_at: datetime
+    first_taken_at: datetime | None = None
+
+
+def hold_life(
+    previous: tuple[datetime | None, datetime] | None,
+    now: datetime,
+    max_life_seconds: int,
+    cooldown_seconds: int,
+    bounded: bool = True,
+) -> tuple[datetime, datetime | None]:
+    """Decide a new hold's life (issue 16 point 8: locks cannot be kept forever).
+
+    A client's holds — selections and locks, on any slot, however often re-taken or
+    renewed by heartbeat — share one life from its first taking: no hold of the client
+    expires later than ``first_taken_at + max_life_seconds``. The life continues while the
+    client's last hold ended less than ``cooldown_seconds`` ago (a release counts as an
+    end); once the life is over the client gets ``slot_held`` until that cool-down has
+    passed, then a fresh life. Moving to another slot and back, or releasing and
+    re-taking, therefore never starts a new life; a new ``client_id`` (a reloaded page)
+    does, and the per-IP cap (SPEC §8) bounds how many of those one IP has at once.
+
+    Args:
+        previous: ``(first_taken_at, expires_at)`` of the client's last hold (live or
+            ended), UTC, or None when the store remembers none.
+        now: the store's current aware UTC instant.
+        max_life_seconds: the longest life (``APPOINTEASE_LOCK_MAX_SECONDS``); 0: unbounded.
+        cooldown_seconds: how long an ended life is remembered, seconds (the lock TTL).
+        bounded: False for a booking's own hold: never refused, never capped; it keeps
+            the life going (so a booking attempt cannot restart it).
+
+    Returns:
+        ``(first_taken_at, cap)``: the life's start and the latest expiry any hold of it
+        may have (None: uncapped).
+
+    Raises:
+        SlotHeld: the client's life is over and its cool-down has not passed.
+    """
+    first = now
+    if previous is not None:
+        prev_first, prev_expires = previous
+        if prev_first is not None and prev_expires + timedelta(seconds=cooldown_seconds) > now:
+            first = prev_first
+    if max_life_seconds <= 0 or not bounded:
+        return first, None
+    cap = first + timedelta(seconds=max_life_seconds)
+    if now >= cap:
+        raise SlotHeld()
+    return first, cap
 
 
 def held_by_other(holds: Iterable[HoldInfo], client_id: str | None, start: datetime, end: datetime) -> bool:

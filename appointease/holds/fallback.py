@@ -57,6 +57,28 @@ class FallbackHoldStore(HoldStore, HoldStats):
             return served
         return "database" if self._skipping() else self.primary.storage
 
+    @property
+    def max_life_seconds(self) -> int:
+        """The bounded hold life (``hold_life``), seconds; each store keeps its own lives.
+
+        Setting it sets both stores'. A client's life lives in the store that served
+        its holds: across a Redis outage (or its end) a life starts afresh, once per switch.
+        """
+        return self.primary.max_life_seconds
+
+    @max_life_seconds.setter
+    def max_life_seconds(self, value: int) -> None:
+        self.primary.max_life_seconds = self.secondary.max_life_seconds = value
+
+    @property
+    def cooldown_seconds(self) -> int:
+        """How long an ended hold life is remembered, seconds (both stores)."""
+        return self.primary.cooldown_seconds
+
+    @cooldown_seconds.setter
+    def cooldown_seconds(self, value: int) -> None:
+        self.primary.cooldown_seconds = self.secondary.cooldown_seconds = value
+
     def _from_primary(self, result):
         self._served.by = self.primary.storage
         return result

@@ -20,7 +20,16 @@ from sqlalchemy.orm import Session
 
 from appointease.db import advisory_lock, write_transaction
 from appointease.errors import RateLimited, SlotHeld
-from appointease.holds.base import LOCK, SELECTION, HoldInfo, HoldRequest, HoldStats, HoldStore, held_by_other
+from appointease.holds.base import (
+    LOCK,
+    SELECTION,
+    HoldInfo,
+    HoldRequest,
+    HoldStats,
+    HoldStore,
+    held_by_other,
+    hold_life,
+)
 from appointease.models import Hold, utcnow
 
 #: The columns a ``HoldInfo`` is made of, in its field order (Core selects: no ORM objects on the hot path).
@@ -33,12 +42,21 @@ _COLUMNS = (
     Hold.end_at,
     Hold.kind,
     Hold.expires_at,
+    Hold.first_taken_at,
 )
 
 
 def _info(row: Hold) -> HoldInfo:
     return HoldInfo(
-        row.client_id, row.employee_id, row.day, row.time_label, row.start_at, row.end_at, row.kind, row.expires_at
+        row.client_id,
+        row.employee_id,
+        row.day,
+        row.time_label,
+        row.start_at,
+        row.end_at,
+        row.kind,
+        row.expires_at,
+        row.first_taken_at,
     )
 
 
@@ -73,17 +91,29 @@ class SqlHoldStore(HoldStore, HoldStats):
         reader: returns a connection to *read* holds through — the request's, so a
             heartbeat checks out one connection, not two; None: a connection of its own.
             Writes always use their own session.
+        max_life_seconds, cooldown_seconds: the bounded hold life (``hold_life``; 0 = no
+            bound). The client's row (``first_taken_at``) is kept ``cooldown_seconds`` past
+            its expiry or release, so the life is remembered; such rows are not live.
     """
 
     storage = "database"
 
     def __init__(
-        self, engine: Engine, clock=utcnow, max_holds_per_ip: int = 0, reader: Callable[[], Connection] | None = None
+        self,
+        engine: Engine,
+        clock=utcnow,
+        max_holds_per_ip: int = 0,
+        reader: Callable[[], Connection] | None = None,
+        *,
+        max_life_seconds: int = 0,
+        cooldown_seconds: int = 0,
     ):
         self._engine = engine
         self._clock = clock
         self.max_holds_per_ip = max_holds_per_ip
         self._reader = reader
+        self.max_life_seconds = max_life_seconds
+        self.cooldown_seconds = cooldown_seconds
 
     def _read(self, employee_ids: Sequence[int], day: date, now) -> list[HoldInfo]:
         if self._reader is not None:
@@ -103,10 +133,19 @@ class SqlHoldStore(HoldStore, HoldStats):
             ).all()
             if held_by_other(map(_info, rows), req.client_id, req.start, req.end):
                 raise SlotHeld()
+            # The client's last hold, live or ended within the cool-down: its life goes on.
+            previous = session.execute(
+                select(Hold.first_taken_at, Hold.expires_at).where(Hold.client_id == req.client_id)
+            ).first()
+            first, cap = hold_life(
+                tuple(previous) if previous else None, now, self.max_life_seconds, self.cooldown_seconds, req.bounded
+            )
             if self.max_holds_per_ip and req.ip:
                 self._check_ip_cap(session, req, now)
             # One hold per client: the new hold replaces any previous one, anywhere.
-            session.execute(delete(Hold).where((Hold.client_id == req.client_id) | (Hold.expires_at <= now)))
+            forgotten = now - timedelta(seconds=self.cooldown_seconds)
+            session.execute(delete(Hold).where((Hold.client_id == req.client_id) | (Hold.expires_at <= forgotten)))
+            expires = now + timedelta(seconds=req.ttl_seconds)
             row = Hold(
                 client_id=req.client_id,
                 employee_id=req.employee_id,
@@ -115,8 +154,9 @@ class SqlHoldStore(HoldStore, HoldStats):
                 start_at=req.start,
                 end_at=req.end,
                 kind=req.kind,
-                expires_at=now + timedelta(seconds=req.ttl_seconds),
+                expires_at=min(expires, cap) if cap else expires,
                 ip=req.ip,
+                first_taken_at=first,
             )
             session.add(row)
             session.flush()
@@ -134,11 +174,19 @@ class SqlHoldStore(HoldStore, HoldStats):
                 retry_after=math.ceil((min(expiries) - now).total_seconds()),
             )
 
+    def _bounded(self) -> bool:
+        return self.max_life_seconds > 0 and self.cooldown_seconds > 0
+
     def release(self, client_id: str, employee_id: int, day: date, time: str | None = None) -> bool:
         with self._session() as session, write_transaction(session):
-            stmt = delete(Hold).where(Hold.client_id == client_id, Hold.employee_id == employee_id, Hold.day == day)
+            where = [Hold.client_id == client_id, Hold.employee_id == employee_id, Hold.day == day]
             if time is not None:
-                stmt = stmt.where(Hold.time_label == time)
+                where.append(Hold.time_label == time)
+            if not self._bounded():
+                return bool(session.execute(delete(Hold).where(*where)).rowcount)
+            # Ended now, but remembered for the cool-down (the life must not restart).
+            now = self._clock()
+            stmt = update(Hold).where(*where, Hold.expires_at > now).values(expires_at=now)
             return bool(session.execute(stmt).rowcount)
 
     def holds(self, employee_id: int, day: date) -> list[HoldInfo]:
@@ -159,7 +207,12 @@ class SqlHoldStore(HoldStore, HoldStats):
         renew = None
         for info in live:
             if selected_time and info.client_id == client_id and info.time == selected_time and info.kind == SELECTION:
-                renew = info = replace(info, expires_at=now + timedelta(seconds=ttl_seconds))
+                expires = now + timedelta(seconds=ttl_seconds)
+                if self.max_life_seconds > 0 and info.first_taken_at is not None:
+                    # A selection's life is bounded like a lock's (``hold_life``).
+                    expires = min(expires, info.first_taken_at + timedelta(seconds=self.max_life_seconds))
+                if expires > info.expires_at:
+                    renew = info = replace(info, expires_at=expires)
             found[info.employee_id].append(info)
         if renew is not None:  # the only write a heartbeat makes: renewing a live selection
             with self._session() as session, write_transaction(session):

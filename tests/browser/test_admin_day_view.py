@@ -239,3 +239,20 @@ def test_bad_or_revoked_token_returns_to_the_sign_in_form(app, live, new_page, w
     assert result.exit_code == 0, result.output
     expect(page.locator("[data-role=login]")).to_be_visible(timeout=(POLL + SLACK) * 1000)
     expect(page.locator("[data-role=message]")).to_contain_text("revoked")
+
+
+def test_an_inactive_staff_member_is_listed_but_never_preselected(app, live, new_page, workday):
+    """Issue 16 point 6: with Alex (the first) deactivated, the day view opened "Alex (inactive)"."""
+    admin = make_token(app, "admin", name="front desk")
+    assert api(live, "DELETE", f"/admin/staff/{ALEX}", admin).status_code in (200, 204)
+    staff = api(live, "GET", "/admin/staff", admin).json()
+    assert staff[0]["id"] == ALEX and staff[0]["active"] is False  # the one a plain default would pick
+    first_active = next(s for s in staff if s["active"])
+    page = new_page()
+    open_day(page, live, admin, workday.isoformat())
+    employee = page.locator("[name=employee]")
+    expect(employee).to_have_value(str(first_active["id"]))
+    expect(employee.locator(f"option[value='{ALEX}']")).to_contain_text("(inactive)")
+    # Still selectable on purpose.
+    employee.select_option(str(ALEX))
+    expect(employee).to_have_value(str(ALEX))

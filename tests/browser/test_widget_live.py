@@ -123,7 +123,8 @@ def test_lock_is_renewed_while_visible_and_retaken_or_explained_after_a_lapse(st
     """With a 6 s lock: renewed while the tab is visible; lapsed while hidden and re-taken on
     return when still free; taken by someone else meanwhile → an alert that says "booking",
     not "booked", and the visitor is back on the time step."""
-    live = start_live(APPOINTEASE_LOCK_TTL=6)
+    # The hold life (default 2 × the TTL, 12 s here) would end this 30 s walk: not its subject.
+    live = start_live(APPOINTEASE_LOCK_TTL=6, APPOINTEASE_LOCK_MAX_SECONDS=120)
     day = workday.isoformat()
     a = visitor()
     open_widget(a, live.url + "/static/index.html")

@@ -38,6 +38,20 @@ def test_bookings_reduce_a_staff_members_count_but_not_the_union(client, workday
     assert days(client, workday, workday) == [{"date": workday.isoformat(), "free": FULL_DAY_HAIRCUT}]
 
 
+def test_held_times_are_not_counted_free(client, workday):
+    """Issue 16 point 8: a day held in full by other visitors' locks read as all free."""
+    w = Widget(client, workday)
+    assert w.lock("10:00", "client-days-lock-01", employee_id=1).status_code == 200
+    assert w.select("11:00", "client-days-sel-001", employee_id=1).status_code == 200
+    assert days(client, workday, workday, employee_id=1) == [
+        {"date": workday.isoformat(), "free": FULL_DAY_HAIRCUT - 2}
+    ]
+    # Every staff member held at 10:00: one start time fewer for the service.
+    for employee_id, client_id in ((2, "client-days-lock-02"), (3, "client-days-lock-03")):
+        assert w.lock("10:00", client_id, employee_id=employee_id).status_code == 200
+    assert days(client, workday, workday) == [{"date": workday.isoformat(), "free": FULL_DAY_HAIRCUT - 1}]
+
+
 def test_time_off_closes_the_day_for_that_staff_member(app, client, workday):
     with app.app_context():
         for employee_id in (1, 2, 3):

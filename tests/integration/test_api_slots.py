@@ -331,3 +331,42 @@ def test_heartbeat_renews_the_selection_and_it_expires_after_polling_stops(w):
     assert hb["processing"] == [] and hb["mine"] is None
     assert w.select("10:00", B).status_code == 200
     assert w.beat(A)["processing"] == ["10:00"] and w.beat(A)["mine"] is None
+
+
+# --- a lock's bounded life (issue 16 point 8) ------------------------------------------
+
+
+@pytest.fixture
+def short_life_client(database_url, redis_url):
+    """A test client of an app whose locks last 2 s and whose hold life is 3 s (then a 2 s cool-down)."""
+    from appointease import create_app
+    from appointease.commands import seed_catalogue
+
+    from helpers import TEST_CONFIG
+
+    config = {**TEST_CONFIG, "APPOINTEASE_LOCK_TTL": 2, "APPOINTEASE_LOCK_MAX_SECONDS": 3}
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url, **config})
+    with app.app_context():
+        seed_catalogue(db.session())
+        db.session.remove()
+    yield app.test_client()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_relocking_a_slot_cannot_keep_it_past_the_max_life(short_life_client, workday):
+    """Issue 16 point 8: re-locking the same slot reset its 10 minutes, so 20 locks never ended."""
+    w = Widget(short_life_client, workday)
+    first = w.hold("lock", "10:00")
+    taken = datetime.fromisoformat(first["expires_at"]) - timedelta(seconds=2)
+    _time.sleep(1.2)
+    again = w.hold("lock", "10:00")  # at 1.2 s: would run to 3.2 s, but the life ends at 3 s
+    assert abs((datetime.fromisoformat(again["expires_at"]) - (taken + timedelta(seconds=3))).total_seconds()) < 0.1
+    _time.sleep(max(0.0, (taken + timedelta(seconds=3.15) - datetime.now(UTC)).total_seconds()))
+    assert w.statuses()["10:00"] == "available"
+    # The same client is refused for the cool-down (the widget says "held" and offers other times)…
+    assert_error(w.lock("10:00"), 409, "slot_held")
+    assert_error(w.select("11:00"), 409, "slot_held")
+    # …while another visitor can take the freed slot at once.
+    assert w.lock("10:00", B).status_code == 200

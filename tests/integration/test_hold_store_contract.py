@@ -7,6 +7,7 @@ The same tests run against ``SqlHoldStore`` (on this matrix's database) and
 from __future__ import annotations
 
 import time as _time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -317,3 +318,94 @@ def test_unreachable_redis_reports_unavailable_fast(day):
         dead.holds(1, day)
     assert _time.monotonic() - started < 5
     dead._r.close()
+
+
+# --- bounded hold life (issue 16 point 8: locks cannot be kept forever) -------------------
+
+
+@pytest.fixture(
+    params=[
+        "sql",
+        pytest.param("redis", marks=pytest.mark.engine_independent),
+        pytest.param("cluster", marks=pytest.mark.engine_independent),
+        "fallback",
+    ]
+)
+def bounded_store(request):
+    """Each hold store (and the Redis-first fallback) with a 2 s hold life and a 2 s cool-down."""
+    from appointease.extensions import db
+    from appointease.holds import FallbackHoldStore
+
+    if request.param == "sql":
+        app = request.getfixturevalue("app")
+        with app.app_context():
+            made = SqlHoldStore(db.engine, max_life_seconds=2, cooldown_seconds=2)
+            yield made
+        return
+    if request.param == "cluster":
+        cluster = request.getfixturevalue("redis_cluster")
+        made = RedisHoldStore.from_url(cluster.urls[0], cluster=True, max_life_seconds=2, cooldown_seconds=2)
+        made._r.flushall()
+        yield made
+        made._r.close()
+        return
+    server = request.getfixturevalue("redis_server")
+    server.command("FLUSHALL")
+    redis_store = RedisHoldStore.from_url(server.url)
+    if request.param == "redis":
+        redis_store.max_life_seconds, redis_store.cooldown_seconds = 2, 2
+        yield redis_store
+    else:
+        app = request.getfixturevalue("app")
+        with app.app_context():
+            made = FallbackHoldStore(redis_store, SqlHoldStore(db.engine))
+            made.max_life_seconds, made.cooldown_seconds = 2, 2
+            assert made.secondary.max_life_seconds == made.primary.max_life_seconds == 2
+            yield made
+    redis_store._r.close()
+
+
+def sleep_until(instant: datetime, margin: float = 0.15) -> None:
+    _time.sleep(max(0.0, (instant - datetime.now(UTC)).total_seconds() + margin))
+
+
+def test_retaking_a_lock_never_extends_it_past_the_max_life(bounded_store, day):
+    store = bounded_store
+    first = store.acquire(req(A, day, "10:00", kind=LOCK, ttl=2))
+    end = first.expires_at  # TTL 2 s = the life: the first taking's end
+    _time.sleep(0.8)
+    # Re-taking the same slot (as the attack did, and as the widget does at half the TTL)
+    # keeps the first taking's end; so do a release and re-take, and a move elsewhere.
+    again = store.acquire(req(A, day, "10:00", kind=LOCK, ttl=2))
+    assert close_to(again.expires_at, end, 0.05)
+    assert again.first_taken_at == first.first_taken_at is not None
+    assert store.release(A, 1, day, "10:00") is True
+    assert close_to(store.acquire(req(A, day, "10:00", kind=LOCK, ttl=2)).expires_at, end, 0.05)
+    moved = store.acquire(req(A, day, "11:00", kind=SELECTION, ttl=2))
+    assert close_to(moved.expires_at, end, 0.05)
+    # A heartbeat's renewal of a selection is bounded by the same life.
+    assert close_to(renew(store, day, A, "11:00", 60)[0].expires_at, end, 0.05)
+    assert close_to(expiry_of(store, day, A), end, 0.05)
+    sleep_until(end)
+    assert held(store, day) == {}
+
+
+def test_after_its_max_life_a_client_cannot_retake_until_the_cooldown_passed(bounded_store, day):
+    store = bounded_store
+    end = datetime.now(UTC) + timedelta(seconds=2)
+    store.acquire(req(A, day, "10:00", kind=LOCK, ttl=60))
+    sleep_until(end)
+    assert held(store, day) == {}
+    with pytest.raises(SlotHeld):
+        store.acquire(req(A, day, "10:00", kind=LOCK, ttl=60))
+    with pytest.raises(SlotHeld):  # nor elsewhere: a move would start the life afresh
+        store.acquire(req(A, day, "14:00", kind=SELECTION, ttl=60))
+    # Nobody else is held up, and a booking's own hold (unbounded) still goes through.
+    store.acquire(req(B, day, "10:00", kind=LOCK, ttl=60))
+    booking = replace(req(A, day, "15:00", kind=LOCK, ttl=30), bounded=False)
+    assert close_to(store.acquire(booking).expires_at, datetime.now(UTC) + timedelta(seconds=30))
+    assert store.release(A, 1, day) is True
+    sleep_until(datetime.now(UTC) + timedelta(seconds=2))  # the cool-down (2 s) after the last hold
+    fresh = store.acquire(req(A, day, "11:00", kind=LOCK, ttl=60))  # a new life of 2 s
+    assert close_to(fresh.expires_at, datetime.now(UTC) + timedelta(seconds=2), 0.3)
+    assert fresh.first_taken_at > end

@@ -77,3 +77,15 @@ def test_currency_is_an_iso_4217_code(tmp_path, raw, expected):
 def test_a_currency_that_is_not_a_code_stops_the_start(tmp_path, raw):
     with pytest.raises(ValueError, match="APPOINTEASE_CURRENCY must be an ISO 4217 code"):
         load_config(str(tmp_path), {"APPOINTEASE_CURRENCY": raw})
+
+
+def test_lock_max_defaults_to_twice_the_lock_ttl_and_is_validated(tmp_path):
+    """Issue 16 point 8: a hold's life is bounded; the bound must leave a lock its TTL."""
+    assert load_config(str(tmp_path), {})["APPOINTEASE_LOCK_MAX_SECONDS"] == 1200
+    assert load_config(str(tmp_path), {"APPOINTEASE_LOCK_TTL": "300"})["APPOINTEASE_LOCK_MAX_SECONDS"] == 600
+    env = {"APPOINTEASE_LOCK_TTL": "300", "APPOINTEASE_LOCK_MAX_SECONDS": "900"}
+    assert load_config(str(tmp_path), env)["APPOINTEASE_LOCK_MAX_SECONDS"] == 900
+    with pytest.raises(ValueError, match="APPOINTEASE_LOCK_MAX_SECONDS must be at least APPOINTEASE_LOCK_TTL"):
+        load_config(str(tmp_path), {"APPOINTEASE_LOCK_MAX_SECONDS": "599"})
+    with pytest.raises(ValueError, match="APPOINTEASE_LOCK_MAX_SECONDS must be an integer"):
+        load_config(str(tmp_path), {"APPOINTEASE_LOCK_MAX_SECONDS": "20m"})
