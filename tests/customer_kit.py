@@ -40,6 +40,8 @@ APPOINTMENT_FIELDS = [
     "email",
     "phone",
     "notes",
+    "timezone",
+    "business_timezone",
 ]
 
 
