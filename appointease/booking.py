@@ -36,7 +36,8 @@ BOOKING_HOLD_SECONDS = 30
 class BookingRequest:
     """A validated booking (SPEC §4 ``POST /appointments`` body).
 
-    ``day``/``time`` are business-local; ``time`` is ``HH:MM``.
+    ``day``/``time`` are business-local; ``time`` is ``HH:MM``. ``timezone`` is the
+    visitor's IANA zone (already validated), kept with the appointment for its emails.
     """
 
     service_id: int
@@ -48,14 +49,16 @@ class BookingRequest:
     phone: str | None = None
     notes: str | None = None
     client_id: str | None = None
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)
 class AppointmentView:
     """An appointment as the API shows it; ``start``/``end`` are business-local aware datetimes.
 
-    ``to_record``/``from_record`` turn it into JSON-safe data and back, for the
-    idempotency store.
+    ``timezone`` is the visitor's IANA zone given at booking (or None), ``business_timezone``
+    the business's (SPEC §4). ``to_record``/``from_record`` turn it into JSON-safe data and
+    back, for the idempotency store.
     """
 
     reference: str
@@ -68,6 +71,8 @@ class AppointmentView:
     email: str
     phone: str | None = None
     notes: str | None = None
+    timezone: str | None = None
+    business_timezone: str | None = None
 
     @property
     def day(self) -> date:
@@ -94,6 +99,8 @@ class AppointmentView:
             apt.customer_email,
             apt.customer_phone,
             apt.notes,
+            apt.visitor_timezone,
+            getattr(tz, "key", str(tz)),
         )
 
     def to_record(self) -> dict:
@@ -168,6 +175,7 @@ def book(ctx: Context, req: BookingRequest, idem: IdempotencyKey | None = None) 
                 customer_email=req.email,
                 customer_phone=req.phone,
                 notes=req.notes,
+                visitor_timezone=req.timezone,
                 status=Status.CONFIRMED,
                 created_at=ctx.now,
             )

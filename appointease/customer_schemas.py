@@ -50,6 +50,14 @@ class AppointmentFull(AppointmentOut):
     employee_name = fields.String(required=True)
     phone = fields.String(required=True, allow_none=True)
     notes = fields.String(required=True, allow_none=True)
+    timezone = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The visitor's IANA time zone given at booking, or null (SPEC §4)."},
+    )
+    business_timezone = fields.String(
+        required=True, metadata={"description": "The business's IANA time zone (APPOINTEASE_TIMEZONE)."}
+    )
 
     class Meta:
         fields = (
@@ -67,6 +75,8 @@ class AppointmentFull(AppointmentOut):
             "email",
             "phone",
             "notes",
+            "timezone",
+            "business_timezone",
         )
 
 

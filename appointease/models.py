@@ -160,6 +160,8 @@ class Appointment(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=Status.CONFIRMED)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The visitor's IANA time zone as the booking gave it (SPEC §4), or None: the business zone alone.
+    visitor_timezone: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (
         Index("ix_appointments_employee_start", "employee_id", "start_at"),
         # Customers are matched by email case-insensitively (/me/appointments, /me/events).

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from functools import cache
+from zoneinfo import available_timezones
 
 from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
@@ -42,6 +44,22 @@ def calendar_day(value: date) -> None:
     """Refuse dates near ``date.min``/``date.max``: a day's bounds there overflow ``datetime``."""
     if not FIRST_DAY <= value <= LAST_DAY:
         raise ValidationError(f"Must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}.")
+
+
+#: Files in the zone directory that are not zones a visitor is in (the server's own, a placeholder).
+_NOT_ZONES = {"localtime", "Factory"}
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones()) - _NOT_ZONES
+
+
+def iana_zone(value: str) -> None:
+    """Refuse a time zone name that is not in the IANA database ``zoneinfo`` reads (SPEC §4
+    ``timezone``): membership, not ``ZoneInfo(value)``, so a path or ``localtime`` is refused too."""
+    if value not in _zone_names():
+        raise ValidationError("Not a known IANA time zone, such as 'Europe/Berlin' or 'America/New_York'.")
 
 
 def storable_text(value: str) -> None:
@@ -330,6 +348,15 @@ class AppointmentIn(Schema):
     phone = fields.String(allow_none=True, validate=free_text(40))
     notes = fields.String(allow_none=True, validate=free_text(2000, multiline=True))
     client_id = fields.String(allow_none=True, validate=CLIENT_ID)
+    timezone = fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=64), iana_zone],
+        metadata={
+            "example": "America/New_York",
+            "description": "The visitor's IANA time zone: emails, calendar files and /manage show the time in it, "
+            "with the business zone beside it.",
+        },
+    )
 
 
 class AppointmentOut(Schema):

@@ -33,8 +33,12 @@
   const addDays = (iso, n) => { const d = toDate(iso); d.setDate(d.getDate() + n); return isoDay(d); };
   const gap = (a, b) => Math.round((toDate(b) - toDate(a)) / 864e5);
   const first = (a, b) => (a < b ? a : b);
-  const fmtDate = (iso, o) => toDate(iso).toLocaleDateString(undefined, o || { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
-  const short = (iso) => fmtDate(iso, { weekday: 'short', day: 'numeric', month: 'short' });
+  const LONG = { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' };
+  const DAY = { weekday: 'short', day: 'numeric', month: 'short' };
+  const YMD = { year: 'numeric', month: '2-digit', day: '2-digit' };
+  const HM = { timeStyle: 'short' };
+  const fmtDate = (iso, o) => toDate(iso).toLocaleDateString(undefined, o || LONG);
+  const short = (iso) => fmtDate(iso, DAY);
   const money = (v) => { try { return new Intl.NumberFormat(undefined, { style: 'currency', currency: v.currency }).format(v.price); } catch (e) { return v.price; } };
   const stamp = (d) => new Date(d).toISOString().replace(/[-:]|\.\d+/g, '');
   const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : [...crypto.getRandomValues(new Uint8Array(16))].map((b) => (b + 256).toString(16).slice(1)).join(''));
@@ -407,23 +411,31 @@
         h('button', { hidden: true, tabindex: '-1' })));
     }
 
-    fmt(at, o, tz = this.vz) { return new Intl.DateTimeFormat(undefined, { timeZone: tz, ...o }).format(new Date(at)); }
+    fmt(at, o, tz = this.vz, end) {
+      const f = new Intl.DateTimeFormat(undefined, { timeZone: tz, ...o });
+      return end ? f.formatRange(new Date(at), end) : f.format(new Date(at));
+    }
+
+    zone(tz) {
+      return /^(Etc\/)?UTC$/.test(tz) ? 'UTC' : new Intl.DateTimeFormat(undefined, { timeZone: tz, timeZoneName: 'longGeneric' })
+        .formatToParts().find((x) => x.type === 'timeZoneName').value;
+    }
 
     startOf(time) {
       for (const id of this.shownIds()) { const v = (this.maps.get(id) || new Map()).get(time); if (v) return v.start; }
     }
 
-    range(time, start = this.startOf(time), tz) {
-      if (!start) return time;
-      const hm = (t) => this.fmt(t, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, tz);
-      const ymd = { year: 'numeric', month: '2-digit', day: '2-digit' };
-      return `${hm(start)}–${hm(Date.parse(start) + (this.svc().duration_minutes || 0) * 6e4)}` +
-        (this.fmt(start, ymd, tz) !== fmtDate(this.s.date, ymd) ? ` (${this.fmt(start, { weekday: 'short' }, tz)})` : '');
+    range(time, start = this.startOf(time), tz = this.vz, on = fmtDate(this.s.date, YMD)) {
+      if (!start) return [time];
+      const t = this.fmt(start, HM, tz, Date.parse(start) + (this.svc().duration_minutes || 0) * 6e4);
+      return this.fmt(start, YMD, tz) !== on ? [t, this.fmt(start, DAY, tz)] : [t];
     }
+
+    label(time) { const [t, d] = this.range(time); return d ? `${t} (${d})` : t; }
 
     when() {
       const start = this.startOf(this.s.time);
-      return start ? `${this.fmt(start, { weekday: 'short', day: 'numeric', month: 'short' })}, ${this.range(this.s.time).slice(0, 5)}` : this.s.time;
+      return start ? `${this.fmt(start, DAY)}, ${this.fmt(start, HM)}` : this.s.time;
     }
 
     svc() { return (this.services || []).find((v) => v.id === this.s.serviceId) || {}; }
@@ -434,9 +446,14 @@
       const s = this.s;
       const d = s.details;
       const svc = this.svc();
-      const time = `${this.range(s.time)} (${this.vz}${this.bz !== this.vz ? `; ${this.range(s.time, undefined, this.bz)} ${this.bz}` : ''})`;
+      const start = this.startOf(s.time);
+      const at = (tz) => {
+        const [t, day] = this.range(s.time, start, tz, start && this.fmt(start, YMD));
+        return `${t} ${this.zone(tz)}` + (day ? ', ' + day : '');
+      };
+      const time = at(this.vz) + (this.bz !== this.vz ? ` (${at(this.bz)})` : '');
       const rows = [['Service', `${svc.name} (${svc.duration_minutes} min)`], ['With', this.person(s.assigned) + (s.employeeId === 'any' ? ' (first available)' : '')],
-        ['Date', fmtDate(s.date)], ['Time', time]];
+        ['Date', start ? this.fmt(start, LONG) : fmtDate(s.date)], ['Time', time]];
       if (full) rows.push(['Name', d.name], ['Email', d.email], ['Phone', d.phone.trim()], ['Notes', d.notes.trim()], ['Price', svc.price && money(svc)]);
       return h('dl.summary', 0, rows.filter((r) => r[1]).map(([k, v]) => h('div', {}, h('dt', { text: k }), h('dd', { text: v }))));
     }
@@ -478,7 +495,7 @@
       const st = this.unionState(time);
       if (this.pending || !st) return;
       if (st === 'mine' && time === s.time) return this.next.focus({ preventScroll: true });
-      if (OFF.includes(st)) { this.watch = time; return this.say(`${this.range(time)}: ${st === 'booked' ? 'already booked.' : HELD}`); }
+      if (OFF.includes(st)) { this.watch = time; return this.say(`${this.label(time)}: ${st === 'booked' ? 'already booked.' : HELD}`); }
       this.busy(true);
       let r;
       for (const id of this.candidates(time, ['mine', 'available'])) {
@@ -493,7 +510,7 @@
       if (r.ok) {
         this.selTtl = r.data.ttl_seconds;
         this.poll();
-        this.say(`${this.range(time)} is held for you while you book.`, 'ok');
+        this.say(`${this.label(time)} is held for you while you book.`, 'ok');
         this.next.focus({ preventScroll: true });
       } else {
         this.say(human(r.error), 'error', r.error.code);
@@ -568,7 +585,7 @@
 
     async confirm() {
       const s = this.s;
-      const body = { service_id: s.serviceId, employee_id: s.assigned, date: s.date, time: s.time, client_id: this.cid };
+      const body = { service_id: s.serviceId, employee_id: s.assigned, date: s.date, time: s.time, client_id: this.cid, timezone: this.vz };
       if (this.pending) return;
       for (const k in s.details) if (s.details[k].trim()) body[k] = s.details[k].trim();
       const text = JSON.stringify(body);
@@ -622,18 +639,18 @@
       const s = this.s;
       if (!g || !g.isConnected || this.loadedKey !== this.key()) return;
       g.setAttribute('data-date', s.date);
-      this.tzNote.textContent = this.bz !== this.vz ? `Times are in your time zone (${this.vz}); the business is in ${this.bz}.` : '';
+      this.tzNote.textContent = this.bz !== this.vz ? `Times are in your time zone (${this.zone(this.vz)}); the business is in ${this.zone(this.bz)}.` : '';
       const slots = this.union();
       const old = new Map([...g.querySelectorAll('.ae-slot')].map((b) => [b.dataset.time, b]));
       [...g.children].forEach((c) => !old.has(c.dataset.time) && c.remove());
       if (!slots.length) g.append(h('p.empty', { text: 'No free times on this day.' }));
       slots.forEach(([t, st], i) => {
         const b = old.get(t) || btn({ class: 'ae-slot', 'data-time': t, onclick: () => this.pickTime(t) },
-          h('span.slot-time', { text: this.range(t) }), ' ', h('span.state', 0));
+          h('span.slot-time', { text: this.label(t) }), ' ', h('span.state', 0));
         const label = st === 'mine' && this.stale ? '' : LABEL[st] || '';
         old.delete(t);
         if (b.dataset.status !== st || b.lastChild.textContent !== label) {
-          if (b.dataset.status && t === this.watch && st === 'available') this.say(`${this.range(t)} is free again.`);
+          if (b.dataset.status && t === this.watch && st === 'available') this.say(`${this.label(t)} is free again.`);
           b.dataset.status = st;
           b.lastChild.textContent = label;
           attr(b, 'aria-disabled', OFF.includes(st) && 'true');

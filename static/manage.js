@@ -71,7 +71,11 @@
     return MESSAGES[error.code] || error.message || MESSAGES.network;
   }
 
-  /* ---------- dates (business-local strings from the API are shown as they are) ---------- */
+  /* ---------- dates ---------- */
+  // The date strip and the API's `date`/`time` are business-local. What people read is shown in
+  // the visitor's locale (12- or 24-hour as it has it), in the zone the appointment was booked in
+  // (its `timezone`; else this browser's), with the business zone beside it when they differ,
+  // each named as people say it ("Eastern Time"), never as an IANA id (SPEC §4 `timezone`).
 
   function isoDay(d) {
     return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
@@ -85,10 +89,43 @@
     d.setDate(d.getDate() + n);
     return isoDay(d);
   }
-  function longDay(s) {
-    return parseDay(s).toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+
+  const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const LONG = { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' };
+  const SHORT = { weekday: 'short', day: 'numeric', month: 'short' };
+  const HM = { timeStyle: 'short' };
+
+  /** Format the instant `at` in zone `tz` with Intl options `o`; with `end`, the range from `at` to `end`. */
+  function fmt(at, o, tz, end) {
+    const f = new Intl.DateTimeFormat(undefined, { ...o, timeZone: tz });
+    return end === undefined ? f.format(new Date(at)) : f.formatRange(new Date(at), new Date(end));
   }
-  function when(a) { return `${longDay(a.date)}, ${a.time}`; }
+  /** The calendar date (YYYY-MM-DD) of the instant `at` in zone `tz`. */
+  function dayIn(at, tz) {
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' })
+      .formatToParts(new Date(at));
+    const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+    return `${p.year}-${p.month}-${p.day}`;
+  }
+  /** A zone as people name it in their language ("Eastern Time", "Central European Time"); "UTC" for UTC. */
+  function zoneName(tz) {
+    if (/^(Etc\/)?(UTC|UCT|Universal|Zulu)$/.test(tz)) return 'UTC';
+    const part = new Intl.DateTimeFormat(undefined, { timeZone: tz, timeZoneName: 'longGeneric' })
+      .formatToParts(new Date()).find((x) => x.type === 'timeZoneName');
+    return part ? part.value : tz;
+  }
+  /** The zone an appointment's times are read in: the one it was booked in, else this browser's. */
+  function zoneOf(a) { return a.timezone || BROWSER_ZONE; }
+
+  /** "Monday, December 7, 2026, 4:00 – 4:30 AM Eastern Time (10:00 – 10:30 AM Central European Time)". */
+  function when(a) {
+    const vz = zoneOf(a);
+    const bz = a.business_timezone || vz;
+    const text = `${fmt(a.start, LONG, vz)}, ${fmt(a.start, HM, vz, a.end)} ${zoneName(vz)}`;
+    if (bz === vz) return text;
+    const other = dayIn(a.start, bz) !== dayIn(a.start, vz) ? `, ${fmt(a.start, SHORT, bz)}` : '';
+    return `${text} (${fmt(a.start, HM, bz, a.end)} ${zoneName(bz)}${other})`;
+  }
 
   /* ---------- state ---------- */
 
@@ -376,7 +413,9 @@
       { date, employee_id: mv.employeeId, service_id: mv.apt.service_id, client_id: cid }));
     if (seq !== s.seq || s.mv !== mv) return;
     if (!r.ok) { el.slots.replaceChildren(h('p', { class: 'ae-empty', text: human(r.error) })); return; }
-    el.tz.textContent = `Times are in ${r.data.timezone}.`;
+    const vz = zoneOf(mv.apt);
+    el.tz.textContent = r.data.timezone === vz ? `Times are in ${zoneName(vz)}.`
+      : `Times are in ${zoneName(vz)}; the business is in ${zoneName(r.data.timezone)}.`;
     mv.times = new Map(r.data.slots.map((x) => [x.time, { status: x.status, start: x.start }]));
     paint();
     poll(false);
@@ -400,14 +439,25 @@
       buttons.push(h('button', { class: 'ae-btn ae-slot', type: 'button', 'data-time': t, 'data-status': st,
         disabled: st === 'booked' || st === 'current', 'aria-pressed': String(st === 'mine'),
         on: { click: () => choose(t) } }, [
-        h('span', { class: 'ae-slot-time', text: t }), ' ',
+        h('span', { class: 'ae-slot-time', text: slotText(t, v) }), ' ',
         h('span', { class: 'ae-slot-state', text: st === 'available' ? '' : STATES[st] || st }), // only exceptions are labelled
       ]));
     }
     el.slots.replaceChildren(...buttons);
     const mine = mv.pick && mv.times.get(mv.pick);
     el.confirm.disabled = !(mine && mine.status === 'mine');
-    el.confirm.textContent = el.confirm.disabled ? 'Pick a new time' : `Move to ${longDay(mv.date)}, ${mv.pick}`;
+    el.confirm.textContent = el.confirm.disabled ? 'Pick a new time'
+      : `Move to ${fmt(mine.start, LONG, zoneOf(mv.apt))}, ${fmt(mine.start, HM, zoneOf(mv.apt))}`;
+  }
+
+  /** A slot's range in the appointment's zone, with its date when that zone puts it on another day than `mv.date`. */
+  function slotText(t, v) {
+    const mv = s.mv;
+    const vz = zoneOf(mv.apt);
+    if (!v.start) return t;
+    const end = Date.parse(v.start) + (Date.parse(mv.apt.end) - Date.parse(mv.apt.start));
+    const range = fmt(v.start, HM, vz, end);
+    return dayIn(v.start, vz) === mv.date ? range : `${range} (${fmt(v.start, SHORT, vz)})`;
   }
 
   /** Select a time: a short hold other visitors see as "Choosing", renewed by our heartbeat. */

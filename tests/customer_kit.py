@@ -40,6 +40,8 @@ APPOINTMENT_FIELDS = [
     "email",
     "phone",
     "notes",
+    "timezone",
+    "business_timezone",
 ]
 
 
@@ -127,7 +129,7 @@ def heartbeat(client, day: date, employee_id: int, client_id: str = "observer-00
 
 
 def db_appointments(app) -> list[dict]:
-    """Every appointment row as ``{reference, employee_id, start_at, end_at, status}``."""
+    """Every appointment row as ``{reference, employee_id, start_at, end_at, status, visitor_timezone}``."""
     from appointease.extensions import db
     from appointease.models import Appointment
 
@@ -139,6 +141,7 @@ def db_appointments(app) -> list[dict]:
                 "start_at": a.start_at,
                 "end_at": a.end_at,
                 "status": a.status,
+                "visitor_timezone": a.visitor_timezone,
             }
             for a in db.session.scalars(select(Appointment).order_by(Appointment.id))
         ]

@@ -1,9 +1,12 @@
 """What an appointment looked like at one event: the facts every email, calendar file and webhook carry.
 
 The event row fixes the status, staff member and start at that ``seq``; the
-appointment row adds what a change does not touch (service, customer, notes). The
-calendar ``SEQUENCE`` is the number of earlier events of the same appointment, so it
-rises strictly with each change (RFC 5545 §3.8.7.4).
+appointment row adds what a change does not touch (service, customer, notes, the
+visitor's time zone). The calendar ``SEQUENCE`` is the number of earlier events of the
+same appointment, so it rises strictly with each change (RFC 5545 §3.8.7.4).
+
+``when_text`` is the one wording of an appointment's time that emails and calendar
+files share (SPEC §4 ``timezone``): the visitor's zone first, the business's beside it.
 """
 
 from __future__ import annotations
@@ -11,11 +14,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
+from babel.core import get_global
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from appointease.models import Appointment, Employee, Event, Service
+
+#: Zones whose time is UTC itself: named "UTC", not after a city.
+_UTC_ZONES = {"Etc/UTC", "Etc/GMT", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "Etc/Greenwich"}
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
@@ -46,6 +56,8 @@ class AppointmentAt:
     phone: str | None
     notes: str | None
     tz: tzinfo
+    #: The visitor's zone given at booking (SPEC §4 ``timezone``), or None.
+    visitor_tz: tzinfo | None = None
 
     @property
     def local_start(self) -> datetime:
@@ -56,6 +68,11 @@ class AppointmentAt:
     def local_end(self) -> datetime:
         """The end in the business time zone."""
         return self.end.astimezone(self.tz)
+
+    @property
+    def shown_tz(self) -> tzinfo:
+        """The zone the customer reads times in: the visitor's when given, else the business's."""
+        return self.visitor_tz or self.tz
 
     def as_json(self) -> dict:
         """The SPEC §4 appointment JSON (business-local ``date``/``time``; ``start``/``end`` ISO 8601 with offset)."""
@@ -74,7 +91,71 @@ class AppointmentAt:
             "email": self.email,
             "phone": self.phone,
             "notes": self.notes,
+            "timezone": zone_key(self.visitor_tz) if self.visitor_tz else None,
+            "business_timezone": zone_key(self.tz),
         }
+
+
+def zone_key(tz: tzinfo) -> str:
+    """Return the IANA name of ``tz`` (``ZoneInfo.key``; ``str(tz)`` for other tzinfos)."""
+    return getattr(tz, "key", None) or str(tz)
+
+
+def _canonical(tz: tzinfo) -> str:
+    """The CLDR canonical IANA name (``Asia/Calcutta`` → ``Asia/Kolkata``, ``UTC`` → ``Etc/UTC``)."""
+    key = zone_key(tz)
+    return get_global("zone_aliases").get(key, key)
+
+
+@cache
+def _english_zones() -> dict:
+    return Locale.parse("en").time_zones
+
+
+def zone_city(tz: tzinfo) -> str:
+    """Return the place a zone is named after, as people say it: ``New York``, ``Berlin``,
+    ``Ho Chi Minh City`` (CLDR exemplar city via Babel, else the IANA name's last part);
+    ``UTC`` for the zones that are UTC itself."""
+    key = _canonical(tz)
+    if key in _UTC_ZONES:
+        return "UTC"
+    city = _english_zones().get(key, {}).get("city")
+    return city or key.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def zone_label(tz: tzinfo) -> str:
+    """Return how a time in ``tz`` is labelled: ``New York time``, or ``UTC``."""
+    city = zone_city(tz)
+    return city if city == "UTC" else f"{city} time"
+
+
+def _day(moment: datetime) -> str:
+    return f"{moment:%A} {moment.day} {moment:%B %Y}"
+
+
+def _hours(start: datetime, end: datetime) -> str:
+    return f"{start:%H:%M}–{end:%H:%M}"
+
+
+def when_text(at: AppointmentAt) -> str:
+    """Return the appointment's time as emails and calendar files say it (SPEC §4 ``timezone``).
+
+    The visitor's zone first, the business's beside it when they differ; the business's
+    date too when the two zones are on different days. 24-hour ``HH:MM``; zones named
+    after their city (``zone_city``). Examples::
+
+        Monday 12 January 2026, 10:00–10:30 Berlin time
+        Monday 12 January 2026, 04:00–04:30 New York time (10:00–10:30 in Berlin)
+        Tuesday 13 January 2026, 00:30–01:00 Tokyo time (Monday 12 January, 16:30–17:00 in Berlin)
+    """
+    shown = at.shown_tz
+    start, end = at.start.astimezone(shown), at.end.astimezone(shown)
+    text = f"{_day(start)}, {_hours(start, end)} {zone_label(shown)}"
+    if at.visitor_tz is None or _canonical(at.visitor_tz) == _canonical(at.tz):
+        return text
+    local, local_end = at.local_start, at.local_end
+    other_day = f"{local:%A} {local.day} {local:%B}, " if local.date() != start.date() else ""
+    return f"{text} ({other_day}{_hours(local, local_end)} in {zone_city(at.tz)})"
 
 
 def appointment_at(session: Session, event: Event, tz: tzinfo) -> AppointmentAt:
@@ -111,4 +192,14 @@ def appointment_at(session: Session, event: Event, tz: tzinfo) -> AppointmentAt:
         phone=apt.customer_phone,
         notes=apt.notes,
         tz=tz,
+        visitor_tz=_visitor_zone(apt.visitor_timezone),
     )
+
+
+def _visitor_zone(name: str | None) -> tzinfo | None:
+    """The stored visitor zone, or None when none was given or this system's tz database
+    no longer has it (then the business zone alone, rather than a mail that never goes)."""
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None

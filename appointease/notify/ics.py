@@ -9,6 +9,8 @@
   would leave the entry in the customer's calendar.
 * ``DTSTART``/``DTEND`` carry the business time zone as ``TZID`` with its ``VTIMEZONE``
   (or ``Z`` when the business runs on UTC), so they parse back to the same instant.
+* ``DESCRIPTION`` says the time as the email does (``when_text``: the visitor's zone,
+  the business zone beside it; SPEC §4 ``timezone``), for calendars that show it as text.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import UTC, timedelta
 
 from icalendar import Calendar, Event, vCalAddress
 
-from appointease.notify.content import AppointmentAt, one_line
+from appointease.notify.content import AppointmentAt, one_line, when_text
 from appointease.notify.settings import NotifySettings
 
 PRODID = "-//AppointEase//Appointment booking//EN"
@@ -59,7 +61,10 @@ def appointment_ics(at: AppointmentAt, settings: NotifySettings) -> bytes:
     event.add("dtstart", at.start.astimezone(tz))
     event.add("dtend", at.end.astimezone(tz))
     event.add("summary", one_line(f"{at.service_name} with {at.employee_name}"))
-    event.add("description", f"Booking reference {at.reference}. Manage or cancel it at {settings.manage_url}")
+    event.add(
+        "description",
+        f"{when_text(at)}. Booking reference {at.reference}. Manage or cancel it at {settings.manage_url}",
+    )
     event.add("url", settings.manage_url)
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     event.add("transp", "OPAQUE")

@@ -3,8 +3,9 @@
 Each message is a stdlib :class:`email.message.EmailMessage` with a plain-text body and
 an HTML alternative. Header values are made single-line first (:func:`one_line`: no CR
 or LF can start a new header), and every piece of user text is HTML-escaped in the HTML
-part. Confirmations carry the reference, service, staff member, the time in the business
-time zone, a link to ``/manage`` and the calendar file (``appointease.notify.ics``).
+part. Confirmations carry the reference, service, staff member, the time (in the
+visitor's zone with the business zone beside it, SPEC §4 ``timezone``; ``when_text``), a
+link to ``/manage`` and the calendar file (``appointease.notify.ics``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from html import escape
 
-from appointease.notify.content import AppointmentAt, one_line
+from appointease.notify.content import AppointmentAt, one_line, when_text
 from appointease.notify.ics import appointment_ics, method_for
 from appointease.notify.settings import NotifySettings
 
@@ -44,19 +45,15 @@ def _envelope(settings: NotifySettings, to: str, subject: str, message_id: str, 
     return msg
 
 
-def when_text(at: AppointmentAt) -> str:
-    """Return e.g. ``Monday 12 January 2026, 10:00–10:30 (Europe/London, GMT)``."""
-    start, end = at.local_start, at.local_end
-    zone = getattr(at.tz, "key", str(at.tz))
-    abbrev = start.tzname() or ""
-    label = zone if abbrev in ("", zone) else f"{zone}, {abbrev}"
-    return f"{start:%A} {start.day} {start:%B %Y}, {start:%H:%M}–{end:%H:%M} ({label})"
-
-
 def confirmation_subject(at: AppointmentAt) -> str:
-    """Return the subject line, e.g. ``Booking confirmed: Haircut on Mon 12 Jan 2026 10:00 (APT-2026-000042)``."""
+    """Return the subject line, e.g. ``Booking confirmed: Haircut on Mon 12 Jan 2026 04:00 (APT-2026-000042)``.
+
+    The time is the one the body's "When" line starts with: in the visitor's zone when the
+    booking gave one, else the business's. The zone is named in the body only (subjects
+    stay short enough not to be folded).
+    """
     prefix = _WORDING[at.type][0]
-    start = at.local_start
+    start = at.start.astimezone(at.shown_tz)
     return f"{prefix}: {at.service_name} on {start:%a} {start.day} {start:%b %Y %H:%M} ({at.reference})"
 
 

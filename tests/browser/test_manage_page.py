@@ -13,7 +13,11 @@ Monday 2–8 days ahead.
 
 from __future__ import annotations
 
+import contextlib
+import re
 import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -35,9 +39,10 @@ TOKEN_KEY = "appointease.manage"
 
 @pytest.fixture
 def visitor(browser):
-    """``visitor()`` → a page in a fresh context (its own sessionStorage); ``page.errors`` collects problems."""
+    """``visitor(**context_options)`` → a page in a fresh context (its own sessionStorage; UTC and
+    en-GB unless ``timezone_id``/``locale`` say otherwise); ``page.errors`` collects problems."""
     with Contexts(browser) as contexts:
-        yield lambda: watched(contexts.page(viewport={"width": 900, "height": 1100}))
+        yield lambda **options: watched(contexts.page(viewport={"width": 900, "height": 1100}, **options))
 
 
 def watched(page: Page) -> Page:
@@ -64,22 +69,36 @@ def smtp():
 
 
 @pytest.fixture
-def live(app, database_url, redis_url, smtp, tmp_path):
-    """gunicorn on the test's database, and the notification worker mailing to ``smtp``."""
-    env = {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "APPOINTEASE_SELECTION_TTL": str(SELECTION_TTL),
-        "APPOINTEASE_HEARTBEAT_INTERVAL": str(INTERVAL),
-        "APPOINTEASE_MIN_NOTICE_MINUTES": "0",
-        "SMTP_URL": smtp.url,
-    }
+def serve(app, database_url, redis_url, smtp, tmp_path):
+    """Factory: ``serve(**env)`` → gunicorn on the test's database (``env`` added to its
+    environment), and the notification worker mailing to ``smtp`` (sign-in codes)."""
     app.config.update(SMTP_URL=smtp.url, APPOINTEASE_WORKER_POLL_SECONDS=0.2)
-    with GunicornServer(env, workers=2, log_path=tmp_path / "gunicorn.log") as server, running_worker(app):
-        yield server
+    with contextlib.ExitStack() as stack:
+
+        def start(**extra) -> GunicornServer:
+            env = {
+                "DATABASE_URL": database_url,
+                "REDIS_URL": redis_url,
+                "APPOINTEASE_SELECTION_TTL": str(SELECTION_TTL),
+                "APPOINTEASE_HEARTBEAT_INTERVAL": str(INTERVAL),
+                "APPOINTEASE_MIN_NOTICE_MINUTES": "0",
+                "SMTP_URL": smtp.url,
+                **extra,
+            }
+            server = stack.enter_context(GunicornServer(env, workers=2, log_path=tmp_path / "gunicorn.log"))
+            stack.enter_context(running_worker(app))  # stopped first, then the server
+            return server
+
+        yield start
 
 
-def api_book(live, day: str, time_: str, email: str) -> str:
+@pytest.fixture
+def live(serve):
+    """gunicorn (business zone UTC) and the notification worker."""
+    return serve()
+
+
+def api_book(live, day: str, time_: str, email: str, **extra) -> str:
     r = requests.post(
         f"{live.url}/api/v1/appointments",
         timeout=10,
@@ -90,6 +109,7 @@ def api_book(live, day: str, time_: str, email: str) -> str:
             "time": time_,
             "name": email.split("@")[0].title(),
             "email": email,
+            **extra,
         },
     )
     assert r.status_code == 201, r.text
@@ -237,3 +257,51 @@ def test_a_wrong_code_is_refused_and_a_new_one_works(live, visitor, smtp):
     page.click("#m-verify")
     expect(page.locator("#manage")).to_have_attribute("data-view", "list")
     expect(page.locator(".m-items")).to_contain_text("no upcoming appointments")
+
+
+def us_range(start: datetime, zone: ZoneInfo) -> str:
+    """A regex for en-US ``4:00 – 4:30 AM`` of a 30-minute slot (ICU's thin spaces match ``\\s``)."""
+    a, b = start.astimezone(zone), (start + timedelta(minutes=30)).astimezone(zone)
+    hm = [f"{x.hour % 12 or 12}:{x:%M}" for x in (a, b)]
+    half = ["AM" if x.hour < 12 else "PM" for x in (a, b)]
+    left = hm[0] if half[0] == half[1] else rf"{hm[0]}\s*{half[0]}"
+    return rf"{left}\s*–\s*{hm[1]}\s*{half[1]}"
+
+
+def test_times_in_the_booked_zone_with_the_business_zone_beside_them(serve, visitor, smtp, app, workday):
+    """Issue 16: a New York visitor of a Berlin business reads their appointment, the move
+    grid and the move button in New York time (12-hour, en-US), with Berlin beside it, zones
+    named as people say them; the move keeps the zone."""
+    live = serve(APPOINTEASE_TIMEZONE="Europe/Berlin")
+    day = workday.isoformat()
+    new_york, berlin = ZoneInfo("America/New_York"), ZoneInfo("Europe/Berlin")
+    ref = api_book(live, day, "10:00", "ann@example.com", timezone="America/New_York")
+    start = datetime.fromisoformat(f"{day}T10:00").replace(tzinfo=berlin)
+    local = start.astimezone(new_york)
+
+    page = visitor(timezone_id="America/New_York", locale="en-US")
+    sign_in(page, live, smtp, "ann@example.com")
+    when = f"{local:%A}, {local:%B} {local.day}, {local.year}, {us_range(start, new_york)} Eastern Time"
+    beside = rf"\({us_range(start, berlin)} Central European Time\)"
+    expect(item(page, ref).locator(".m-item-when")).to_have_text(re.compile(f"^{when} {beside}$"))
+    expect(page.locator("#manage")).not_to_contain_text("America/New_York")
+
+    open_move(page, ref, day)
+    expect(page.locator("#m-tz")).to_have_text("Times are in Eastern Time; the business is in Central European Time.")
+    expect(page.locator("#m-current")).to_contain_text(re.compile(f"{when} {beside}"))
+    expect(slot(page, "10:00").locator(".ae-slot-time")).to_have_text(re.compile(f"^{us_range(start, new_york)}$"))
+    later = start.replace(hour=14, minute=30)
+    there = later.astimezone(new_york)
+    slot(page, "14:30").click()
+    expect(slot(page, "14:30")).to_have_attribute("data-status", "mine")
+    hm = f"{there.hour % 12 or 12}:{there:%M}"
+    expect(page.locator("#m-confirm")).to_have_text(
+        re.compile(rf"^Move to {there:%A}, {there:%B} {there.day}, {there.year}, {hm}\s*{there:%p}$")
+    )
+    page.click("#m-confirm")
+    expect(page.locator("#manage")).to_have_attribute("data-view", "list")
+    moved = rf"{us_range(later, new_york)} Eastern Time \({us_range(later, berlin)} Central European Time\)"
+    expect(item(page, ref).locator(".m-item-when")).to_have_text(re.compile(moved))
+    [row] = db_appointments(app)
+    assert row["visitor_timezone"] == "America/New_York" and row["start_at"] == later  # kept through the move
+    assert page.errors == []

@@ -399,8 +399,9 @@ def test_taken_and_held_slots_explain_never_downgrade_and_errors_clear(start_liv
 
 def test_visitor_time_zone_ranges_and_currency(start_live, visitor, workday):
     """A visitor in New York sees 09:00 UTC as 04:00–04:30 (EST), with the business zone noted
-    on the time step and beside the time in the summary; prices carry the server's currency
-    (``APPOINTEASE_CURRENCY``), formatted for the visitor's locale."""
+    on the time step and beside the time in the summary, zones named as people say them
+    (issue 16: "Eastern Time", not "America/New_York"); prices carry the server's currency
+    (``APPOINTEASE_CURRENCY``), formatted for the visitor's locale (en-GB: 24-hour)."""
     live = start_live(APPOINTEASE_CURRENCY="GBP")
     day = workday.isoformat()
     page = visitor(timezone_id="America/New_York")
@@ -411,12 +412,10 @@ def test_visitor_time_zone_ranges_and_currency(start_live, visitor, workday):
     local = offset.strftime("%H:%M")
     end = (offset + timedelta(minutes=30)).strftime("%H:%M")
     expect(slot(page, "09:00").locator(".ae-slot-time")).to_have_text(f"{local}–{end}")
-    expect(page.locator(".ae-tz")).to_have_text(
-        "Times are in your time zone (America/New_York); the business is in UTC."
-    )
+    expect(page.locator(".ae-tz")).to_have_text("Times are in your time zone (Eastern Time); the business is in UTC.")
     pick(page, "09:00")
     to_details(page)
-    expect(page.locator(".ae-summary")).to_contain_text(f"{local}–{end} (America/New_York; 09:00–09:30 UTC)")
+    expect(page.locator(".ae-summary")).to_contain_text(f"{local}–{end} Eastern Time (09:00–09:30 UTC)")
 
 
 def test_network_states(start_live, visitor, workday):

@@ -78,6 +78,8 @@ def test_day_list_is_full_json_in_start_order(admin, client, workday):
         "email": "ann@example.com",
         "phone": "+44 1",
         "notes": "Window seat",
+        "timezone": None,  # none given at booking
+        "business_timezone": "UTC",
     }
     assert ok(admin.get(f"/appointments/{late['reference']}")) == listed[1]
 

@@ -103,6 +103,8 @@ def test_my_appointments_are_mine_only_soonest_first_in_full(app, client, workda
         "email": "Ann@Example.com",
         "phone": "+44 20 7946 0000",
         "notes": "Window seat",
+        "timezone": None,  # none given at booking
+        "business_timezone": "UTC",
     }
     assert body[0]["service_name"] == "Massage" and body[0]["employee_name"] == "Jordan Lee"
     assert body[0]["phone"] is None and body[0]["notes"] is None

@@ -52,7 +52,7 @@ def test_booking_reschedule_cancel_send_three_confirmations_with_one_calendar_en
         ref,
         "Haircut",
         "Alex Morgan",
-        f"{day.day} {day:%B %Y}, 10:00–10:30 (Europe/Berlin",
+        f"{day.day} {day:%B %Y}, 10:00–10:30 Berlin time",
         "https://booking.example-salon.test/manage",
     ):
         assert expected in text, expected

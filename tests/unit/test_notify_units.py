@@ -204,7 +204,58 @@ def test_calendar_in_utc_uses_z_times_and_cancel_method():
 def test_when_line_names_the_zone_and_local_time():
     msg = confirmation_message(appointment(), settings(), message_id="m1", now=datetime.now(UTC))
     text = msg.get_body(("plain",)).get_content()
-    assert "Sunday 29 March 2026, 10:00–10:30 (Europe/Berlin, CEST)" in text
+    assert "Sunday 29 March 2026, 10:00–10:30 Berlin time\n" in text  # no visitor zone: the business's alone
+    assert "Europe/Berlin" not in text and msg["Subject"].endswith("on Sun 29 Mar 2026 10:00 (APT-2026-000042)")
+
+
+@pytest.mark.parametrize(
+    "visitor, business, utc, when",
+    [
+        # New York is on summer time three weeks before Berlin: 6 hours apart that day.
+        (
+            "America/New_York",
+            "Europe/Berlin",
+            "08:00",
+            "Sunday 29 March 2026, 04:00–04:30 New York time (10:00–10:30 in Berlin)",
+        ),
+        # 17:30 in Berlin is already the next day in Tokyo: the business's date is said too.
+        (
+            "Asia/Tokyo",
+            "Europe/Berlin",
+            "15:30",
+            "Monday 30 March 2026, 00:30–01:00 Tokyo time (Sunday 29 March, 17:30–18:00 in Berlin)",
+        ),
+        (
+            "Asia/Calcutta",
+            "UTC",
+            "08:00",
+            "Sunday 29 March 2026, 13:30–14:00 Kolkata time (08:00–08:30 in UTC)",
+        ),  # an alias
+        (
+            "America/Argentina/Buenos_Aires",
+            "Etc/UTC",
+            "08:00",
+            "Sunday 29 March 2026, 05:00–05:30 Buenos Aires time (08:00–08:30 in UTC)",
+        ),
+        (
+            "Europe/Berlin",
+            "Europe/Berlin",
+            "08:00",
+            "Sunday 29 March 2026, 10:00–10:30 Berlin time",
+        ),  # the same zone: once
+        ("UTC", "Etc/UTC", "08:00", "Sunday 29 March 2026, 08:00–08:30 UTC"),  # two names of one zone: once
+    ],
+)
+def test_when_line_shows_the_visitors_zone_with_the_business_zone_beside_it(visitor, business, utc, when):
+    at = appointment(tz=business, visitor_tz=ZoneInfo(visitor), start=datetime.fromisoformat(f"2026-03-29T{utc}Z"))
+    msg = confirmation_message(at, settings(business), message_id="m1", now=datetime.now(UTC))
+    text, html = msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()
+    assert f"When:      {when}\n" in text and f"<td>{when}</td>" in html
+    event = icalendar.Calendar.from_ical(appointment_ics(at, settings(business))).walk("VEVENT")[0]
+    assert str(event["DESCRIPTION"]).startswith(f"{when}. Booking reference APT-2026-000042.")
+    assert event.decoded("DTSTART") == at.start  # the calendar entry is the same instant whatever the wording
+    seen = at.start.astimezone(ZoneInfo(visitor))
+    assert msg["Subject"].endswith(f" on {seen:%a} {seen.day} {seen:%b %Y %H:%M} (APT-2026-000042)")  # the visitor's
 
 
 def test_the_code_is_the_only_six_digit_run_even_with_digits_in_the_business_name():
