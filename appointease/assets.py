@@ -8,8 +8,11 @@ WhiteNoise serves ``static/`` in front of Flask. Every file is reachable twice:
   URL changes whenever any file does; cached for ten years, ``immutable`` (RFC 8246).
 
 The script finds its stylesheet relative to its own URL, so a page that loads the
-versioned script gets the versioned stylesheet too. Compressed copies (``.gz``, made
-once per version with WhiteNoise's compressor) live in ``instance/static-build/``.
+versioned script gets the versioned stylesheet too. What is served is a build, made once per version in
+``instance/static-build/``: scripts and stylesheets minified (rJSmin and rCSSmin: comments
+and whitespace go, names and string contents, template literals included, stay), then a
+gzip copy (``.gz``, WhiteNoise's compressor) beside each text file. ``static/`` holds the
+readable sources.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import rcssmin
+import rjsmin
 from flask import Flask
 from whitenoise import WhiteNoise
 from whitenoise.compress import Compressor
@@ -31,11 +36,14 @@ ASSET_MAX_AGE = 300
 #: Builds kept in ``instance/static-build/``: this version's and the newest others, so a
 #: process still running an older version during a rolling restart keeps its files.
 KEEP_BUILDS = 3
+#: Part of every version: a new minifier makes a new build, never reuses an old one.
+BUILD_FORMAT = f"rjsmin {rjsmin.__version__}; rcssmin {rcssmin.__version__}".encode()
 
 
 def asset_version(static_dir: Path) -> str:
-    """Return a 12-hex-digit digest of every file under ``static_dir`` (names and bytes)."""
-    digest = hashlib.sha256()
+    """Return a 12-hex-digit digest of every file under ``static_dir`` (names and bytes)
+    and of the build's minifiers (``BUILD_FORMAT``)."""
+    digest = hashlib.sha256(BUILD_FORMAT)
     for path in sorted(p for p in static_dir.rglob("*") if p.is_file()):
         digest.update(path.relative_to(static_dir).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
@@ -43,7 +51,7 @@ def asset_version(static_dir: Path) -> str:
 
 
 def build_assets(static_dir: Path, build_root: Path, version: str) -> Path:
-    """Copy ``static_dir`` to ``build_root/version`` with a ``.gz`` beside each text file.
+    """Copy ``static_dir`` to ``build_root/version``, minify it, and put a ``.gz`` beside each text file.
 
     Built in a private temporary folder and renamed into place, so processes starting
     together never see a half-written file; an existing build is reused.
@@ -58,6 +66,9 @@ def build_assets(static_dir: Path, build_root: Path, version: str) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=build_root))
     try:
         shutil.copytree(static_dir, tmp, dirs_exist_ok=True)
+        for path in tmp.rglob("*"):
+            if path.is_file():
+                minify(path)
         compressor = Compressor(use_brotli=False, quiet=True)
         for path in tmp.rglob("*"):
             if path.is_file() and compressor.should_compress(path.name):
@@ -70,6 +81,22 @@ def build_assets(static_dir: Path, build_root: Path, version: str) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
     prune_builds(build_root, keep=version)
     return target
+
+
+def minify(path: Path) -> bool:
+    """Minify a ``.js`` or ``.css`` file in place (rJSmin / rCSSmin); leave any other file.
+
+    Only comments and insignificant whitespace are removed, so the code that runs is the
+    source's, line for line. A file already named ``*.min.*`` is left as it is.
+
+    Returns:
+        True when the file was minified.
+    """
+    minifiers = {".js": rjsmin.jsmin, ".css": rcssmin.cssmin}
+    if path.suffix not in minifiers or ".min." in path.name:
+        return False
+    path.write_text(minifiers[path.suffix](path.read_text(encoding="utf-8")), encoding="utf-8")
+    return True
 
 
 def prune_builds(build_root: Path, keep: str, count: int = KEEP_BUILDS) -> list[str]:

@@ -1,8 +1,8 @@
-"""The widget's download size, as served: script + stylesheet, gzip-compressed (issue 12).
+"""The widget's download size, as served: script + stylesheet, minified and gzip-compressed (issue 12).
 
 Issue 12's budget: ``static/appointease.js`` + ``static/appointease.css`` under 15 KB
 gzipped. The files are compressed exactly as the server does it
-(``appointease.assets.build_assets``, WhiteNoise's compressor) and the ``.gz`` bytes a
+(``appointease.assets.build_assets``: minified, then WhiteNoise's compressor) and the ``.gz`` bytes a
 browser downloads are counted. Prints a table and whether the budget holds; exit status
 1 when it does not. Reads only files; starts no server.
 
@@ -30,7 +30,7 @@ BUDGET_BYTES = 15_000
 
 @dataclass(frozen=True)
 class Size:
-    """One file: ``raw`` and ``gzipped`` sizes in bytes, as served."""
+    """One file: ``raw`` (minified) and ``gzipped`` sizes in bytes, as served."""
 
     name: str
     raw: int
@@ -64,7 +64,7 @@ def report(sizes: list[Size], budget: int = BUDGET_BYTES) -> tuple[str, bool]:
     return (
         "\n".join(
             [
-                "| file | bytes | gzipped bytes |",
+                "| file | served bytes (minified) | gzipped bytes |",
                 "|---|---:|---:|",
                 *rows,
                 f"| **total** | {sum(s.raw for s in sizes):,} | **{total:,}** |",

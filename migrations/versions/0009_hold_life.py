@@ -1,7 +1,7 @@
 """holds.first_taken_at: a client's hold life is bounded from its first taking (issue 16 point 8)
 
 Revision ID: 0009_hold_life
-Revises: 0003_admin
+Revises: 0008_visitor_tz
 Create Date: 2026-12-02
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_hold_life"
-down_revision = "0003_admin"
+down_revision = "0008_visitor_tz"  # chained after the visitor time zone (both from issue 16)
 branch_labels = None
 depends_on = None
 

@@ -8,9 +8,13 @@ import re
 
 from conftest import ROOT
 
-from appointease.assets import KEEP_BUILDS, build_assets
+import rjsmin
+
+from appointease.assets import KEEP_BUILDS, build_assets, minify
 
 WIDGET = ROOT / "static" / "appointease.js"
+#: What is served for the widget: the minified build of the readable source.
+SERVED = rjsmin.jsmin(WIDGET.read_text(encoding="utf-8")).encode()
 
 
 def fetch(client, url: str, **headers):
@@ -29,14 +33,14 @@ def test_stable_url_is_gzipped_cached_and_revalidated(client):
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert r.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
     assert "max-age=300" in r.headers["Cache-Control"] and "immutable" not in r.headers["Cache-Control"]
-    assert gzip.decompress(r.get_data()) == WIDGET.read_bytes()
-    assert len(r.get_data()) < WIDGET.stat().st_size / 2
+    assert gzip.decompress(r.get_data()) == SERVED
+    assert len(r.get_data()) < len(SERVED) / 2
 
     again = fetch(client, "/static/appointease.js", **{"If-None-Match": r.headers["ETag"]})
     assert again.status_code == 304 and again.get_data() == b""
 
     plain = fetch(client, "/static/appointease.js")  # a client that cannot decompress
-    assert "Content-Encoding" not in plain.headers and plain.get_data() == WIDGET.read_bytes()
+    assert "Content-Encoding" not in plain.headers and plain.get_data() == SERVED
 
 
 def test_demo_page_loads_the_versioned_immutable_script(client, app):
@@ -50,7 +54,7 @@ def test_demo_page_loads_the_versioned_immutable_script(client, app):
         assert r.status_code == 200, url
         assert r.headers["Cache-Control"] == "max-age=315360000, public, immutable"
         assert r.headers["Content-Encoding"] == "gzip"
-    assert gzip.decompress(fetch(client, src, **{"Accept-Encoding": "gzip"}).get_data()) == WIDGET.read_bytes()
+    assert gzip.decompress(fetch(client, src, **{"Accept-Encoding": "gzip"}).get_data()) == SERVED
 
 
 def test_static_html_pages_carry_the_security_headers(client):
@@ -82,3 +86,18 @@ def test_old_builds_are_pruned_and_the_running_ones_kept(tmp_path):
     left = sorted(p.name for p in root.iterdir())
     assert KEEP_BUILDS == 3
     assert left == [".v9-tmp", "v3", "v4", "v5"]  # this version and the two newest others
+
+
+def test_scripts_and_stylesheets_are_served_minified_with_their_code_intact(tmp_path):
+    """The build drops comments and whitespace only: strings and template literals stay."""
+    (tmp_path / "w.js").write_text("// why\nconst a = `x  ${1 +  2}\n y`;  /* note */\nconst b = '  two  ';\n")
+    (tmp_path / "w.css").write_text("/* theme */\n.ae  .slot {\n  color : red ;\n}\n")
+    (tmp_path / "lib.min.js").write_text("keep  as  is\n")
+    (tmp_path / "page.html").write_text("<p>  spaced  </p>\n")
+    assert [minify(tmp_path / n) for n in ("w.js", "w.css", "lib.min.js", "page.html")] == [True, True, False, False]
+    js = (tmp_path / "w.js").read_text()
+    assert "why" not in js and "note" not in js
+    assert "`x  ${1 +  2}\n y`" in js and "'  two  '" in js
+    assert (tmp_path / "w.css").read_text() == ".ae .slot{color:red}"
+    assert (tmp_path / "lib.min.js").read_text() == "keep  as  is\n"
+    assert (tmp_path / "page.html").read_text() == "<p>  spaced  </p>\n"
