@@ -6,9 +6,8 @@ import gzip
 import os
 import re
 
-from conftest import ROOT
-
 import rjsmin
+from conftest import ROOT
 
 from appointease.assets import KEEP_BUILDS, build_assets, minify
 
