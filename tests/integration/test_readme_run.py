@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -39,23 +40,25 @@ def _readme_walkthrough(port: int) -> str:
     return script.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{port}")
 
 
-@pytest.mark.date_relative
-def test_run_command_serves_the_demo_and_books(tmp_path):
-    checkout = tmp_path / "appointease"
-    checkout.mkdir()
-    _fresh_copy(checkout)
+@contextlib.contextmanager
+def _serving(checkout: Path, env: dict, log_path: Path):
+    """Start ``scripts/run.sh`` in ``checkout``, wait (at most 300 s) until it answers
+    ``/healthz``, yield ``(process, base URL)``, then stop its whole process group."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "APPOINTEASE_"))}
-    env.update(PORT=str(port), WEB_CONCURRENCY="2")
-    with open(tmp_path / "run.log", "wb") as log:  # the child keeps its own descriptor
+    with open(log_path, "wb") as log:  # the child keeps its own descriptor
         proc = subprocess.Popen(
-            ["scripts/run.sh"], cwd=checkout, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            ["scripts/run.sh"],
+            cwd=checkout,
+            env={**env, "PORT": str(port)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
-            assert proc.poll() is None, (tmp_path / "run.log").read_text()[-3000:]
+            assert proc.poll() is None, log_path.read_text()[-3000:]
             try:
                 if requests.get(base + "/healthz", timeout=5).ok:
                     break
@@ -63,9 +66,35 @@ def test_run_command_serves_the_demo_and_books(tmp_path):
                 time.sleep(0.5)
         else:
             pytest.fail("the run command did not serve within 300 s")
+        yield proc, base
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
+
+
+def _clean_env(**extra) -> dict:
+    """This process's environment without the suite's engine settings, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "APPOINTEASE_"))}
+    return {**env, **extra}
+
+
+@pytest.mark.date_relative
+def test_run_command_serves_the_demo_and_books(tmp_path):
+    checkout = tmp_path / "appointease"
+    checkout.mkdir()
+    _fresh_copy(checkout)
+    with _serving(checkout, _clean_env(WEB_CONCURRENCY="2"), tmp_path / "run.log") as (proc, base):
         assert "appointease" in requests.get(base + "/", timeout=15).text.lower()
         walk = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", _readme_walkthrough(port)], capture_output=True, text=True, timeout=60
+            ["bash", "-euo", "pipefail", "-c", _readme_walkthrough(int(base.rsplit(":", 1)[1]))],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert walk.returncode == 0, walk.stderr
         assert '"processing":["10:00"]' in walk.stdout and '"booked":["10:00"]' in walk.stdout
@@ -103,15 +132,6 @@ def test_run_command_serves_the_demo_and_books(tmp_path):
         while not any(reference in p.read_text(errors="replace") for p in outbox.glob("*.eml")):
             assert time.monotonic() < deadline, "no confirmation .eml from the worker"
             time.sleep(0.25)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
-        log.close()
     # run.sh stopped gunicorn and the worker with it: nothing of the process group is left.
     left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
     assert left == [], left
@@ -129,36 +149,11 @@ def test_run_command_with_demo_off_starts_an_empty_catalogue(tmp_path):
     stamp = ROOT / ".venv" / ".installed-requirements.txt"
     if stamp.is_file() and stamp.read_bytes() == (ROOT / "requirements.txt").read_bytes():
         (checkout / ".venv").symlink_to((ROOT / ".venv").resolve())
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "APPOINTEASE_"))}
-    env.update(PORT=str(port), WEB_CONCURRENCY="1", APPOINTEASE_DEMO="0")
-    with open(tmp_path / "run.log", "wb") as log:
-        proc = subprocess.Popen(
-            ["scripts/run.sh"], cwd=checkout, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, (tmp_path / "run.log").read_text()[-3000:]
-            try:
-                if requests.get(base + "/healthz", timeout=5).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.5)
-        else:
-            pytest.fail("the run command did not serve within 300 s")
+    env = _clean_env(WEB_CONCURRENCY="1", APPOINTEASE_DEMO="0")
+    with _serving(checkout, env, tmp_path / "run.log") as (proc, base):
         assert requests.get(base + "/api/v1/services", timeout=10).json() == []
         assert requests.get(base + "/api/v1/staff", timeout=10).json() == []
         assert "no demo data loaded" in (tmp_path / "run.log").read_text()
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
     left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
     assert left == [], left
     # Any other value stops before anything starts, naming the variable.
