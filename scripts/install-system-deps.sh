@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install the system servers the AppointEase test suite needs (Debian 12):
 #   redis-server + redis-cli (7.0; the cluster fixture), PostgreSQL 15 server binaries, chromium + chromium-driver,
-#   nginx (the buffering proxy of deploy/, tested by a fixture), wrk (bench/), faketime +
-#   libfaketime (scripts/seven-days.sh runs the date-relative tests on other days), and
+#   nginx (the buffering proxy of deploy/, tested by a fixture), wrk (bench/), gcc + libc6-dev
+#   (scripts/seven-days.sh compiles tests/clockshift), and
 #   node + npm (the browser tests' pinned npm packages: axe-core).
 #
 # Idempotent: checks for the binaries first and only runs apt-get when something is
@@ -30,7 +30,8 @@ REQUIRED=(
   "/usr/bin/chromedriver chromium-driver"
   "/usr/sbin/nginx nginx-light"
   "/usr/bin/wrk wrk"
-  "/usr/bin/faketime faketime"
+  "/usr/bin/cc gcc"
+  "/usr/include/time.h libc6-dev"
   "/usr/bin/node nodejs"
   "/usr/bin/npm npm"
 )

@@ -5,7 +5,7 @@
 #      but those marked engine_independent, whose outcome cannot depend on the matrix
 #      (they already ran in 1);
 #   3. seven days: the tests marked date_relative again, as if today were each of the next six
-#      days (scripts/seven-days.sh, libfaketime), so main is green on every day of the week.
+#      days (scripts/seven-days.sh, tests/clockshift), so main is green on every day of the week.
 # System servers (redis-server, PostgreSQL 15, Chromium) are installed when missing.
 # Extra arguments go to pytest in both matrices (e.g. scripts/test.sh -k heartbeat); a
 # "-m EXPR" of yours is combined with the production matrix's own marker filter.

@@ -411,9 +411,13 @@
         h('button', { hidden: true, tabindex: '-1' })));
     }
 
+    // A range within one day reads "10:00 – 10:30 AM"; one that crosses midnight in `tz` is
+    // two plain times, never formatRange's dates ("12/3/2026, 11:30 PM – 12/4/2026, …").
     fmt(at, o, tz = this.vz, end) {
       const f = new Intl.DateTimeFormat(undefined, { timeZone: tz, ...o });
-      return end ? f.formatRange(new Date(at), end) : f.format(new Date(at));
+      if (!end) return f.format(new Date(at));
+      const day = (t) => this.fmt(t, YMD, tz);
+      return day(at) === day(end) ? f.formatRange(new Date(at), end) : `${f.format(new Date(at))} – ${f.format(end)}`;
     }
 
     zone(tz) {

@@ -134,21 +134,12 @@ def client(app):
     return app.test_client()
 
 
-#: Fixtures that start a real Redis or PostgreSQL server, and the test parameters that ask
-#: for one (hold stores, engines).
-SERVER_FIXTURES = {"redis_server", "redis_cluster", "pg_server"}
-SERVER_PARAMS = {"redis", "cluster", "fallback", "postgresql"}
-
-
 def pytest_collection_modifyitems(config, items):
-    """Mark ``date_relative`` every test whose dates derive from today, and ``real_servers``
-    every test that starts a Redis or PostgreSQL server (issue 16).
+    """Mark ``date_relative`` every test whose dates derive from today (issue 16).
 
-    Date-relative tests take the ``workday`` fixture, book through ``notify_fixtures.book``
-    (on ``notify_fixtures.monday()``), or carry the marker themselves;
-    ``scripts/seven-days.sh`` runs them as if today were each of the next six days, under
-    libfaketime. A test starts servers when it uses a server fixture, is parametrised with a
-    Redis/PostgreSQL variant, or carries ``real_servers`` itself (it starts them directly).
+    Those take the ``workday`` fixture, book through ``notify_fixtures.book`` (on
+    ``notify_fixtures.monday()``), or carry the marker themselves. ``scripts/seven-days.sh``
+    runs them as if today were each of the next six days (``tests/clockshift``).
     """
     import notify_fixtures
 
@@ -156,12 +147,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         module = getattr(item, "module", None)
         uses_helpers = any(getattr(module, name, None) in date_helpers for name in ("book", "monday"))
-        fixtures = set(getattr(item, "fixturenames", ()))
-        if "workday" in fixtures or uses_helpers:
+        if "workday" in getattr(item, "fixturenames", ()) or uses_helpers:
             item.add_marker(pytest.mark.date_relative)
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        if fixtures & SERVER_FIXTURES or SERVER_PARAMS & {v for v in params.values() if isinstance(v, str)}:
-            item.add_marker(pytest.mark.real_servers)
 
 
 @pytest.fixture

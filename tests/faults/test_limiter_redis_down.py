@@ -19,7 +19,7 @@ from helpers import need
 from live import GunicornServer
 from servers import RedisServer, redis_available
 
-pytestmark = [pytest.mark.slow, pytest.mark.real_servers]
+pytestmark = pytest.mark.slow
 
 WORKERS = 2
 PER_CLIENT = 3

@@ -24,7 +24,7 @@ from helpers import migrate, need, seed
 from live import GunicornServer
 from servers import PostgresServer, postgres_available
 
-pytestmark = [pytest.mark.slow, pytest.mark.engine_independent, pytest.mark.real_servers]
+pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
 
 CLIENTS = 4  # concurrent booking loops
 PER_CLIENT = 15  # attempts each: 60 in all, over ~15 s

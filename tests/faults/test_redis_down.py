@@ -18,7 +18,7 @@ from helpers import LiveClient, Widget, assert_error, need
 from live import GunicornServer
 from servers import RedisServer, redis_available
 
-pytestmark = [pytest.mark.slow, pytest.mark.real_servers]
+pytestmark = pytest.mark.slow
 
 TIMES = [f"{h:02d}:{m:02d}" for h in range(9, 17) for m in (0, 30)]  # the 16 slots of a 09–17 day
 DOWN_ROUNDS = 8
