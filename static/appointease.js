@@ -417,7 +417,7 @@
       const f = new Intl.DateTimeFormat(undefined, { timeZone: tz, ...o });
       if (!end) return f.format(new Date(at));
       const day = (t) => this.fmt(t, YMD, tz);
-      return day(at) === day(end) ? f.formatRange(new Date(at), end) : `${f.format(new Date(at))} – ${f.format(end)}`;
+      return day(at) === day(end) ? f.formatRange(new Date(at), end) : `${f.format(new Date(at))}\u2009–\u2009${f.format(end)}`;
     }
 
     zone(tz) {

@@ -122,6 +122,12 @@ def test_tokyo_visitor_sees_one_day_for_a_slot_past_midnight(start_live, visitor
     open_widget(page, live.url + "/static/index.html")
     to_time_step(page, day, JORDAN)
     expect(slot(page, time_).locator(".ae-slot-time")).to_have_text(f"{tokyo_range} ({tokyo_day})")
+    # The slot before it crosses Tokyo's midnight: two plain times, no dates (not formatRange's
+    # "12/3/2026, 11:30 PM – 12/4/2026, 12:00 AM").
+    before = (berlin - timedelta(minutes=30)).strftime("%H:%M")
+    expect(slot(page, before).locator(".ae-slot-time")).to_have_text(
+        f"{there - timedelta(minutes=30):%H:%M}\u2009–\u2009{there:%H:%M}"
+    )
     pick(page, time_)
     expect(page.locator("[data-action='next']")).to_have_accessible_name(f"Continue – {tokyo_day}, {there:%H:%M}")
     to_details(page)
