@@ -10,6 +10,9 @@
 # Embedded engine only: the production matrix of scripts/test.sh covers the engines for today,
 # and the date-relative tests that start Redis or PostgreSQL themselves run here too.
 #
+# Each day runs in 3 pytest-xdist workers (SEVEN_DAYS_WORKERS): the tests mostly wait on
+# servers, polls and TTLs, so three overlap well on two cores (about 6 minutes a day here).
+#
 # Usage: scripts/seven-days.sh [pytest args...]     (SEVEN_DAYS="1 2 3 4 5 6" by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +33,6 @@ for n in ${SEVEN_DAYS:-1 2 3 4 5 6}; do
   fi
   echo "== seven-days: today + $n = $(date -d "+$n days" '+%A %F'), date_relative tests (embedded) =="
   env "${shift_env[@]}" APPOINTEASE_TEST_ENGINE=embedded \
-    .venv/bin/python -m pytest -m date_relative -p no:cacheprovider "$@" || status=$?
+    .venv/bin/python -m pytest -m date_relative -p no:cacheprovider -n "${SEVEN_DAYS_WORKERS:-3}" "$@" || status=$?
 done
 exit "$status"
