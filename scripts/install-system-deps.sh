@@ -37,13 +37,15 @@ REQUIRED=(
 )
 
 log() { printf 'install-system-deps: %s\n' "$*" >&2; }
+# A program must be executable; a header (libc6-dev's time.h) need only be there.
+present() { if [[ $1 == *.h ]]; then [[ -f $1 ]]; else [[ -x $1 ]]; fi; }
 
 missing_pkgs=()
 missing_files=()
 for entry in "${REQUIRED[@]}"; do
   path=${entry%% *}
   pkg=${entry##* }
-  if [[ ! -x $path ]]; then
+  if ! present "$path"; then
     missing_files+=("$path")
     # de-duplicate packages (postgresql covers several files)
     case " ${missing_pkgs[*]-} " in
@@ -119,7 +121,7 @@ stop_service postgresql
 still_missing=()
 for entry in "${REQUIRED[@]}"; do
   path=${entry%% *}
-  [[ -x $path ]] || still_missing+=("$path")
+  present "$path" || still_missing+=("$path")
 done
 if [[ ${#still_missing[@]} -gt 0 ]]; then
   log "still missing after install: ${still_missing[*]}"
