@@ -180,13 +180,18 @@ class HTTPReceiver:
                     for name, value in extra.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    self.wfile.write(b"ok")
                 except OSError:  # the client gave up waiting
                     pass
+                # Recorded before the body goes out: the sender cannot have read the whole
+                # answer yet, so whatever it does next finds this request already recorded.
                 with receiver.lock:
                     receiver.received.append(
                         Received(self.path, dict(self.headers.items()), body, arrived, time.monotonic(), status)
                     )
+                try:
+                    self.wfile.write(b"ok")
+                except OSError:
+                    pass
 
             def log_message(self, *args):
                 pass
@@ -217,10 +222,11 @@ class HTTPReceiver:
             self.scripts[path] = Script(statuses or [200], delays or [0.0], dict(headers or {}))
 
     def at(self, path: str) -> list[Received]:
-        """Requests to ``path`` that have been answered, in order of arrival.
+        """Requests to ``path`` that have been answered (their status sent), in order of arrival.
 
-        Sorted by arrival, not by when their handler thread recorded them: a handler records
-        after it has answered, so the sender's next request can be recorded first."""
+        Sorted by arrival, not by when their handler thread recorded them: a slow handler
+        can record after the sender's next request was recorded. A request is recorded
+        before its body is written, so a sender that has read its answer always finds it."""
         with self.lock:
             return sorted((r for r in self.received if r.path == path), key=lambda r: r.arrived)
 
