@@ -9,6 +9,7 @@ codes in turn, delays).
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import threading
@@ -188,10 +189,8 @@ class HTTPReceiver:
                     receiver.received.append(
                         Received(self.path, dict(self.headers.items()), body, arrived, time.monotonic(), status)
                     )
-                try:
+                with contextlib.suppress(OSError):
                     self.wfile.write(b"ok")
-                except OSError:
-                    pass
 
             def log_message(self, *args):
                 pass
