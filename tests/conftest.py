@@ -137,7 +137,7 @@ def client(app):
 def pytest_collection_modifyitems(config, items):
     """Mark ``date_relative`` every test whose dates derive from today (issue 16).
 
-    Those take the ``workday`` fixture, book through ``notify_fixtures.book`` (on
+    Those take the ``workday`` or ``strip_workday`` fixture, book through ``notify_fixtures.book`` (on
     ``notify_fixtures.monday()``), or carry the marker themselves. ``scripts/seven-days.sh``
     runs them as if today were each of the next six days (``tests/clockshift``).
     """
@@ -147,7 +147,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         module = getattr(item, "module", None)
         uses_helpers = any(getattr(module, name, None) in date_helpers for name in ("book", "monday"))
-        if "workday" in getattr(item, "fixturenames", ()) or uses_helpers:
+        if {"workday", "strip_workday"} & set(getattr(item, "fixturenames", ())) or uses_helpers:
             item.add_marker(pytest.mark.date_relative)
 
 
@@ -156,6 +156,18 @@ def workday() -> date:
     """A Monday at least 2 days ahead (inside the 90-day horizon): every demo staff works."""
     day = date.today() + timedelta(days=2)
     return day + timedelta(days=(7 - day.weekday()) % 7)
+
+
+@pytest.fixture
+def strip_workday() -> date:
+    """A working day at least 2 days ahead whose next day is a working day on the same page
+    of the widget's 7-day strip (pages start at today, today + 7, …): for tests that move
+    from one day to the next on screen. Not always a Monday: when today is a Tuesday, every
+    Monday is the last day of its page (the seven-day run found that, issue 16)."""
+    day = date.today() + timedelta(days=2)
+    while day.weekday() > 3 or (day - date.today()).days % 7 == 6:  # Mon-Thu, not a page's end
+        day += timedelta(days=1)
+    return day
 
 
 # Notification fixtures (SMTP capture server, webhook receiver, apps with fast retries).

@@ -152,10 +152,11 @@ def test_lock_is_renewed_while_visible_and_retaken_or_explained_after_a_lapse(st
     expect(slot(a, "10:00")).to_have_attribute("aria-disabled", "true")
 
 
-def test_leaving_the_time_choice_releases_at_once(start_live, visitor, workday):
+def test_leaving_the_time_choice_releases_at_once(start_live, visitor, strip_workday):
     """Selections live 60 s here, so only a release can free a time within the 1.5 s allowed:
     another day, Back to the staff step, and leaving the page (a sendBeacon) each release at
     once; Back from details turns the lock back into a selection that stays the visitor's."""
+    workday = strip_workday  # its next day is on the same strip page
     live = start_live(APPOINTEASE_SELECTION_TTL=60)
     day, tuesday = workday.isoformat(), (workday + timedelta(days=1)).isoformat()
     a = visitor()
@@ -274,9 +275,10 @@ def test_closed_days_greyed_first_open_day_preselected(start_live, visitor, data
     expect(page.locator("input[name=date]")).to_have_attribute("min", today.isoformat())
 
 
-def test_keyboard_roving_focus_and_continue(start_live, visitor, workday):
+def test_keyboard_roving_focus_and_continue(start_live, visitor, strip_workday):
     """One tab stop per group; arrows move within the days and the times; a pick moves focus
     to Continue, whose accessible name starts with its visible text."""
+    workday = strip_workday  # its next day is on the same strip page
     live = start_live()
     day = workday.isoformat()
     page = visitor()
@@ -418,9 +420,10 @@ def test_visitor_time_zone_ranges_and_currency(start_live, visitor, workday):
     expect(page.locator(".ae-summary")).to_contain_text(f"{local}–{end} Eastern Time (09:00–09:30 UTC)")
 
 
-def test_network_states(start_live, visitor, workday):
+def test_network_states(start_live, visitor, strip_workday):
     """Offline: "Reconnecting…", a dimmed grid, and no "✓ yours" once the hold may have lapsed;
     online again: all of it clears, including "We couldn't reach…"; loading shows skeletons."""
+    workday = strip_workday  # its next day is on the same strip page
     live = start_live()
     day = workday.isoformat()
     page = visitor()
