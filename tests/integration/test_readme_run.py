@@ -77,6 +77,22 @@ def _serving(checkout: Path, env: dict, log_path: Path):
                 proc.wait(5)
 
 
+def _group_left(pgid: int, timeout: float = 15) -> list[str]:
+    """The processes (``ps`` lines) still in process group ``pgid`` once it has had ``timeout``
+    seconds to empty: a gunicorn worker that its master SIGKILLed at the end of the graceful
+    stop may take a moment to die after the master itself has exited."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pids = subprocess.run(["pgrep", "-g", str(pgid)], capture_output=True, text=True).stdout.split()
+        if not pids or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    if not pids:
+        return []
+    ps = subprocess.run(["ps", "-o", "pid,stat,args", "-p", ",".join(pids)], capture_output=True, text=True)
+    return ps.stdout.splitlines()[1:]
+
+
 def _clean_env(**extra) -> dict:
     """This process's environment without the suite's engine settings, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "APPOINTEASE_"))}
@@ -133,7 +149,7 @@ def test_run_command_serves_the_demo_and_books(tmp_path):
             assert time.monotonic() < deadline, "no confirmation .eml from the worker"
             time.sleep(0.25)
     # run.sh stopped gunicorn and the worker with it: nothing of the process group is left.
-    left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    left = _group_left(proc.pid)
     assert left == [], left
 
 
@@ -154,7 +170,7 @@ def test_run_command_with_demo_off_starts_an_empty_catalogue(tmp_path):
         assert requests.get(base + "/api/v1/services", timeout=10).json() == []
         assert requests.get(base + "/api/v1/staff", timeout=10).json() == []
         assert "no demo data loaded" in (tmp_path / "run.log").read_text()
-    left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    left = _group_left(proc.pid)
     assert left == [], left
     # Any other value stops before anything starts, naming the variable.
     bad = subprocess.Popen(
