@@ -3,7 +3,7 @@
 Every value can be overridden from the environment: ``PORT`` / ``GUNICORN_BIND``,
 ``WEB_CONCURRENCY`` (workers), ``GUNICORN_WORKER_CLASS`` / ``GUNICORN_THREADS``,
 ``GUNICORN_TIMEOUT``. The app is stateless, so any number
-of instances can run behind a load balancer (README "Production").
+of instances can run behind a load balancer (docs/production.md).
 """
 
 import multiprocessing
@@ -12,7 +12,7 @@ import os
 bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 # 2×cores+1 is gunicorn's documented starting point.
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
-# Threaded workers, by measurement (README "Worker class"): on SQLite, 4 workers × 4 threads
+# Threaded workers, by measurement (docs/production.md "Worker class"): on SQLite, 4 workers × 4 threads
 # answered /healthz and the heartbeat faster than 4 sync workers in every interleaved
 # round, and need more slow clients to stall (still a handful: the proxy is what stops them).
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "gthread"

@@ -138,7 +138,7 @@ def test_redis_cluster_three_masters_spread_hash_tags(tmp_path):
         client = ClusterClient(startup_nodes=[ClusterNode(h, p) for h, p in cluster.startup_nodes], socket_timeout=5)
         try:
             # Keys of one (employee, day) share a hash tag, so they live on one node;
-            # different tags spread over the masters (README "Redis Cluster safety").
+            # different tags spread over the masters (docs/production.md "Redis Cluster").
             owner: dict[str, int] = {}
             for employee in range(1, 200):
                 tag = f"{{holds:{employee}:2030-01-07}}"

@@ -2,7 +2,7 @@
 audited by axe-core at every step, with a working calendar file at the end.
 
 Screenshots of every step go to ``tests/artifacts/`` (or to the folder named by
-``APPOINTEASE_SCREENSHOTS``, e.g. ``docs`` to refresh the README's pictures).
+``APPOINTEASE_SCREENSHOTS``, e.g. ``docs`` to refresh the pictures in docs/widget.md and the README).
 """
 
 # ruff: noqa: F401, F811  (pytest fixtures come from widget_kit and are used as parameters)

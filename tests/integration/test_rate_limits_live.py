@@ -56,7 +56,7 @@ def test_two_instances_share_one_count_in_redis(app, database_url, redis_server,
 
 def test_embedded_default_counts_per_worker_process(app, database_url, workday, tmp_path):
     """Without Redis each worker has its own counters: between LIMIT and LIMIT × workers
-    requests pass (README "Rate limits")."""
+    requests pass (docs/rate-limits.md "Where the counters live")."""
     env = {"DATABASE_URL": database_url, "REDIS_URL": None, "APPOINTEASE_RATE_HEARTBEAT_PER_IP": f"{LIMIT}/minute"}
     day = workday.isoformat()
     with GunicornServer(env, workers=2, log_path=tmp_path / "gunicorn.log") as server, ThreadPoolExecutor(6) as pool:

@@ -1,5 +1,6 @@
-"""The README's admin flow (section "Staff and admin"), run exactly as written but for the
-port and the ``flask`` executable, against a real gunicorn on this test's database."""
+"""The admin flow of docs/staff-admin.md (section "The admin flow with curl"), run exactly as
+written but for the port and the ``flask`` executable, against a real gunicorn on this test's
+database."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ pytestmark = pytest.mark.slow
 
 
 def readme_admin_flow(port: int) -> str:
-    text = (ROOT / "README.md").read_text()
-    section = text.split("### The admin flow with curl", 1)[1]
+    """The bash block of docs/staff-admin.md "## The admin flow with curl", for ``port``."""
+    text = (ROOT / "docs" / "staff-admin.md").read_text()
+    section = text.split("## The admin flow with curl", 1)[1]
     script = section.split("```bash", 1)[1].split("```", 1)[0]
     return script.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{port}").replace(
         ".venv/bin/flask", f"{sys.executable} -m flask"

@@ -1,5 +1,5 @@
-"""The README's customer section, run exactly as written (but for the port and the outbox
-folder) against gunicorn and the notification worker: otp → mailed code → verify →
+"""The customer flow of docs/customers.md, run exactly as written (but for the port and the
+outbox folder) against gunicorn and the notification worker: otp → mailed code → verify →
 me/appointments → reschedule → me/events → cancel → logout."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def customer_script() -> str:
-    """The bash block of README "## Customers: …"."""
-    section = (ROOT / "README.md").read_text().split("## Customers:", 1)[1]
+    """The bash block of docs/customers.md "## The flow with curl"."""
+    section = (ROOT / "docs" / "customers.md").read_text().split("## The flow with curl", 1)[1]
     return section.split("```bash", 1)[1].split("```", 1)[0]
 
 

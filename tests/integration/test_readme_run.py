@@ -1,4 +1,5 @@
-"""The README's run command, as a new user meets it: fresh copy, one command, book through it."""
+"""The README's run command, as a new user meets it: fresh copy, one command, book through it
+(the README's "The first booking, with curl", run as written)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def _fresh_copy(dest: Path) -> None:
 def _readme_walkthrough(port: int) -> str:
     """The README's curl walk-through, exactly as written but for the port."""
     text = (ROOT / "README.md").read_text()
-    section = text.split("## Walk-through with curl", 1)[1]
+    section = text.split("## The first booking, with curl", 1)[1]
     script = section.split("```bash", 1)[1].split("```", 1)[0]
     return script.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{port}")
 
