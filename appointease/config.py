@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 log = logging.getLogger(__name__)
 
-#: How long a stored Idempotency-Key response is kept, in hours (published in the README;
+#: How long a stored Idempotency-Key response is kept, in hours (published in docs/api.md;
 #: draft-ietf-httpapi-idempotency-key-header §2.6 "the resource MAY expire keys").
 IDEMPOTENCY_RETENTION_HOURS = 24
 
