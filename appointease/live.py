@@ -16,8 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from appointease.cache import Catalog, StaffEntry
-from appointease.catalog import cached_service, cached_staff
+from appointease.catalog import Catalog, StaffEntry, cached_service, cached_staff
 from appointease.config import Rules
 from appointease.context import Context
 from appointease.errors import NotFound, ValidationFailed
