@@ -69,6 +69,17 @@ class LiveCache:
         found = dict(session.connection().execute(_VERSIONS).all())
         return found.get(CATALOG_VERSION, 0), found.get(EVENT_SEQ, 0)
 
+    def snapshot(self, session: Session, tz: ZoneInfo) -> tuple[Catalog, int]:
+        """Read this request's versions once and return ``(catalogue snapshot, event seq)``.
+
+        The one entry of a request into the cache: ``versions``, then the booked-interval
+        cache brought up to that ``seq`` (``sync_booked``, days local to ``tz``), then the
+        catalogue for that version. Pass both results on to ``grid`` and ``booked``.
+        """
+        catalog_version, seq = self.versions(session)
+        self.sync_booked(session, seq, tz)
+        return self.catalog(session, catalog_version), seq
+
     def catalog(self, session: Session, version: int) -> Catalog:
         """Return the catalogue snapshot for ``version``, loading it when this process has another."""
         current = self._catalog
