@@ -189,8 +189,10 @@ class StaffLists:
 class Heartbeat:
     """One heartbeat answer (SPEC §4 ``POST /heartbeat``).
 
-    ``changed`` is False when the client's ``known_version`` is current: then only
-    ``version``, ``interval_seconds`` and ``server_time`` are sent. With one staff
+    ``changed`` is False when the client's ``known_version`` is current: the answer is
+    then the short one, whose keys ``schemas.HeartbeatOut`` alone decides (SPEC §4:
+    ``changed``, ``version``, ``interval_seconds``, ``server_time``); every field is
+    still filled in, for callers other than the HTTP view. With one staff
     member (``employee_id``), ``booked``/``locked``/``processing``/``times`` are theirs;
     with several (``employee_ids``), ``staff`` lists each in the order asked.
     ``duration_minutes`` is the slot length the times were computed with.

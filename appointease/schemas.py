@@ -14,7 +14,7 @@ from datetime import date
 from functools import cache
 from zoneinfo import available_timezones
 
-from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_dump, pre_dump, validate, validates_schema
 
 from appointease.grid import parse_hhmm
 from appointease.lifecycle import Status
@@ -308,10 +308,16 @@ class StaffListsOut(Schema):
     times = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}), required=True, metadata=TIMES_DOC)
 
 
-class HeartbeatOut(Schema):
-    """The full heartbeat answer, or only ``changed/version/interval_seconds/server_time``.
+#: The short heartbeat answer's keys, all it holds when the poll's ``known_version`` is current (SPEC §4).
+HEARTBEAT_SHORT_KEYS = ("changed", "version", "interval_seconds", "server_time")
 
-    One staff member: ``employee_id`` + ``booked/locked/processing/times``; several: ``staff``.
+
+class HeartbeatOut(Schema):
+    """A ``live.Heartbeat`` on the wire: the full answer, or the short one (``HEARTBEAT_SHORT_KEYS``).
+
+    The one owner of the answer's shape (SPEC §4): the domain says whether anything
+    changed (``Heartbeat.changed``), this schema decides what is sent. Full answer: one
+    staff member: ``employee_id`` + ``booked/locked/processing/times``; several: ``staff``.
     """
 
     changed = fields.Boolean(metadata={"description": "Present (false) only on the short unchanged answer."})
@@ -328,6 +334,12 @@ class HeartbeatOut(Schema):
     staff = fields.List(fields.Nested(StaffListsOut))
     mine = fields.Nested(MineOut, allow_none=True)
     storage = fields.String(validate=validate.OneOf(["redis", "database"]))
+
+    @pre_dump
+    def _short_when_unchanged(self, beat, **kwargs):
+        """An unchanged heartbeat is dumped as its ``HEARTBEAT_SHORT_KEYS`` only (``changed``
+        false among them), without serialising the lists it will not send."""
+        return beat if beat.changed else {key: getattr(beat, key) for key in HEARTBEAT_SHORT_KEYS}
 
     @post_dump
     def _drop_what_the_answer_lacks(self, data: dict, **kwargs) -> dict:
