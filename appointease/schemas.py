@@ -313,12 +313,9 @@ HEARTBEAT_SHORT_KEYS = ("changed", "version", "interval_seconds", "server_time")
 
 
 class HeartbeatOut(Schema):
-    """A ``live.Heartbeat`` on the wire: the full answer, or the short one (``HEARTBEAT_SHORT_KEYS``).
-
-    The one owner of the answer's shape (SPEC §4): the domain says whether anything
-    changed (``Heartbeat.changed``), this schema decides what is sent. Full answer: one
-    staff member: ``employee_id`` + ``booked/locked/processing/times``; several: ``staff``.
-    """
+    """A ``live.Heartbeat`` on the wire, the one owner of its shape (SPEC §4): ``HEARTBEAT_SHORT_KEYS``
+    when ``changed`` is false; else one staff member: ``employee_id`` + ``booked/locked/processing/times``;
+    several: ``staff``."""
 
     changed = fields.Boolean(metadata={"description": "Present (false) only on the short unchanged answer."})
     server_time = fields.AwareDateTime(required=True)
@@ -337,8 +334,7 @@ class HeartbeatOut(Schema):
 
     @pre_dump
     def _short_when_unchanged(self, beat, **kwargs):
-        """An unchanged heartbeat is dumped as its ``HEARTBEAT_SHORT_KEYS`` only (``changed``
-        false among them), without serialising the lists it will not send."""
+        """Dump an unchanged beat as its ``HEARTBEAT_SHORT_KEYS`` only (its lists are never serialised)."""
         return beat if beat.changed else {key: getattr(beat, key) for key in HEARTBEAT_SHORT_KEYS}
 
     @post_dump
