@@ -22,8 +22,8 @@ from appointease.events import append_event, next_value
 from appointease.holds import LOCK, HoldRequest
 from appointease.idempotency import IdempotencyKey
 from appointease.lifecycle import Status
-from appointease.live import booked_intervals, resolve_slot
 from appointease.models import Appointment
+from appointease.slots import booked_intervals, resolve_slot
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ small query per request (``LiveCache.versions``):
 
 * ``catalog_version``: bumped in the same transaction as any change to services,
   staff, working hours or time off (an ORM ``before_flush`` hook, ``catalog.py``), so
-  the catalogue snapshot (``Catalog``) is reloaded at the next request after a change,
-  on every worker and host (issue 8: "invalidated by a version the admin writes bump").
+  the catalogue snapshot (``catalog.Catalog``) is reloaded at the next request after a
+  change, on every worker and host (issue 8: "invalidated by a version the admin writes bump").
 * ``event_seq``: the event log's gap-free sequence, bumped in the same transaction as
   every appointment change (``events.append_event``). When it moves, the events since
   the cache's position name the (staff, day) entries to drop, so a booking shows at
@@ -19,19 +19,19 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from threading import Lock
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from appointease.grid import DEFAULT_HOURS, Busy, Schedule, Slot, slot_grid
-from appointease.models import Counter, Employee, Event, Service, TimeOff, WorkingHours, employee_services
+from appointease.catalog import CATALOG_VERSION, Catalog, StaffEntry, load_catalog
+from appointease.grid import Busy, Slot, slot_grid
+from appointease.models import Counter, Event
 
-CATALOG_VERSION, EVENT_SEQ = "catalog_version", "event_seq"
+#: The event log's sequence counter (``events.append_event`` bumps it).
+EVENT_SEQ = "event_seq"
 _VERSIONS = select(Counter.name, Counter.value).where(Counter.name.in_((CATALOG_VERSION, EVENT_SEQ)))
 _EVENTS_BETWEEN = select(Event.type, Event.employee_id, Event.start_at).where(
     Event.seq > bindparam("after"), Event.seq <= bindparam("upto")
@@ -39,67 +39,6 @@ _EVENTS_BETWEEN = select(Event.type, Event.employee_id, Event.start_at).where(
 #: A cache further behind than this many events starts afresh instead of replaying them.
 MAX_EVENTS_TO_REPLAY = 200
 RESCHEDULED = "appointment.rescheduled"
-
-
-@dataclass(frozen=True)
-class ServiceEntry:
-    """A service as the hot path needs it (durations in minutes)."""
-
-    id: int
-    name: str
-    duration_minutes: int
-    price: Decimal
-    active: bool
-
-
-@dataclass(frozen=True)
-class StaffEntry:
-    """A staff member as the hot path needs it: services performed and schedule."""
-
-    id: int
-    name: str
-    active: bool
-    service_ids: frozenset[int]
-    schedule: Schedule
-
-
-@dataclass(frozen=True)
-class Catalog:
-    """An immutable snapshot of the catalogue at ``version``."""
-
-    version: int
-    services: dict[int, ServiceEntry]
-    staff: dict[int, StaffEntry]
-
-
-def load_catalog(session: Session, version: int) -> Catalog:
-    """Read the whole catalogue with four Core selects (no ORM objects).
-
-    An employee without working-hours rows works the default Mon–Fri 09:00–17:00 (SPEC §3).
-    """
-    services = {
-        r.id: ServiceEntry(r.id, r.name, r.duration_minutes, r.price, r.active)
-        for r in session.execute(
-            select(Service.id, Service.name, Service.duration_minutes, Service.price, Service.active)
-        )
-    }
-    weekly: dict[int, dict[int, list]] = {}
-    for r in session.execute(
-        select(WorkingHours.employee_id, WorkingHours.weekday, WorkingHours.start_time, WorkingHours.end_time)
-    ):
-        weekly.setdefault(r.employee_id, {}).setdefault(r.weekday, []).append((r.start_time, r.end_time))
-    time_off: dict[int, list] = {}
-    for r in session.execute(select(TimeOff.employee_id, TimeOff.start_date, TimeOff.end_date)):
-        time_off.setdefault(r.employee_id, []).append((r.start_date, r.end_date))
-    performs: dict[int, set] = {}
-    for r in session.execute(select(employee_services.c.employee_id, employee_services.c.service_id)):
-        performs.setdefault(r.employee_id, set()).add(r.service_id)
-    staff = {}
-    for r in session.execute(select(Employee.id, Employee.name, Employee.active)):
-        hours = weekly.get(r.id) or {d: list(DEFAULT_HOURS) for d in range(5)}
-        schedule = Schedule(weekly={d: sorted(v) for d, v in hours.items()}, time_off=tuple(time_off.get(r.id, ())))
-        staff[r.id] = StaffEntry(r.id, r.name, r.active, frozenset(performs.get(r.id, ())), schedule)
-    return Catalog(version, services, staff)
 
 
 class LiveCache:
@@ -129,6 +68,17 @@ class LiveCache:
         """
         found = dict(session.connection().execute(_VERSIONS).all())
         return found.get(CATALOG_VERSION, 0), found.get(EVENT_SEQ, 0)
+
+    def snapshot(self, session: Session, tz: ZoneInfo) -> tuple[Catalog, int]:
+        """Read this request's versions once and return ``(catalogue snapshot, event seq)``.
+
+        The one entry of a request into the cache: ``versions``, then the booked-interval
+        cache brought up to that ``seq`` (``sync_booked``, days local to ``tz``), then the
+        catalogue for that version. Pass both results on to ``grid`` and ``booked``.
+        """
+        catalog_version, seq = self.versions(session)
+        self.sync_booked(session, seq, tz)
+        return self.catalog(session, catalog_version), seq
 
     def catalog(self, session: Session, version: int) -> Catalog:
         """Return the catalogue snapshot for ``version``, loading it when this process has another."""

@@ -33,8 +33,8 @@ from appointease.events import append_event
 from appointease.holds import LOCK, HoldRequest
 from appointease.idempotency import IdempotencyKey
 from appointease.lifecycle import ACTIVE, Status
-from appointease.live import resolve_slot
 from appointease.models import Appointment
+from appointease.slots import resolve_slot
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from appointease.context import Context
 from appointease.errors import SlotTaken
 from appointease.holds import LOCK, HoldInfo, HoldRequest
-from appointease.live import booked_intervals, resolve_slot
+from appointease.slots import booked_intervals, resolve_slot
 
 
 def hold_ttl(ctx: Context, kind: str) -> int:

@@ -1,9 +1,10 @@
-"""A day's live slot states (SPEC §1, §4): availability, the day overview and the heartbeat.
+"""The read model of a day's slots (SPEC §1, §4): availability, the day overview and the heartbeat.
 
 ``day_states`` is the one computation of a day's slots for one staff member: the grid
 (working hours, time off, the service's duration), minus times before now + minimum
 notice or past the horizon, painted with appointments and holds from the asking
-client's point of view. ``/availability`` and ``/heartbeat`` both use it.
+client's point of view. ``/availability``, ``/availability/days`` and ``/heartbeat``
+all use it. Checking one requested slot before it is taken is ``appointease.slots``.
 """
 
 from __future__ import annotations
@@ -11,60 +12,17 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
-
-from appointease.cache import Catalog, StaffEntry
-from appointease.catalog import cached_service, cached_staff
-from appointease.config import Rules
+from appointease.catalog import Catalog, StaffEntry, cached_service, cached_staff
 from appointease.context import Context
 from appointease.errors import NotFound, ValidationFailed
-from appointease.grid import AVAILABLE, BOOKED, LOCKED, PROCESSING, Busy, Slot, find_slot, slot_states
+from appointease.grid import AVAILABLE, BOOKED, LOCKED, PROCESSING, Busy, Slot, slot_states
 from appointease.holds import HoldInfo
-from appointease.lifecycle import ACTIVE
-from appointease.models import Appointment
+from appointease.slots import bookable, booked_intervals, day_bounds
 
 #: The longest range ``/availability/days`` answers, in days (SPEC §4).
 MAX_DAYS = 62
-
-
-def day_bounds(day: date, rules: Rules) -> tuple[datetime, datetime]:
-    """Return the UTC instants of business-local midnight at ``day`` and the next day."""
-    start = datetime.combine(day, datetime.min.time()).replace(tzinfo=rules.tz).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time()).replace(tzinfo=rules.tz).astimezone(UTC)
-    return start, end
-
-
-_BOOKED = select(Appointment.start_at, Appointment.end_at).where(
-    Appointment.employee_id == bindparam("employee_id"),
-    Appointment.status.in_([str(s) for s in ACTIVE]),
-    Appointment.start_at < bindparam("end"),
-    Appointment.end_at > bindparam("start"),
-)
-
-
-def booked_intervals(session: Session, employee_id: int, start: datetime, end: datetime) -> list[Busy]:
-    """Return the employee's active appointments overlapping ``[start, end)`` (UTC) as ``Busy``.
-
-    Reads through the session's connection, so inside a write transaction it sees that
-    transaction (booking's overlap check).
-    """
-    rows = session.connection().execute(_BOOKED, {"employee_id": employee_id, "start": start, "end": end}).all()
-    return [Busy(s, e, "booked") for s, e in rows]
-
-
-def last_bookable_day(ctx: Context) -> date:
-    """The last business-local date inside the booking horizon (now + ``horizon_days``)."""
-    return (ctx.now + timedelta(days=ctx.rules.horizon_days)).astimezone(ctx.rules.tz).date()
-
-
-def bookable(slots: list[Slot], ctx: Context) -> list[Slot]:
-    """Keep the slots that start between now + minimum notice and now + the horizon."""
-    earliest = ctx.now + timedelta(minutes=ctx.rules.min_notice)
-    latest = ctx.now + timedelta(days=ctx.rules.horizon_days)
-    return [s for s in slots if earliest <= s.start <= latest]
 
 
 @dataclass(frozen=True)
@@ -116,13 +74,6 @@ def day_states(
     return DayStates(slot_states(grid, busy, client_id), own)
 
 
-def _snapshot(ctx: Context) -> tuple[Catalog, int]:
-    """Read this request's versions once and return ``(catalog snapshot, event seq)``."""
-    catalog_version, seq = ctx.cache.versions(ctx.session)
-    ctx.cache.sync_booked(ctx.session, seq, ctx.rules.tz)
-    return ctx.cache.catalog(ctx.session, catalog_version), seq
-
-
 @dataclass(frozen=True)
 class Availability:
     """``GET /availability``: the day's slots for one staff member and service."""
@@ -144,7 +95,7 @@ def availability(ctx: Context, day: date, employee_id: int, service_id: int, cli
         NotFound: unknown service or employee. ValidationFailed: the employee does not
         perform the service. Unavailable: the hold store and its fallback are down.
     """
-    catalog, seq = _snapshot(ctx)
+    catalog, seq = ctx.cache.snapshot(ctx.session, ctx.rules.tz)
     service = cached_service(catalog, service_id)
     staff = cached_staff(catalog, employee_id, service_id)
     states = day_states(
@@ -176,7 +127,7 @@ def days_overview(ctx: Context, first: date, last: date, service_id: int, employ
         raise ValidationFailed(fields={"to": ["Must not be before 'from'."]})
     if (last - first).days + 1 > MAX_DAYS:
         raise ValidationFailed(fields={"to": [f"At most {MAX_DAYS} days per request."]})
-    catalog, seq = _snapshot(ctx)
+    catalog, seq = ctx.cache.snapshot(ctx.session, ctx.rules.tz)
     service = cached_service(catalog, service_id)
     if employee_id is not None:
         staff = [cached_staff(catalog, employee_id, service_id)]
@@ -213,28 +164,6 @@ def _free_times(
     return free
 
 
-def resolve_slot(ctx: Context, service_id: int, employee_id: int, day: date, hhmm: str) -> Slot:
-    """Check service, employee and time against the grid rules and return the slot.
-
-    Raises:
-        NotFound, ValidationFailed, PastTime, TooFarAhead, OutsideHours.
-    """
-    catalog, _seq = _snapshot(ctx)
-    service = cached_service(catalog, service_id)
-    staff = cached_staff(catalog, employee_id, service_id)
-    return find_slot(
-        staff.schedule,
-        day,
-        hhmm,
-        duration_minutes=service.duration_minutes,
-        step_minutes=ctx.rules.slot_step,
-        tz=ctx.rules.tz,
-        now=ctx.now,
-        min_notice_minutes=ctx.rules.min_notice,
-        horizon_days=ctx.rules.horizon_days,
-    )
-
-
 def _version(payload) -> str:
     """A short digest of what the widget paints; equal digests mean nothing changed."""
     raw = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
@@ -260,8 +189,10 @@ class StaffLists:
 class Heartbeat:
     """One heartbeat answer (SPEC §4 ``POST /heartbeat``).
 
-    ``changed`` is False when the client's ``known_version`` is current: then only
-    ``version``, ``interval_seconds`` and ``server_time`` are sent. With one staff
+    ``changed`` is False when the client's ``known_version`` is current: the answer is
+    then the short one, whose keys ``schemas.HeartbeatOut`` alone decides (SPEC §4:
+    ``changed``, ``version``, ``interval_seconds``, ``server_time``); every field is
+    still filled in, for callers other than the HTTP view. With one staff
     member (``employee_id``), ``booked``/``locked``/``processing``/``times`` are theirs;
     with several (``employee_ids``), ``staff`` lists each in the order asked.
     ``duration_minutes`` is the slot length the times were computed with.
@@ -320,7 +251,7 @@ def heartbeat(
     """
     multi = employee_ids is not None
     ids = list(dict.fromkeys(employee_ids)) if multi else [employee_id]
-    catalog, seq = _snapshot(ctx)
+    catalog, seq = ctx.cache.snapshot(ctx.session, ctx.rules.tz)
     duration = cached_service(catalog, service_id).duration_minutes if service_id is not None else ctx.rules.slot_step
     staff = [catalog.staff.get(i) if multi else cached_staff(catalog, i) for i in ids]
     if None in staff:

@@ -14,7 +14,7 @@ from datetime import date
 from functools import cache
 from zoneinfo import available_timezones
 
-from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_dump, pre_dump, validate, validates_schema
 
 from appointease.grid import parse_hhmm
 from appointease.lifecycle import Status
@@ -308,11 +308,14 @@ class StaffListsOut(Schema):
     times = fields.List(fields.String(metadata={"pattern": TIME_PATTERN}), required=True, metadata=TIMES_DOC)
 
 
-class HeartbeatOut(Schema):
-    """The full heartbeat answer, or only ``changed/version/interval_seconds/server_time``.
+#: The short heartbeat answer's keys, all it holds when the poll's ``known_version`` is current (SPEC §4).
+HEARTBEAT_SHORT_KEYS = ("changed", "version", "interval_seconds", "server_time")
 
-    One staff member: ``employee_id`` + ``booked/locked/processing/times``; several: ``staff``.
-    """
+
+class HeartbeatOut(Schema):
+    """A ``live.Heartbeat`` on the wire, the one owner of its shape (SPEC §4): ``HEARTBEAT_SHORT_KEYS``
+    when ``changed`` is false; else one staff member: ``employee_id`` + ``booked/locked/processing/times``;
+    several: ``staff``."""
 
     changed = fields.Boolean(metadata={"description": "Present (false) only on the short unchanged answer."})
     server_time = fields.AwareDateTime(required=True)
@@ -328,6 +331,11 @@ class HeartbeatOut(Schema):
     staff = fields.List(fields.Nested(StaffListsOut))
     mine = fields.Nested(MineOut, allow_none=True)
     storage = fields.String(validate=validate.OneOf(["redis", "database"]))
+
+    @pre_dump
+    def _short_when_unchanged(self, beat, **kwargs):
+        """Dump an unchanged beat as its ``HEARTBEAT_SHORT_KEYS`` only (its lists are never serialised)."""
+        return beat if beat.changed else {key: getattr(beat, key) for key in HEARTBEAT_SHORT_KEYS}
 
     @post_dump
     def _drop_what_the_answer_lacks(self, data: dict, **kwargs) -> dict:

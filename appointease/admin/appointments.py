@@ -22,8 +22,8 @@ from appointease.errors import InvalidTransition
 from appointease.events import append_event
 from appointease.idempotency import IdempotencyKey
 from appointease.lifecycle import Status, can_change
-from appointease.live import day_bounds
 from appointease.models import Appointment, Employee, Service
+from appointease.slots import day_bounds
 
 
 def list_appointments(

@@ -2,7 +2,7 @@
 
 from flask import Response, request
 
-from appointease import live
+from appointease import live, slots
 from appointease.api import limits
 from appointease.api.common import Blueprint, domain
 from appointease.schemas import AvailabilityOut, AvailabilityQuery, DaysOut, DaysQuery, HeartbeatIn, HeartbeatOut
@@ -40,7 +40,7 @@ def availability_days(args):
     ctx = domain()
     return {
         "days": live.days_overview(ctx, args["first"], args["last"], args["service_id"], args.get("employee_id")),
-        "bookable_until": live.last_bookable_day(ctx),
+        "bookable_until": slots.last_bookable_day(ctx),
     }
 
 
@@ -57,15 +57,5 @@ def heartbeat(args):
     etag = f'"{beat.version}"'
     if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
         return Response(status=304, headers={"ETag": etag})
-    if not beat.changed:
-        return (
-            {
-                "changed": False,
-                "version": beat.version,
-                "interval_seconds": beat.interval_seconds,
-                "server_time": beat.server_time,
-            },
-            200,
-            {"ETag": etag},
-        )
+    # HeartbeatOut sends the short answer itself when nothing changed.
     return beat, 200, {"ETag": etag}
