@@ -20,10 +20,10 @@ from appointease.notify import (
     list_deliveries,
     list_endpoints,
     register_endpoint,
-    run_once,
     send_test,
 )
 from appointease.notify.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from appointease.notify_cli import run_once
 
 
 @pytest.fixture
