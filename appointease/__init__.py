@@ -157,11 +157,10 @@ def register_static(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Add the ``flask`` CLI commands: ``seed-demo``, ``worker``, and the API token commands
     ``create-token``, ``list-tokens``, ``revoke-token``."""
-    from appointease.auth.cli import COMMANDS as token_commands
-    from appointease.commands import seed_demo
-    from appointease.notify.worker import worker_command
+    from appointease.commands import TOKEN_COMMANDS, seed_demo
+    from appointease.notify_cli import worker_command
 
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker_command)
-    for command in token_commands:
+    for command in TOKEN_COMMANDS:
         app.cli.add_command(command)

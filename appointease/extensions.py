@@ -1,4 +1,8 @@
-"""Bare extension instances, wired to an app by ``create_app`` (cookiecutter-flask style)."""
+"""Bare extension instances, wired to an app by ``create_app`` (cookiecutter-flask style).
+
+A low-level module: it imports no part of ``appointease.api`` (the API's own apispec
+plugins are passed when ``appointease.api.register_blueprints`` calls ``api.init_app``).
+"""
 
 from http import HTTPStatus
 
@@ -10,7 +14,6 @@ from flask_migrate import Migrate
 from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
 
-from appointease.api.openapi import SchemaExtras
 from appointease.models import Base
 from appointease.schemas import ErrorOut
 
@@ -43,7 +46,7 @@ class Api(flask_smorest.Api):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 cors = CORS()
-api = Api(spec_kwargs={"extra_plugins": [SchemaExtras()]})
+api = Api()
 # Request rate limits (SPEC §8), declared per view with ``appointease.api.limits``. The
 # settings that must not depend on which app initialised the shared instance first are
 # fixed here; storage and the on/off switch come from each app's config.

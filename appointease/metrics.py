@@ -36,7 +36,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from appointease.api.handlers import error_response
+from appointease.errors import Unauthorized
 
 REQUESTS = Counter(
     "appointease_http_requests_total", "HTTP requests by endpoint, method and status.", ["endpoint", "method", "status"]
@@ -129,6 +129,14 @@ class StoreCollector:
         yield holds
 
 
+class MetricsUnauthorized(Unauthorized):
+    """A scrape without the metrics token (401 ``unauthorized``, SPEC §4), challenging for the
+    ``metrics`` realm (RFC 6750 §3). The app's error handler gives it SPEC §4's JSON shape."""
+
+    default_message = "A valid metrics token is required."
+    headers = {"WWW-Authenticate": 'Bearer realm="metrics"'}
+
+
 #: Method label values; anything else (``ZZAAB``, ``PROPFIND``) counts as ``other``.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -176,13 +184,12 @@ def init_app(app: Flask) -> None:
     def metrics():
         """Prometheus text exposition of every worker's metrics plus the hold-store gauges.
 
-        401 ``unauthorized`` (SPEC §4) when ``APPOINTEASE_METRICS_TOKEN`` is set and the
-        request lacks it.
+        Raises:
+            MetricsUnauthorized: ``APPOINTEASE_METRICS_TOKEN`` is set and the request lacks
+                it (401 ``unauthorized``, SPEC §4).
         """
         if not _authorized(current_app.config["APPOINTEASE_METRICS_TOKEN"]):
-            response = error_response("unauthorized", "A valid metrics token is required.", 401)
-            response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
-            return response
+            raise MetricsUnauthorized()
         body = _workers_exposition() + generate_latest(_store_registry(current_app))
         return Response(body, content_type=CONTENT_TYPE_LATEST)
 

@@ -9,6 +9,12 @@
   Used for webhook signing secrets, which the worker must read back to sign with
   (Standard Webhooks signs with the shared secret itself, so a hash would not do).
 
+Every function takes the key material as an explicit ``secret_key`` argument (the app's
+``SECRET_KEY``, ``str`` or ``bytes``; a ``str`` is used as its UTF-8 bytes): this module
+has no Flask import and needs no app context. The web layer passes
+``current_app.config["SECRET_KEY"]``; the notification worker reads it once at start into
+``NotifySettings.secret_key``.
+
 Changing ``SECRET_KEY`` invalidates every stored hash and encrypted secret: codes and
 sessions must be requested again, webhook endpoints registered again.
 """
@@ -22,62 +28,81 @@ import hmac
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
+
+#: The key material: the app's ``SECRET_KEY`` as text or bytes.
+SecretKey = str | bytes
 
 
-def _secret_key(secret_key: str | None) -> bytes:
-    key = secret_key if secret_key is not None else current_app.config["SECRET_KEY"]
+def _key_bytes(secret_key: SecretKey) -> bytes:
+    key = secret_key.encode() if isinstance(secret_key, str) else secret_key
     if not key:
         raise RuntimeError("SECRET_KEY is empty")
-    return key.encode()
+    return key
 
 
-def _derive(secret_key: str | None, info: str) -> bytes:
+def _derive(secret_key: SecretKey, info: str) -> bytes:
     """Derive 32 bytes for ``info`` from ``SECRET_KEY`` (HKDF-SHA256, RFC 5869)."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info.encode()).derive(_secret_key(secret_key))
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info.encode()).derive(_key_bytes(secret_key))
 
 
-def hash_secret(secret: str, *, purpose: str, secret_key: str | None = None) -> str:
+def hash_secret(secret: str, *, purpose: str, secret_key: SecretKey) -> str:
     """Return the keyed hash of ``secret`` to store instead of it.
 
     Args:
         secret: the plaintext (a one-time code, a bearer token…).
         purpose: a short label separating uses (``"otp"``, ``"session"``): the same
             text hashed for two purposes gives two unrelated digests.
-        secret_key: the key material; defaults to the app's ``SECRET_KEY``
-            (needs an app context then).
+        secret_key: the key material, the app's ``SECRET_KEY`` (``str`` or ``bytes``).
 
     Returns:
         64 lowercase hex characters (HMAC-SHA256).
+
+    Raises:
+        RuntimeError: ``secret_key`` is empty.
     """
     key = _derive(secret_key, f"appointease hash {purpose}")
     return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()
 
 
-def verify_secret(secret: str, digest: str | None, *, purpose: str, secret_key: str | None = None) -> bool:
+def verify_secret(secret: str, digest: str | None, *, purpose: str, secret_key: SecretKey) -> bool:
     """Tell whether ``secret`` matches a digest from :func:`hash_secret`, in constant time.
+
+    Args:
+        secret, purpose, secret_key: as for :func:`hash_secret`.
+        digest: the stored digest, or None.
 
     Returns:
         False for a missing digest or a mismatch; True on a match.
+
+    Raises:
+        RuntimeError: ``secret_key`` is empty.
     """
     if not digest:
         return False
     return hmac.compare_digest(hash_secret(secret, purpose=purpose, secret_key=secret_key), digest)
 
 
-def _fernet(secret_key: str | None) -> Fernet:
+def _fernet(secret_key: SecretKey) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(_derive(secret_key, "appointease encrypt")))
 
 
-def encrypt_secret(secret: str, *, secret_key: str | None = None) -> str:
-    """Encrypt ``secret`` for storage (Fernet token, URL-safe text, ~100 characters for 32 bytes)."""
+def encrypt_secret(secret: str, *, secret_key: SecretKey) -> str:
+    """Encrypt ``secret`` for storage under ``secret_key`` (the app's ``SECRET_KEY``, ``str`` or ``bytes``).
+
+    Returns:
+        A Fernet token: URL-safe text, ~100 characters for 32 bytes.
+
+    Raises:
+        RuntimeError: ``secret_key`` is empty.
+    """
     return _fernet(secret_key).encrypt(secret.encode()).decode()
 
 
-def decrypt_secret(token: str, *, secret_key: str | None = None) -> str:
-    """Decrypt a value from :func:`encrypt_secret`.
+def decrypt_secret(token: str, *, secret_key: SecretKey) -> str:
+    """Decrypt a value from :func:`encrypt_secret` made with the same ``secret_key``.
 
     Raises:
+        RuntimeError: ``secret_key`` is empty.
         ValueError: the token was not made with this ``SECRET_KEY`` or was altered.
     """
     try:

@@ -73,7 +73,7 @@ def latest_mail(app, to: str, subject: str = "sign-in code"):
 
 def mailed_code(app, client, address: str) -> str:
     """Ask for a code for ``address`` over HTTP, run the worker once, return the mailed code."""
-    from appointease.notify import run_once
+    from appointease.notify_cli import run_once
 
     r = client.post("/api/v1/auth/otp", json={"email": address})
     assert r.status_code == 202, r.get_json()

@@ -174,7 +174,9 @@ def register_webhook(app, url: str, events=("*",)) -> tuple[int, str]:
 
     with app.app_context():
         allow_private = app.config["APPOINTEASE_ALLOW_PRIVATE_URLS"]
-        endpoint, secret = register_endpoint(db.session(), url, list(events), allow_private=allow_private)
+        endpoint, secret = register_endpoint(
+            db.session(), url, list(events), secret_key=app.config["SECRET_KEY"], allow_private=allow_private
+        )
         endpoint_id = endpoint.id
         db.session.remove()
     return endpoint_id, secret
@@ -192,10 +194,10 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 10, what: str = "
 
 @contextmanager
 def running_worker(app) -> Iterator:
-    """Run ``Worker(app).run()`` in a thread for the block; stop it (and wait) after."""
-    from appointease.notify import Worker
+    """Run ``build_worker(app).run()`` in a thread for the block; stop it (and wait) after."""
+    from appointease.notify_cli import build_worker
 
-    worker = Worker(app)
+    worker = build_worker(app)
     stop = threading.Event()
     thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
     thread.start()

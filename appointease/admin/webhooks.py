@@ -14,6 +14,7 @@ from datetime import datetime
 from appointease import notify
 from appointease.context import Context
 from appointease.notify.models import WebhookDelivery, WebhookEndpoint
+from appointease.secrets import SecretKey
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,11 @@ class EndpointInfo:
         return cls(row.id, row.url, tuple(row.events), row.active, row.disabled_reason, row.created_at, secret)
 
 
-def register(ctx: Context, url: str, events: list[str]) -> EndpointInfo:
+def register(ctx: Context, url: str, events: list[str], *, secret_key: SecretKey) -> EndpointInfo:
     """Register a receiver for ``events`` (types or ``["*"]``); it gets events committed from now on.
+
+    The signing secret is stored encrypted under ``secret_key`` (the app's ``SECRET_KEY``,
+    ``str`` or ``bytes``).
 
     Returns:
         The endpoint with its Standard Webhooks signing ``secret`` (``whsec_…``), shown this once.
@@ -46,7 +50,7 @@ def register(ctx: Context, url: str, events: list[str]) -> EndpointInfo:
             or an unknown event type.
     """
     endpoint, secret = notify.register_endpoint(
-        ctx.session, url, events, ctx.now, allow_private=ctx.rules.allow_private_urls
+        ctx.session, url, events, ctx.now, secret_key=secret_key, allow_private=ctx.rules.allow_private_urls
     )
     return EndpointInfo.of(endpoint, secret)
 

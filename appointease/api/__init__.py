@@ -21,13 +21,14 @@ def register_blueprints(app: Flask) -> None:
     """Register the API blueprints with flask-smorest (which documents them) and the rest."""
     from appointease.api import admin, appointments, auth, catalog, customers, docs, holds, live, manage_page
     from appointease.api.nosession import NoCookieSessions
+    from appointease.api.openapi import SchemaExtras
     from appointease.api.ops import ops
     from appointease.extensions import api
 
     app.session_interface = NoCookieSessions()
     for key, value in OPENAPI_CONFIG.items():
         app.config.setdefault(key, value)
-    api.init_app(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [SchemaExtras()]})
     api.spec.components.security_scheme("bearerToken", {"type": "http", "scheme": "bearer"})
     for module in (catalog, live, holds, appointments, auth, customers):
         api.register_blueprint(module.blp)

@@ -9,8 +9,8 @@ from flask import Response, current_app
 
 from appointease.api import limits
 from appointease.api.common import Blueprint, domain
+from appointease.api.guards import CUSTOMER_SECURITY, bearer_token, customer_required
 from appointease.auth import login
-from appointease.auth.guard import CUSTOMER_SECURITY, bearer_token, customer_required
 from appointease.customer_schemas import OtpIn, TokenOut, VerifyIn
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Customer sign-in with a one-time code.")
@@ -36,7 +36,10 @@ def request_code(args):
 @blp.errors(400, 401, 422)
 def verify_code(args):
     """Exchange the emailed code for a bearer token (valid ``APPOINTEASE_SESSION_DAYS``)."""
-    return login.sign_in(domain(), args["email"], args["code"], current_app.config["APPOINTEASE_SESSION_DAYS"])
+    cfg = current_app.config
+    return login.sign_in(
+        domain(), args["email"], args["code"], cfg["APPOINTEASE_SESSION_DAYS"], secret_key=cfg["SECRET_KEY"]
+    )
 
 
 @blp.post("/auth/logout")

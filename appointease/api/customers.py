@@ -14,7 +14,7 @@ from appointease.api.common import (
     domain,
     idempotency_key,
 )
-from appointease.auth.guard import CUSTOMER_SECURITY, customer_required
+from appointease.api.guards import CUSTOMER_SECURITY, customer_required
 from appointease.customer_schemas import (
     AppointmentFull,
     EventsQuery,

@@ -14,9 +14,10 @@ Staff and admins (bearer API tokens from ``flask create-token``):
 
 * ``principal`` — ``Principal`` (the token's role and staff member) and its ``Actor``;
 * ``api_tokens`` — the ``api_tokens`` table, ``create_token``, ``list_tokens``,
-  ``revoke_token``, ``authenticate`` (SHA-256 at rest);
-* ``cli`` — the ``create-token``, ``list-tokens`` and ``revoke-token`` commands.
+  ``revoke_token``, ``authenticate`` (SHA-256 at rest).
 
-HTTP parts: ``guard.customer_required`` (passes ``actor=``) and ``staff_guard.require``
-(role guards for ``/api/v1/admin``).
+No module here imports Flask (an import-linter contract in ``pyproject.toml``). The
+HTTP guards live in ``appointease.api.guards`` (``customer_required`` passes ``actor=``,
+``require`` guards ``/api/v1/admin``); the ``create-token``, ``list-tokens`` and
+``revoke-token`` commands in ``appointease.commands``.
 """

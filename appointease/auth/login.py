@@ -16,6 +16,7 @@ from appointease.context import Context
 from appointease.db import write_transaction
 from appointease.errors import Unauthorized
 from appointease.notify import request_code, verify_code
+from appointease.secrets import SecretKey
 
 
 def request_login_code(ctx: Context, email: str) -> None:
@@ -28,11 +29,13 @@ def request_login_code(ctx: Context, email: str) -> None:
         request_code(session, normalize_email(email), ctx.now)
 
 
-def sign_in(ctx: Context, email: str, code: str, session_days: int) -> IssuedToken:
+def sign_in(ctx: Context, email: str, code: str, session_days: int, *, secret_key: SecretKey) -> IssuedToken:
     """Exchange a right code for a bearer token valid ``session_days`` days.
 
     Args:
         code: what the customer typed; spaces are ignored (``"123 456"``).
+        secret_key: the app's ``SECRET_KEY`` (``str`` or ``bytes``), which the code's
+            hash is keyed with (``appointease.secrets``).
 
     Raises:
         Unauthorized: wrong, expired, burnt (5 wrong tries), replaced or used code.
@@ -41,7 +44,7 @@ def sign_in(ctx: Context, email: str, code: str, session_days: int) -> IssuedTok
     with write_transaction(ctx.session) as session:
         issued = (
             issue_token(session, email, ctx.now, session_days)
-            if verify_code(session, normalize_email(email), typed, ctx.now)
+            if verify_code(session, normalize_email(email), typed, ctx.now, secret_key=secret_key)
             else None
         )
     if issued is None:

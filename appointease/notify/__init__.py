@@ -1,7 +1,8 @@
 """Notifications (SPEC §7): a worker follows the event log and delivers email and signed webhooks.
 
 Nothing is sent inside a web request. Requests only write rows in their own
-transaction; the worker (``flask --app app worker``, or :func:`run_once` in tests) sends
+transaction; the worker (``flask --app app worker``, or ``appointease.notify_cli.run_once(app)``
+in tests) sends
 them at least once, with retries and back-off, and commits each outcome at once.
 
 Python API for the other parts of the app
@@ -16,7 +17,7 @@ One-time codes (``POST /auth/otp`` and ``/auth/verify``, SPEC §4 Customers)::
     # (valid 10 min), and mails it: the text body's only run of six digits.
 
     with write_transaction(session):            # POST /auth/verify
-        ok = verify_code(session, email, code, now)
+        ok = verify_code(session, email, code, now, secret_key=secret_key)  # the app's SECRET_KEY
     # True once for the current code; wrong tries are counted (commit them too:
     # the block commits either way) and the 5th burns it; a new request replaces it.
 
@@ -27,7 +28,7 @@ plain text: never put a secret in one.
 
 Webhooks (the admin routes, SPEC §4 "Staff and admin")::
 
-    endpoint, secret = register_endpoint(session, url, ["*"], allow_private=False)
+    endpoint, secret = register_endpoint(session, url, ["*"], secret_key=secret_key, allow_private=False)
     # 422 on bad input or an internal address (appointease.outbound, SPEC §11); show secret once
     list_endpoints(session); get_endpoint(session, id)          # NotFound → 404
     delete_endpoint(session, id)
@@ -38,15 +39,19 @@ Webhooks (the admin routes, SPEC §4 "Staff and admin")::
 These commit themselves and raise ``ValidationFailed`` / ``NotFound`` from
 ``appointease.errors``.
 
-Secrets: ``appointease.secrets`` — ``hash_secret(value, purpose=...)`` /
-``verify_secret(value, digest, purpose=...)`` (keyed HMAC-SHA256, constant-time) for
-codes and tokens; ``encrypt_secret``/``decrypt_secret`` (Fernet) for webhook secrets.
+Secrets: ``appointease.secrets`` — ``hash_secret(value, purpose=..., secret_key=...)`` /
+``verify_secret(value, digest, purpose=..., secret_key=...)`` (keyed HMAC-SHA256,
+constant-time) for codes and tokens; ``encrypt_secret``/``decrypt_secret`` (Fernet) for
+webhook secrets. The key is always passed explicitly (the app's ``SECRET_KEY``; the
+worker's comes from ``NotifySettings.secret_key``): nothing here needs an app context,
+and no module of this package imports Flask (an import-linter contract, ``pyproject.toml``).
 
 Modules: ``models`` (tables, migration 0005), ``mailer`` (SMTP / outbox transports),
 ``messages`` + ``ics`` (the emails and their calendar files), ``content`` (an
 appointment as of an event), ``outbox`` (the mail queue), ``otp_mail`` (codes),
 ``consumers`` (event-log cursors), ``webhooks`` (admin functions),
-``webhook_delivery`` (signed POSTs and retries), ``worker`` (the loop and CLI).
+``webhook_delivery`` (signed POSTs and retries), ``worker`` (the loop; its command and
+Flask wiring are ``appointease.notify_cli``).
 """
 
 from appointease.notify.otp_mail import request_code, verify_code
@@ -61,7 +66,7 @@ from appointease.notify.webhooks import (
     register_endpoint,
     send_test,
 )
-from appointease.notify.worker import Worker, run_once
+from appointease.notify.worker import Worker
 
 __all__ = [
     "Worker",
@@ -75,7 +80,6 @@ __all__ = [
     "register_endpoint",
     "register_renderer",
     "request_code",
-    "run_once",
     "send_test",
     "verify_code",
 ]

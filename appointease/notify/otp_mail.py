@@ -24,7 +24,7 @@ from appointease.notify.messages import otp_message
 from appointease.notify.models import MailMessage, OneTimeCode
 from appointease.notify.outbox import enqueue_mail, register_renderer
 from appointease.notify.settings import NotifySettings
-from appointease.secrets import hash_secret, verify_secret
+from appointease.secrets import SecretKey, hash_secret, verify_secret
 
 KIND = "otp_code"
 #: A code is valid this long after it is made (SPEC §4: 10 minutes).
@@ -38,8 +38,8 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _digest(email: str, code: str) -> str:
-    return hash_secret(f"{email}\n{code}", purpose="otp")
+def _digest(email: str, code: str, secret_key: SecretKey) -> str:
+    return hash_secret(f"{email}\n{code}", purpose="otp", secret_key=secret_key)
 
 
 def request_code(session: Session, email: str, now: datetime) -> None:
@@ -64,8 +64,11 @@ def request_code(session: Session, email: str, now: datetime) -> None:
     enqueue_mail(session, key, KIND, {"request_id": request_id}, expires_at=now + CODE_TTL, now=now)
 
 
-def verify_code(session: Session, email: str, code: str, now: datetime) -> bool:
+def verify_code(session: Session, email: str, code: str, now: datetime, *, secret_key: SecretKey) -> bool:
     """Check ``code`` for ``email``; the caller runs this in a write transaction and commits.
+
+    ``secret_key`` is the app's ``SECRET_KEY`` (``str`` or ``bytes``), the key the worker
+    hashed the code under (``NotifySettings.secret_key``).
 
     Run it inside :func:`appointease.db.write_transaction` so concurrent tries are
     counted one after the other (the row is locked ``FOR UPDATE`` on PostgreSQL).
@@ -79,11 +82,12 @@ def verify_code(session: Session, email: str, code: str, now: datetime) -> bool:
     row = session.scalars(select(OneTimeCode).where(OneTimeCode.email == key).with_for_update()).first()
     given = code.strip() if isinstance(code, str) else ""
     if row is None or row.code_hash is None or row.expires_at is None:
-        verify_secret(f"{key}\n{given}", _digest(key, "------"), purpose="otp")  # same work either way
+        dummy = _digest(key, "------", secret_key)
+        verify_secret(f"{key}\n{given}", dummy, purpose="otp", secret_key=secret_key)  # same work either way
         return False
     if row.expires_at <= now or row.tries >= MAX_TRIES:
         return False
-    if verify_secret(f"{key}\n{given}", row.code_hash, purpose="otp"):
+    if verify_secret(f"{key}\n{given}", row.code_hash, purpose="otp", secret_key=secret_key):
         session.delete(row)
         return True
     row.tries += 1
@@ -92,6 +96,8 @@ def verify_code(session: Session, email: str, code: str, now: datetime) -> bool:
 
 def render_code(session: Session, mail: MailMessage, settings: NotifySettings, now: datetime) -> EmailMessage | None:
     """Make the code for a queued ``otp_code`` mail, commit its hash, and return the message.
+
+    The code is hashed under ``settings.secret_key`` (the app's ``SECRET_KEY``).
 
     Returns None (mail skipped) when a newer request replaced this one or the code was
     already used.
@@ -103,7 +109,7 @@ def render_code(session: Session, mail: MailMessage, settings: NotifySettings, n
         row = session.scalars(select(OneTimeCode).where(OneTimeCode.email == recipient).with_for_update()).first()
         if row is None or row.request_id != request_id:
             return None
-        row.code_hash = _digest(recipient, code)
+        row.code_hash = _digest(recipient, code, settings.secret_key)
         row.expires_at = now + CODE_TTL
         row.tries = 0
     return otp_message(

@@ -1,9 +1,11 @@
-"""The notification settings, read once from the Flask config (keys of ``appointease.config``)."""
+"""The notification settings, read once from the app config (keys of ``appointease.config``).
+
+A plain mapping is enough (a Flask ``app.config`` is one); nothing here needs an app context."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -13,7 +15,10 @@ from zoneinfo import ZoneInfo
 class NotifySettings:
     """What messages and the worker need: who sends, for whom, where to link, how to retry.
 
-    Durations are seconds. ``public_url`` has no trailing slash.
+    Durations are seconds. ``public_url`` has no trailing slash. ``secret_key`` is the
+    app's ``SECRET_KEY`` (``str`` or ``bytes``, for ``appointease.secrets``: hashing
+    one-time codes, decrypting webhook signing secrets); it is left out of ``repr``.
+    Empty, the functions that need it raise ``RuntimeError``.
     """
 
     business_name: str
@@ -28,6 +33,7 @@ class NotifySettings:
     smtp_timeout: float = 10.0
     #: ``APPOINTEASE_ALLOW_PRIVATE_URLS``: webhooks may go to internal addresses (SPEC §11).
     allow_private_urls: bool = False
+    secret_key: str | bytes = field(default="", repr=False)
 
     @property
     def host(self) -> str:
@@ -51,7 +57,7 @@ class NotifySettings:
 
     @classmethod
     def from_config(cls, cfg: Mapping) -> NotifySettings:
-        """Build the settings from a Flask config mapping."""
+        """Build the settings from an app config mapping (``SECRET_KEY`` may be missing: then empty)."""
         return cls(
             business_name=cfg["APPOINTEASE_BUSINESS_NAME"],
             mail_from=cfg["MAIL_FROM"],
@@ -64,4 +70,5 @@ class NotifySettings:
             webhook_concurrency=max(1, int(cfg["APPOINTEASE_WEBHOOK_CONCURRENCY"])),
             smtp_timeout=float(cfg["APPOINTEASE_SMTP_TIMEOUT"]),
             allow_private_urls=bool(cfg["APPOINTEASE_ALLOW_PRIVATE_URLS"]),
+            secret_key=cfg.get("SECRET_KEY") or "",
         )

@@ -203,6 +203,8 @@ def attempt(
 ) -> str:
     """Make one HTTP attempt of a claimed delivery and record it.
 
+    The signing secret is decrypted with ``settings.secret_key`` (the app's ``SECRET_KEY``).
+
     Returns:
         The delivery's status afterwards (``delivered``, ``pending`` for a retry,
         ``failed``), or ``gone`` when it was deleted meanwhile.
@@ -213,7 +215,7 @@ def attempt(
     endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
     endpoint_id, url, webhook_id, body = endpoint.id, endpoint.url, delivery.webhook_id, delivery.payload
     try:
-        secret = decrypt_secret(endpoint.secret_encrypted)
+        secret = decrypt_secret(endpoint.secret_encrypted, secret_key=settings.secret_key)
     except ValueError:
         secret = None
     session.rollback()  # no transaction stays open across the network

@@ -21,7 +21,7 @@ from appointease.errors import NotFound, ValidationFailed
 from appointease.models import Counter, utcnow
 from appointease.notify.consumers import new_webhook_id, webhook_body
 from appointease.notify.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from appointease.secrets import encrypt_secret
+from appointease.secrets import SecretKey, encrypt_secret
 
 #: Event types an endpoint can subscribe to (SPEC §3 life cycle), besides ``"*"``.
 EVENT_TYPES = (
@@ -78,12 +78,20 @@ def _validate(url: object, events: object, allow_private: bool) -> tuple[str, li
 
 
 def register_endpoint(
-    session: Session, url: str, events: list[str], now: datetime | None = None, *, allow_private: bool = False
+    session: Session,
+    url: str,
+    events: list[str],
+    now: datetime | None = None,
+    *,
+    secret_key: SecretKey,
+    allow_private: bool = False,
 ) -> tuple[WebhookEndpoint, str]:
     """Register a receiver for ``events`` (types or ``["*"]``) at ``url``; commits.
 
     The endpoint receives only events committed after this call (``seq`` above the
-    newest one now). The signing secret is returned once and stored encrypted.
+    newest one now). The signing secret is returned once and stored encrypted under
+    ``secret_key`` (the app's ``SECRET_KEY``, ``str`` or ``bytes``; the worker decrypts
+    it with ``NotifySettings.secret_key``).
     ``url`` must pass the outbound URL policy (SPEC §11, ``appointease.outbound``):
     no loopback, private, link-local, metadata… address, as an IP literal or as what
     the name resolves to now, unless ``allow_private`` (``APPOINTEASE_ALLOW_PRIVATE_URLS``);
@@ -103,7 +111,7 @@ def register_endpoint(
         endpoint = WebhookEndpoint(
             url=url,
             events=events,
-            secret_encrypted=encrypt_secret(secret),
+            secret_encrypted=encrypt_secret(secret, secret_key=secret_key),
             created_after_seq=newest,
             active=True,
             created_at=now or utcnow(),

@@ -1,4 +1,4 @@
-"""The notification worker: ``flask --app app worker [--once]`` (SPEC §7).
+"""The notification worker loop behind ``flask --app app worker [--once]`` (SPEC §7).
 
 Each *pass* (every ``APPOINTEASE_WORKER_POLL_SECONDS``, default 0.5 s) does, in the main
 thread, only quick indexed queries: it moves both event consumers forward
@@ -13,26 +13,26 @@ their current message (bounded by the SMTP and webhook time-outs) and exits. Wit
 ``--once`` it repeats passes until nothing is due, waits for the lanes, prints what it
 did and exits. Any number of workers may run against one database (claims and cursors
 are safe, see ``consumers``, ``outbox`` and ``webhook_delivery``).
+
+No Flask here: the worker gets its dependencies explicitly (settings with the
+``SECRET_KEY``, a session factory, a mail transport factory). The ``worker`` command
+and the wiring to a Flask app are in ``appointease.notify_cli``.
 """
 
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
 
-import click
-from flask import Flask, current_app
-from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
-from appointease.extensions import db
 from appointease.models import utcnow
 from appointease.notify.consumers import EMAIL, WEBHOOKS, follow, queue_confirmations, queue_webhooks
-from appointease.notify.mailer import OutboxTransport, build_transport
+from appointease.notify.mailer import OutboxTransport, SMTPTransport
 from appointease.notify.outbox import mail_due, send_due_mail
 from appointease.notify.settings import NotifySettings
 from appointease.notify.webhook_delivery import Lane, due_lanes, run_lane
@@ -40,20 +40,37 @@ from appointease.notify.webhook_delivery import Lane, due_lanes, run_lane
 log = logging.getLogger(__name__)
 MAIL_LANE = "mail"
 
+#: Opens a new SQLAlchemy session (e.g. a ``sessionmaker``); the worker closes each one it opens.
+SessionFactory = Callable[[], Session]
+#: Builds a mail transport (``appointease.notify.mailer.build_transport`` over the config).
+TransportFactory = Callable[[], SMTPTransport | OutboxTransport]
+
 
 class Worker:
-    """Follows the event log and delivers mail and webhooks for one app.
+    """Follows the event log and delivers mail and webhooks.
 
     Args:
-        app: the Flask app (its config and database).
+        settings: the notification settings, ``secret_key`` included (one-time codes
+            are hashed and webhook secrets decrypted with it).
+        sessions: opens a session on the app's database; called once per pass and per
+            lane run, from several threads (each call must give a new session).
+        transports: builds the mail transport; called once here (so a malformed
+            ``SMTP_URL`` fails at start, ``ValueError``), then once per mail lane run.
         clock: returns the current aware UTC instant (tests may pass their own).
     """
 
-    def __init__(self, app: Flask, clock: Callable[[], datetime] = utcnow):
-        self.app = app
+    def __init__(
+        self,
+        settings: NotifySettings,
+        sessions: SessionFactory,
+        transports: TransportFactory,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.settings = settings
+        self.sessions = sessions
+        self.transports = transports
         self.clock = clock
-        self.settings = NotifySettings.from_config(app.config)
-        build_transport(app.config)  # a malformed SMTP_URL fails now, not on the first mail
+        transports()  # a malformed SMTP_URL fails now, not on the first mail
         self.stopping = threading.Event()
         self.totals: Counter = Counter()
         self._lock = threading.Lock()
@@ -62,7 +79,7 @@ class Worker:
         self._hook_pool = ThreadPoolExecutor(self.settings.webhook_concurrency, thread_name_prefix="notify-webhook")
         self._queue_webhooks = queue_webhooks(self.settings.tz)
 
-    # -- lanes (run on pool threads, each with its own app context and session)
+    # -- lanes (run on pool threads, each with its own session)
     def _add(self, prefix: str, tally: dict[str, int]) -> None:
         with self._lock:
             for key, n in tally.items():
@@ -72,17 +89,17 @@ class Worker:
         return not self.stopping.is_set()
 
     def _mail_lane(self) -> None:
-        with self.app.app_context(), build_transport(self.app.config) as transport:
+        with self.sessions() as session, self.transports() as transport:
             self._add(
                 "mail",
                 send_due_mail(
-                    db.session(), transport, self.settings, self.settings.mail_lease, self.clock, self._keep_going
+                    session, transport, self.settings, self.settings.mail_lease, self.clock, self._keep_going
                 ),
             )
 
     def _webhook_lane(self, lane: Lane) -> None:
-        with self.app.app_context():
-            self._add("webhook", run_lane(db.session(), lane, self.settings, self.clock, keep_going=self._keep_going))
+        with self.sessions() as session:
+            self._add("webhook", run_lane(session, lane, self.settings, self.clock, keep_going=self._keep_going))
 
     def _start(self, key: object, pool: ThreadPoolExecutor, fn, *args) -> bool:
         if key in self._running:
@@ -103,8 +120,7 @@ class Worker:
     def poll(self) -> int:
         """Run one pass: follow the event log, start due lanes. Returns events handled + lanes started."""
         self._reap()
-        with self.app.app_context():
-            session = db.session()
+        with self.sessions() as session:
             now = self.clock()
             work = follow(session, EMAIL, queue_confirmations, now)
             work += follow(session, WEBHOOKS, self._queue_webhooks, now)
@@ -145,7 +161,7 @@ class Worker:
 
     def describe(self) -> str:
         """One line for the log: poll interval, mail transport, webhook threads."""
-        transport = build_transport(self.app.config)
+        transport = self.transports()
         mail = (
             f"to .eml files in {transport.folder}"
             if isinstance(transport, OutboxTransport)
@@ -157,35 +173,24 @@ class Worker:
         )
 
 
-def run_once(app: Flask, clock: Callable[[], datetime] = utcnow) -> Counter:
-    """Deliver what is due for ``app`` and return the totals (what ``worker --once`` does; for tests).
+def run_once(
+    settings: NotifySettings,
+    sessions: SessionFactory,
+    transports: TransportFactory,
+    clock: Callable[[], datetime] = utcnow,
+) -> Counter:
+    """Deliver what is due and return the totals (what ``worker --once`` does).
+
+    Args:
+        settings, sessions, transports, clock: as for :class:`Worker`.
 
     Returns:
         Counts such as ``mail_sent``, ``mail_retry``, ``mail_failed``, ``mail_skipped``,
         ``webhook_delivered``, ``webhook_pending`` (a retry was scheduled),
         ``webhook_failed``.
     """
-    worker = Worker(app, clock)
+    worker = Worker(settings, sessions, transports, clock)
     try:
         return worker.drain()
     finally:
         worker.close()
-
-
-@click.command("worker")
-@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
-@with_appcontext
-def worker_command(once: bool) -> None:
-    """Follow the event log and send emails and webhooks (SPEC §7); runs until SIGTERM/SIGINT."""
-    app = current_app._get_current_object()
-    if once:
-        totals = run_once(app)
-        click.echo(", ".join(f"{k}={v}" for k, v in sorted(totals.items()) if v) or "nothing was due")
-        return
-    worker = Worker(app)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    log.info(worker.describe())
-    worker.run(stop)
-    log.info("notification worker stopped")

@@ -8,7 +8,7 @@ from admin_kit import ALEX, Caller, book, error, make_token, ok
 from notify_fixtures import running_worker, wait_until
 from standardwebhooks.webhooks import Webhook
 
-from appointease.notify import run_once
+from appointease.notify_cli import run_once
 
 
 @pytest.fixture

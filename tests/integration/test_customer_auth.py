@@ -18,8 +18,8 @@ from appointease.auth.models import CustomerSession
 from appointease.auth.tokens import token_digest
 from appointease.extensions import db
 from appointease.models import utcnow
-from appointease.notify import run_once
 from appointease.notify.models import OneTimeCode
+from appointease.notify_cli import run_once
 
 ANN = "ann@example.com"
 

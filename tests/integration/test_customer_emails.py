@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 from customer_kit import code_from
 
-from appointease.notify import run_once
+from appointease.notify_cli import run_once
 
 TZ = "Europe/Berlin"  # notify_app's business zone
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 from notify_fixtures import TZ, book, monday, reschedule, rows, running_worker, set_status, wait_until
 
-from appointease.notify import run_once
 from appointease.notify.models import MailMessage
+from appointease.notify_cli import run_once
 
 
 def calendar_of(msg) -> icalendar.Calendar:

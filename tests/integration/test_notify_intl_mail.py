@@ -15,8 +15,8 @@ import pytest
 from notify_fixtures import book, rows
 from receivers import SMTPCapture
 
-from appointease.notify import run_once
 from appointease.notify.models import MailMessage
+from appointease.notify_cli import run_once
 
 JOHN = "jöhn@exämple.com"
 JOHN_WIRE = "jöhn@xn--exmple-cua.com"  # the domain in IDNA A-labels (RFC 5891)

@@ -11,8 +11,9 @@ from notify_fixtures import rows, running_worker
 from appointease.db import write_transaction
 from appointease.extensions import db
 from appointease.models import utcnow
-from appointease.notify import request_code, run_once, verify_code
+from appointease.notify import request_code, verify_code
 from appointease.notify.models import MailMessage, OneTimeCode
+from appointease.notify_cli import run_once
 
 
 def ask(app, email: str, now=None) -> None:
@@ -29,7 +30,7 @@ def check(app, email: str, code: str, now=None) -> bool:
     with app.app_context():
         session = db.session()
         with write_transaction(session):
-            ok = verify_code(session, email, code, now or utcnow())
+            ok = verify_code(session, email, code, now or utcnow(), secret_key=app.config["SECRET_KEY"])
         db.session.remove()
     return ok
 

@@ -11,8 +11,8 @@ import pytest
 from notify_fixtures import book, rows
 from receivers import SMTPCapture, self_signed_certificate
 
-from appointease.notify import run_once
 from appointease.notify.models import MailMessage
+from appointease.notify_cli import run_once
 
 
 @pytest.fixture

@@ -20,10 +20,10 @@ from appointease.notify import (
     list_deliveries,
     list_endpoints,
     register_endpoint,
-    run_once,
     send_test,
 )
 from appointease.notify.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from appointease.notify_cli import run_once
 
 
 @pytest.fixture
@@ -206,10 +206,14 @@ def test_admin_functions_validate_list_and_delete(app, receiver):
             ("http:///nohost", ["*"]),
         ):
             with pytest.raises(ValidationFailed) as err:
-                register_endpoint(session, url, events)
+                register_endpoint(session, url, events, secret_key=app.config["SECRET_KEY"])
             assert err.value.fields
         endpoint, secret = register_endpoint(
-            session, receiver.url("/x"), ["appointment.created"] * 2, allow_private=True
+            session,
+            receiver.url("/x"),
+            ["appointment.created"] * 2,
+            secret_key=app.config["SECRET_KEY"],
+            allow_private=True,
         )
         assert endpoint.events == ["appointment.created"]
         listed = [endpoint_json(e) for e in list_endpoints(session)]

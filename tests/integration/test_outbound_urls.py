@@ -21,8 +21,8 @@ from notify_fixtures import book, register_webhook, rows
 from receivers import self_signed_certificate
 
 from appointease import outbound
-from appointease.notify import run_once
 from appointease.notify.models import WebhookAttempt, WebhookDelivery
+from appointease.notify_cli import run_once
 
 REFUSED_AT_REGISTRATION = [
     "http://localhost:6379/",  # a name resolving to 127.0.0.1: the Redis port
@@ -104,7 +104,9 @@ def register_endpoint_allowed(app, url: str) -> int:
     from appointease.notify import register_endpoint
 
     with app.app_context():
-        endpoint, _ = register_endpoint(db.session(), url, ["*"], allow_private=True)
+        endpoint, _ = register_endpoint(
+            db.session(), url, ["*"], secret_key=app.config["SECRET_KEY"], allow_private=True
+        )
         endpoint_id = endpoint.id
         db.session.remove()
     return endpoint_id

@@ -28,7 +28,7 @@ DELAYS_MS = [0, 0, 5, 10, 15, 20, 30, 40]
 
 def sign_in(app, url: str) -> dict:
     """Sign Ann in over HTTP; the test process plays the notification worker for the code."""
-    from appointease.notify import run_once
+    from appointease.notify_cli import run_once
 
     assert requests.post(url + "/api/v1/auth/otp", json={"email": ANN}, timeout=10).status_code == 202
     run_once(app)

@@ -17,7 +17,7 @@ from admin_kit import Caller, make_token
 from customer_kit import latest_mail, outbox, sign_in
 from sqlalchemy import inspect
 
-from appointease.notify import run_once
+from appointease.notify_cli import run_once
 
 BERLIN, NEW_YORK = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")
 

@@ -9,7 +9,7 @@ from http import HTTPStatus
 from flask import current_app
 
 from appointease.api.common import Blueprint, Parser
-from appointease.auth.staff_guard import current_principal, require
+from appointease.api.guards import current_principal, require
 from appointease.errors import InvalidJSON, ValidationFailed
 from appointease.holds import HoldStats
 

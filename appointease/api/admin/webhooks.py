@@ -4,6 +4,8 @@ The secret is in the registration's answer only. Deliveries are made by the work
 (``flask --app app worker``), signed per Standard Webhooks; every attempt is listed.
 """
 
+from flask import current_app
+
 from appointease.admin import webhooks
 from appointease.api.admin.common import ID, AdminBlueprint
 from appointease.api.admin.schemas import (
@@ -35,7 +37,7 @@ def list_webhooks():
 @blp.errors(400, 422)
 def register_webhook(args):
     """Register a receiver; the answer's ``secret`` is shown this once only."""
-    return webhooks.register(domain(), args["url"], args["events"])
+    return webhooks.register(domain(), args["url"], args["events"], secret_key=current_app.config["SECRET_KEY"])
 
 
 @blp.delete(f"/webhooks/<{ID}:endpoint_id>")
