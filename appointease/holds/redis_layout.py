@@ -214,14 +214,14 @@ POINTER_TTL_MS = 3600 * 1000
 INDEX = {"selection": "ae:idx:selection", "lock": "ae:idx:lock"}
 
 
-def ms(dt: datetime) -> int:
-    """Return the aware instant ``dt`` as Unix milliseconds."""
-    return int(dt.timestamp() * 1000)
+def ms(instant: datetime) -> int:
+    """Return the aware ``instant`` as Unix milliseconds."""
+    return int(instant.timestamp() * 1000)
 
 
-def dt(ms_: int | str) -> datetime:
+def dt(millis: int | str) -> datetime:
     """Return Unix milliseconds (int or Redis text) as an aware UTC instant."""
-    return datetime.fromtimestamp(int(ms_) / 1000, UTC)
+    return datetime.fromtimestamp(int(millis) / 1000, UTC)
 
 
 def parse(client_id: str, employee_id: int, day: date, value: str) -> HoldInfo:
