@@ -18,7 +18,7 @@ from appointease.catalog import Catalog, StaffEntry, cached_service, cached_staf
 from appointease.context import Context
 from appointease.errors import NotFound, ValidationFailed
 from appointease.grid import AVAILABLE, BOOKED, LOCKED, PROCESSING, Busy, Slot, slot_states
-from appointease.holds import HoldInfo
+from appointease.holds import HoldInfo, PollRequest
 from appointease.slots import bookable, booked_intervals, day_bounds
 
 #: The longest range ``/availability/days`` answers, in days (SPEC §4).
@@ -138,7 +138,7 @@ def days_overview(ctx: Context, first: date, last: date, service_id: int, employ
     while day <= last:
         free = _free_times(ctx, catalog, seq, staff, day, service.duration_minutes, {})
         if free and staff:
-            holds = ctx.holds.poll([m.id for m in staff], day, "", None, 0)
+            holds = ctx.holds.poll(PollRequest([m.id for m in staff], day)).holds
             if any(holds.values()):
                 free = _free_times(ctx, catalog, seq, staff, day, service.duration_minutes, holds)
         out.append({"date": day, "free": len(free)})
@@ -256,11 +256,11 @@ def heartbeat(
     staff = [catalog.staff.get(i) if multi else cached_staff(catalog, i) for i in ids]
     if None in staff:
         raise NotFound("Unknown staff member.")
-    holds = ctx.holds.poll(ids, day, client_id, selected_time, ctx.rules.selection_ttl, ctx.client_ip)
+    polled = ctx.holds.poll(PollRequest(ids, day, client_id, selected_time, ctx.rules.selection_ttl, ctx.client_ip))
     painted, own = [], None
     for member in staff:
         states = (
-            day_states(ctx, catalog, seq, member, day, duration, client_id, holds.get(member.id, []))
+            day_states(ctx, catalog, seq, member, day, duration, client_id, polled.holds.get(member.id, []))
             if member.active
             else DayStates([], None)
         )
@@ -286,7 +286,7 @@ def heartbeat(
         "server_time": ctx.now,
         "interval_seconds": ctx.rules.heartbeat_interval,
         "day": day,
-        "storage": ctx.holds.storage,
+        "storage": polled.storage,
         "mine": mine,
         "duration_minutes": duration,
     }

@@ -12,7 +12,7 @@ blp = Blueprint("holds", __name__, url_prefix="/api/v1", description="Selections
 def _hold(kind: str, args: dict) -> dict:
     ctx = domain()
     hold = holding.hold_slot(ctx, kind, **args)
-    return {**hold.__dict__, "ttl_seconds": holding.hold_ttl(ctx, kind), "storage": ctx.holds.storage}
+    return {**hold.__dict__, "ttl_seconds": holding.hold_ttl(ctx, kind), "storage": hold.storage}
 
 
 @blp.post("/slots/select")

@@ -17,6 +17,8 @@ from appointease.holds.base import (
     HoldRequest,
     HoldStats,
     HoldStore,
+    PollRequest,
+    PollResult,
     held_by_other,
     hold_life,
 )
@@ -31,6 +33,8 @@ __all__ = [
     "HoldRequest",
     "HoldStats",
     "HoldStore",
+    "PollRequest",
+    "PollResult",
     "FallbackHoldStore",
     "RedisHoldStore",
     "SqlHoldStore",

@@ -55,7 +55,8 @@ class HoldInfo:
     """A live hold as stored: the request's fields plus its UTC ``expires_at``.
 
     ``first_taken_at`` (UTC) is when the client's current hold life began (``hold_life``);
-    None when the store does not bound hold lives.
+    None when the store does not bound hold lives. ``storage`` names the engine the hold
+    is stored in (``database`` or ``redis``), as ``/slots/select`` reports it.
     """
 
     client_id: str
@@ -67,6 +68,39 @@ class HoldInfo:
     kind: str
     expires_at: datetime
     first_taken_at: datetime | None = None
+    storage: str = "database"
+
+
+@dataclass(frozen=True)
+class PollRequest:
+    """What one heartbeat asks of the store (``HoldStore.poll``).
+
+    Attributes:
+        employee_ids: the staff members whose holds on ``day`` are listed, in this order.
+        day: business-local date.
+        client_id: the polling client; ``""`` for a listing that renews nothing.
+        selected_time: business-local ``HH:MM`` of the client's selection to renew, or None.
+        ttl_seconds: the renewed selection lives until now + this (the selection TTL).
+        ip: the polling client's address (the Redis store keeps its per-IP cap index in
+            step with a renewal); None when not known or not needed.
+    """
+
+    employee_ids: Sequence[int]
+    day: date
+    client_id: str = ""
+    selected_time: str | None = None
+    ttl_seconds: int = 0
+    ip: str | None = None
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """What a poll found: ``holds`` ``{employee_id: [HoldInfo]}`` (every id asked for present)
+    and ``storage``, the engine that served it (``database`` or ``redis``), as the heartbeat
+    answer reports it."""
+
+    holds: dict[int, list[HoldInfo]]
+    storage: str
 
 
 def hold_life(
@@ -129,8 +163,9 @@ class HoldStore(ABC):
 
     Every implementation must be correct across processes and hosts: the check for a
     conflicting hold and the write are one atomic step, and no hold write rides on the
-    caller's database transaction. ``storage`` names the engine that serves requests
-    (``database`` or ``redis``), as ``/slots/select`` reports it.
+    caller's database transaction. ``storage`` names the engine the next request would be
+    served by (``database`` or ``redis``, ``/admin/debug``); what served a call is in its
+    result (``HoldInfo.storage``, ``PollResult.storage``).
     """
 
     storage: str = "database"
@@ -165,27 +200,20 @@ class HoldStore(ABC):
         """Return the live holds on (employee, day)."""
 
     @abstractmethod
-    def poll(
-        self,
-        employee_ids: Sequence[int],
-        day: date,
-        client_id: str,
-        selected_time: str | None,
-        ttl_seconds: int,
-        ip: str | None = None,
-    ) -> dict[int, list[HoldInfo]]:
+    def poll(self, req: PollRequest) -> PollResult:
         """Serve one heartbeat in one round trip: renew the client's selection, list the holds.
 
-        ``ip`` is the polling client's address (the Redis store keeps its per-IP cap
-        index in step with a renewal).
-
-        Renews the client's *selection* at ``selected_time`` (if given, on any of
-        ``employee_ids``) to now + ``ttl_seconds`` (locks are never renewed, SPEC §3),
+        Renews the client's *selection* at ``req.selected_time`` (if given, on any of
+        ``req.employee_ids``) to now + ``req.ttl_seconds`` (locks are never renewed, SPEC §3),
         and returns the live holds on each (employee, day). No write happens unless
         there is a live selection to renew (issue 8: no write per heartbeat).
 
         Returns:
-            ``{employee_id: [HoldInfo]}`` with every id of ``employee_ids`` present.
+            ``PollResult``: ``holds`` ``{employee_id: [HoldInfo]}`` with every id of
+            ``req.employee_ids`` present, and the ``storage`` that served it.
+
+        Raises:
+            Unavailable: the store cannot be reached.
         """
 
 

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time as _time
-from collections.abc import Sequence
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 from appointease.errors import SlotHeld, Unavailable
-from appointease.holds.base import HoldInfo, HoldRequest, HoldStats, HoldStore, held_by_other
+from appointease.holds.base import (
+    HoldInfo,
+    HoldRequest,
+    HoldStats,
+    HoldStore,
+    PollRequest,
+    PollResult,
+    held_by_other,
+)
 from appointease.holds.redis_store import RedisHoldStore
 from appointease.holds.sql import SqlHoldStore
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class FallbackHoldStore(HoldStore, HoldStats):
@@ -45,17 +55,26 @@ class FallbackHoldStore(HoldStore, HoldStats):
         self._failed_at: float | None = None
         self._table_checked_at: float | None = None
         self._table_has_holds = False
-        self._served = threading.local()
 
     @property
     def storage(self) -> str:
-        """The store that served this thread's last call (``redis`` or ``database``); before
-        any call, the one the next call would try first. Per thread, so an answer names the
-        store that really served it even if the retry window ended meanwhile."""
-        served = getattr(self._served, "by", None)
-        if served is not None:
-            return served
-        return "database" if self._skipping() else self.primary.storage
+        """The store the next call would try first (``redis``, or ``database`` while Redis is
+        skipped), as ``/admin/debug`` reports it. The store that really served a call is in
+        its result (``HoldInfo.storage``, ``PollResult.storage``), even if the retry window
+        ended meanwhile."""
+        return self.secondary.storage if self._skipping() else self.primary.storage
+
+    @property
+    def max_holds_per_ip(self) -> int:
+        """The per-IP hold cap (SPEC §8; 0 = none); each store enforces it on its own holds.
+
+        Setting it sets both stores'.
+        """
+        return self.primary.max_holds_per_ip
+
+    @max_holds_per_ip.setter
+    def max_holds_per_ip(self, value: int) -> None:
+        self.primary.max_holds_per_ip = self.secondary.max_holds_per_ip = value
 
     @property
     def max_life_seconds(self) -> int:
@@ -79,14 +98,6 @@ class FallbackHoldStore(HoldStore, HoldStats):
     def cooldown_seconds(self, value: int) -> None:
         self.primary.cooldown_seconds = self.secondary.cooldown_seconds = value
 
-    def _from_primary(self, result):
-        self._served.by = self.primary.storage
-        return result
-
-    def _from_secondary(self, result):
-        self._served.by = self.secondary.storage
-        return result
-
     def _skipping(self) -> bool:
         return self._failed_at is not None and _time.monotonic() - self._failed_at < self.retry_seconds
 
@@ -103,60 +114,56 @@ class FallbackHoldStore(HoldStore, HoldStats):
             self._table_checked_at = now
         return self._table_has_holds
 
-    def acquire(self, req: HoldRequest) -> HoldInfo:
+    def _redis_else_sql(self, on_redis: Callable[[], T], on_sql: Callable[[], T]) -> T:
+        """Run ``on_redis`` unless Redis is being skipped; when it raises ``Unavailable``,
+        note the failure (Redis is then skipped for ``retry_seconds``) and run ``on_sql``.
+
+        Other errors (``SlotHeld``, ``RateLimited``) pass through: only an unreachable
+        Redis falls back.
+        """
         if not self._skipping():
             try:
-                if self._merging() and held_by_other(
-                    self.secondary.holds(req.employee_id, req.day), req.client_id, req.start, req.end
-                ):
-                    raise SlotHeld()
-                return self._from_primary(self.primary.acquire(req))
+                return on_redis()
             except Unavailable:
                 self._failed()
-        return self._from_secondary(self.secondary.acquire(req))
+        return on_sql()
+
+    def acquire(self, req: HoldRequest) -> HoldInfo:
+        def on_redis() -> HoldInfo:
+            # Outage-time holds in the database keep blocking (see the class docstring).
+            if self._merging() and held_by_other(
+                self.secondary.holds(req.employee_id, req.day), req.client_id, req.start, req.end
+            ):
+                raise SlotHeld()
+            return self.primary.acquire(req)
+
+        return self._redis_else_sql(on_redis, lambda: self.secondary.acquire(req))
 
     def release(self, client_id: str, employee_id: int, day: date, time: str | None = None) -> bool:
-        if not self._skipping():
-            try:
-                removed = self.primary.release(client_id, employee_id, day, time)
-            except Unavailable:
-                self._failed()
-            else:
-                if self._merging():
-                    removed = self.secondary.release(client_id, employee_id, day, time) or removed
-                return self._from_primary(removed)
-        return self._from_secondary(self.secondary.release(client_id, employee_id, day, time))
+        def on_redis() -> bool:
+            removed = self.primary.release(client_id, employee_id, day, time)
+            if self._merging():
+                removed = self.secondary.release(client_id, employee_id, day, time) or removed
+            return removed
+
+        return self._redis_else_sql(on_redis, lambda: self.secondary.release(client_id, employee_id, day, time))
 
     def holds(self, employee_id: int, day: date) -> list[HoldInfo]:
-        if not self._skipping():
-            try:
-                found = self.primary.holds(employee_id, day)
-            except Unavailable:
-                self._failed()
-            else:
-                return self._from_primary(found + self.secondary.holds(employee_id, day) if self._merging() else found)
-        return self._from_secondary(self.secondary.holds(employee_id, day))
+        def on_redis() -> list[HoldInfo]:
+            found = self.primary.holds(employee_id, day)
+            return found + self.secondary.holds(employee_id, day) if self._merging() else found
 
-    def poll(
-        self,
-        employee_ids: Sequence[int],
-        day: date,
-        client_id: str,
-        selected_time: str | None,
-        ttl_seconds: int,
-        ip: str | None = None,
-    ) -> dict[int, list[HoldInfo]]:
-        if not self._skipping():
-            try:
-                found = self.primary.poll(employee_ids, day, client_id, selected_time, ttl_seconds, ip)
-            except Unavailable:
-                self._failed()
-            else:
-                if self._merging():
-                    extra = self.secondary.poll(employee_ids, day, client_id, selected_time, ttl_seconds)
-                    found = {e: found[e] + extra[e] for e in employee_ids}
-                return self._from_primary(found)
-        return self._from_secondary(self.secondary.poll(employee_ids, day, client_id, selected_time, ttl_seconds))
+        return self._redis_else_sql(on_redis, lambda: self.secondary.holds(employee_id, day))
+
+    def poll(self, req: PollRequest) -> PollResult:
+        def on_redis() -> PollResult:
+            found = self.primary.poll(req)
+            if not self._merging():
+                return found
+            extra = self.secondary.poll(req).holds
+            return PollResult({e: found.holds[e] + extra[e] for e in req.employee_ids}, found.storage)
+
+        return self._redis_else_sql(on_redis, lambda: self.secondary.poll(req))
 
     def ping(self) -> bool:
         return self.primary.ping()

@@ -27,10 +27,15 @@ from appointease.holds.base import (
     HoldRequest,
     HoldStats,
     HoldStore,
+    PollRequest,
+    PollResult,
     held_by_other,
     hold_life,
 )
 from appointease.models import Hold, utcnow
+
+#: What ``HoldInfo.storage`` and ``PollResult.storage`` say of this store.
+STORAGE = "database"
 
 #: The columns a ``HoldInfo`` is made of, in its field order (Core selects: no ORM objects on the hot path).
 _COLUMNS = (
@@ -57,6 +62,7 @@ def _info(row: Hold) -> HoldInfo:
         row.kind,
         row.expires_at,
         row.first_taken_at,
+        STORAGE,
     )
 
 
@@ -77,7 +83,7 @@ def _live(connection, employee_ids: Sequence[int], day: date, now) -> list[HoldI
         rows = connection.execute(_LIVE_ONE, {"id": employee_ids[0], "day": day, "now": now}).all()
     else:
         rows = connection.execute(_LIVE_MANY, {"ids": list(employee_ids), "day": day, "now": now}).all()
-    return [HoldInfo(*row) for row in rows]
+    return [HoldInfo(*row, STORAGE) for row in rows]
 
 
 class SqlHoldStore(HoldStore, HoldStats):
@@ -96,7 +102,7 @@ class SqlHoldStore(HoldStore, HoldStats):
             its expiry or release, so the life is remembered; such rows are not live.
     """
 
-    storage = "database"
+    storage = STORAGE
 
     def __init__(
         self,
@@ -192,15 +198,9 @@ class SqlHoldStore(HoldStore, HoldStats):
     def holds(self, employee_id: int, day: date) -> list[HoldInfo]:
         return self._read([employee_id], day, self._clock())
 
-    def poll(
-        self,
-        employee_ids: Sequence[int],
-        day: date,
-        client_id: str,
-        selected_time: str | None,
-        ttl_seconds: int,
-        ip: str | None = None,
-    ) -> dict[int, list[HoldInfo]]:
+    def poll(self, req: PollRequest) -> PollResult:
+        employee_ids, day, client_id, selected_time = req.employee_ids, req.day, req.client_id, req.selected_time
+        ttl_seconds = req.ttl_seconds
         now = self._clock()
         live = self._read(employee_ids, day, now)
         found: dict[int, list[HoldInfo]] = {e: [] for e in employee_ids}
@@ -228,7 +228,7 @@ class SqlHoldStore(HoldStore, HoldStats):
                     )
                     .values(expires_at=renew.expires_at)
                 )
-        return found
+        return PollResult(found, STORAGE)
 
     def ping(self) -> bool:
         with self._session() as session:
@@ -247,4 +247,4 @@ class SqlHoldStore(HoldStore, HoldStats):
             rows = connection.execute(
                 select(*_COLUMNS).where(Hold.expires_at > self._clock()).order_by(Hold.expires_at, Hold.id).limit(limit)
             ).all()
-        return [HoldInfo(*row) for row in rows]
+        return [HoldInfo(*row, STORAGE) for row in rows]

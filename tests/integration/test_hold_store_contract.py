@@ -1,7 +1,10 @@
 """One contract for every hold store (SPEC §3 selections and locks).
 
-The same tests run against ``SqlHoldStore`` (on this matrix's database) and
-``RedisHoldStore`` (on the session's real ``redis-server``), in both matrices.
+The same tests run against ``SqlHoldStore`` (on this matrix's database),
+``RedisHoldStore`` (on the session's real ``redis-server``, and on a Redis Cluster), and
+the two stores production builds (``appointease.register_stores``): the app's
+``SqlHoldStore(reader=…)`` without ``REDIS_URL`` and its ``FallbackHoldStore`` (Redis
+first, that SQL store behind) with it, in both matrices.
 """
 
 from __future__ import annotations
@@ -14,23 +17,97 @@ import pytest
 
 from appointease.errors import RateLimited, SlotHeld, Unavailable
 from appointease.grid import parse_hhmm
-from appointease.holds import LOCK, SELECTION, HoldRequest, RedisHoldStore, SqlHoldStore
+from appointease.holds import (
+    LOCK,
+    SELECTION,
+    FallbackHoldStore,
+    HoldRequest,
+    PollRequest,
+    RedisHoldStore,
+    SqlHoldStore,
+)
+
+from helpers import TEST_CONFIG, need
+from servers import RedisServer, free_port, redis_available
 
 A, B, C = "client-aaaa-0001", "client-bbbb-0002", "client-cccc-0003"
 
 
-#: The SQL store runs on the matrix's database; the Redis stores (one server, a 3-master
+class PerRequest:
+    """The store an app built, each call in an app context of its own, as each request has one.
+
+    The app's SQL store reads through the request's session (``reader``), which ends with
+    the request; a call outside one would keep reading one transaction's snapshot (on
+    SQLite). Attributes are the store's own: setting one sets the store's.
+    """
+
+    def __init__(self, app, store):
+        object.__setattr__(self, "_app", app)
+        object.__setattr__(self, "_store", store)
+
+    def __getattr__(self, name):
+        value = getattr(self._store, name)
+        if not callable(value):
+            return value
+
+        def in_a_request(*args, **kwargs):
+            with self._app.app_context():
+                return value(*args, **kwargs)
+
+        return in_a_request
+
+    def __setattr__(self, name, value):
+        setattr(self._store, name, value)
+
+
+def app_store(database_url: str, redis_url: str | None) -> PerRequest:
+    """The hold store ``create_app`` builds on ``database_url`` (and ``redis_url``), per request."""
+    from appointease import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url, **TEST_CONFIG})
+    return PerRequest(app, app.extensions["appointease.holds"])
+
+
+def app_stores(request):
+    """Yield the app's own store for ``request.param``: ``app-sql`` (no ``REDIS_URL``) or
+    ``app-fallback`` (the session's Redis, flushed); close it afterwards."""
+    redis_url = None
+    if request.param == "app-fallback":
+        server = request.getfixturevalue("redis_server")
+        server.command("FLUSHALL")
+        redis_url = server.url
+    made = app_store(request.getfixturevalue("database_url"), redis_url)
+    assert isinstance(made._store, FallbackHoldStore if redis_url else SqlHoldStore)
+    yield made
+    close_app_store(made)
+
+
+def close_app_store(made: PerRequest) -> None:
+    """Close what ``app_store`` opened: the Redis client (if any) and the engine's pool."""
+    from appointease.extensions import db
+
+    store = made._store
+    if isinstance(store, FallbackHoldStore):
+        store.primary._r.close()
+    with made._app.app_context():
+        db.engine.dispose()
+
+
+#: The SQL stores run on the matrix's database; the Redis stores (one server, a 3-master
 #: cluster) always on the session's own servers, so their half of the contract is
-#: ``engine_independent`` (run once).
+#: ``engine_independent`` (run once). The app's stores are built by ``create_app``.
 @pytest.fixture(
     params=[
         "sql",
         pytest.param("redis", marks=pytest.mark.engine_independent),
         pytest.param("cluster", marks=pytest.mark.engine_independent),
+        "app-sql",
+        "app-fallback",
     ]
 )
 def store(request):
-    """Each hold store, empty: the SQL table, one Redis, and a 3-master Redis Cluster."""
+    """Each hold store, empty: the SQL table, one Redis, a 3-master Redis Cluster, and the
+    app's own SQL store (``reader=``) and Redis-first fallback."""
     if request.param == "sql":
         from appointease.extensions import db
 
@@ -43,12 +120,14 @@ def store(request):
         redis_store = RedisHoldStore.from_url(server.url)
         yield redis_store
         redis_store._r.close()
-    else:
+    elif request.param == "cluster":
         cluster = request.getfixturevalue("redis_cluster")
         cluster_store = RedisHoldStore.from_url(cluster.urls[0], cluster=True)
         cluster_store._r.flushall()
         yield cluster_store
         cluster_store._r.close()
+    else:
+        yield from app_stores(request)
 
 
 @pytest.fixture
@@ -182,7 +261,7 @@ def test_holds_for_lists_live_holds_and_drops_expired_ones(store, day):
 
 def renew(store, day: date, client_id: str, hhmm: str, ttl: int):
     """Ask for a heartbeat renewal the way the heartbeat does (``poll``); the staff member 1's holds."""
-    return store.poll([1], day, client_id, hhmm, ttl)[1]
+    return store.poll(PollRequest([1], day, client_id, hhmm, ttl)).holds[1]
 
 
 def expiry_of(store, day, client_id, employee=1) -> datetime:
@@ -217,16 +296,16 @@ def test_renew_never_extends_another_clients_hold_or_another_time(store, day):
 def test_poll_without_a_selected_time_lists_holds_and_renews_nothing(store, day):
     a = store.acquire(req(A, day, "10:00", ttl=30))
     store.acquire(req(B, day, "11:00", kind=LOCK, ttl=600))
-    holds = store.poll([1], day, A, None, 600)[1]
+    holds = store.poll(PollRequest([1], day, A, None, 600)).holds[1]
     assert {h.client_id: (h.time, h.kind) for h in holds} == {A: ("10:00", SELECTION), B: ("11:00", LOCK)}
     assert close_to(expiry_of(store, day, A), a.expires_at, 0.01)
-    assert store.poll([2], day, A, None, 600) == {2: []}
+    assert store.poll(PollRequest([2], day, A, None, 600)).holds == {2: []}
 
 
 def test_poll_serves_several_staff_in_one_call_and_renews_where_the_selection_is(store, day):
     store.acquire(req(A, day, "10:00", employee=2, ttl=5))
     store.acquire(req(B, day, "11:00", employee=3, kind=LOCK, ttl=600))
-    found = store.poll([1, 2, 3], day, A, "10:00", 120)
+    found = store.poll(PollRequest([1, 2, 3], day, A, "10:00", 120)).holds
     assert list(found) == [1, 2, 3]
     assert found[1] == [] and [h.client_id for h in found[2]] == [A] and [h.kind for h in found[3]] == [LOCK]
     assert close_to(found[2][0].expires_at, datetime.now(UTC) + timedelta(seconds=120))
@@ -307,8 +386,6 @@ def test_cluster_keys_of_different_staff_days_spread_over_the_nodes(request, day
 
 @pytest.mark.engine_independent
 def test_unreachable_redis_reports_unavailable_fast(day):
-    from servers import free_port
-
     dead = RedisHoldStore.from_url(f"redis://127.0.0.1:{free_port()}/0")
     started = _time.monotonic()
     assert dead.ping() is False
@@ -329,13 +406,20 @@ def test_unreachable_redis_reports_unavailable_fast(day):
         pytest.param("redis", marks=pytest.mark.engine_independent),
         pytest.param("cluster", marks=pytest.mark.engine_independent),
         "fallback",
+        "app-sql",
+        "app-fallback",
     ]
 )
 def bounded_store(request):
-    """Each hold store (and the Redis-first fallback) with a 2 s hold life and a 2 s cool-down."""
+    """Each hold store (the Redis-first fallback and the app's own stores too) with a 2 s
+    hold life and a 2 s cool-down."""
     from appointease.extensions import db
-    from appointease.holds import FallbackHoldStore
 
+    if request.param.startswith("app-"):
+        for made in app_stores(request):
+            made.max_life_seconds, made.cooldown_seconds = 2, 2
+            yield made
+        return
     if request.param == "sql":
         app = request.getfixturevalue("app")
         with app.app_context():
@@ -409,3 +493,46 @@ def test_after_its_max_life_a_client_cannot_retake_until_the_cooldown_passed(bou
     fresh = store.acquire(req(A, day, "11:00", kind=LOCK, ttl=60))  # a new life of 2 s
     assert close_to(fresh.expires_at, datetime.now(UTC) + timedelta(seconds=2), 0.3)
     assert fresh.first_taken_at > end
+
+
+# --- which storage served a call (``HoldInfo.storage``, ``PollResult.storage``) -----------
+
+
+def test_every_result_names_the_storage_that_served_it(store, day):
+    expected = "database" if isinstance(getattr(store, "_store", store), SqlHoldStore) else "redis"
+    assert store.storage == expected
+    assert store.acquire(req(A, day, "10:00")).storage == expected
+    assert [h.storage for h in store.holds(1, day)] == [expected]
+    polled = store.poll(PollRequest([1, 2], day, A, "10:00", 60))
+    assert polled.storage == expected and [h.storage for h in polled.holds[1]] == [expected]
+    assert store.poll(PollRequest([2], day)).storage == expected  # nothing held there: still named
+
+
+def test_the_apps_fallback_serves_from_the_database_while_its_redis_is_stopped(database_url, tmp_path, day):
+    """SPEC §5.5: with its Redis stopped, the production store answers from the SQL table,
+    and each result says so (the heartbeat and ``/slots/select`` report it)."""
+    need(redis_available(), "redis-server")
+    server = RedisServer(tmp_path / "redis").start()
+    store = app_store(database_url, server.url)
+    try:
+        assert store.acquire(req(A, day, "10:00")).storage == "redis"
+        assert store.poll(PollRequest([1], day, A, "10:00", 60)).storage == "redis"
+        server.stop()
+        started = _time.monotonic()
+        polled = store.poll(PollRequest([1], day, B, None, 60))
+        assert polled.storage == "database" and polled.holds == {1: []}  # A's hold was in Redis
+        assert store.storage == "database"  # Redis is skipped for the retry window now
+        info = store.acquire(req(B, day, "11:00", ttl=60))
+        assert info.storage == "database"
+        polled = store.poll(PollRequest([1, 2], day, B, "11:00", 120))
+        assert polled.storage == "database"
+        assert [(h.client_id, h.time, h.storage) for h in polled.holds[1]] == [(B, "11:00", "database")]
+        assert close_to(polled.holds[1][0].expires_at, datetime.now(UTC) + timedelta(seconds=120))
+        with pytest.raises(SlotHeld):  # the database hold blocks others as any hold does
+            store.acquire(req(C, day, "11:00"))
+        assert [h.client_id for h in store.holds(1, day)] == [B]
+        assert store.release(B, 1, day, "11:00") is True
+        assert _time.monotonic() - started < 5  # one connect timeout per retry window, not per call
+    finally:
+        server.stop()
+        close_app_store(store)
