@@ -1,7 +1,8 @@
 """The servers one benchmark engine runs on, all on 127.0.0.1 and all stopped on exit.
 
-Reuses the test suite's fixtures (``tests/servers.py`` for PostgreSQL and Redis,
-``tests/live.py`` for gunicorn under the production ``gunicorn.conf.py``) and registers
+Reuses the test suite's server runners (``tests/support/servers.py`` for PostgreSQL and
+Redis, ``tests/support/gunicorn_server.py`` for gunicorn under the production
+``gunicorn.conf.py``; ``tests/`` goes on ``sys.path`` for the ``support`` package) and registers
 every server on a ``contextlib.ExitStack`` so an error or Ctrl-C stops them all.
 """
 

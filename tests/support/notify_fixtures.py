@@ -1,4 +1,4 @@
-"""Fixtures and helpers for the notification tests (``tests/conftest.py`` exposes the fixtures).
+"""Fixtures and helpers for the notification tests (registered by ``tests/conftest.py``, ``pytest_plugins``).
 
 ``notify_app`` is the app on the matrix's database with mail going to a real SMTP
 capture server, the business in Europe/Berlin (a zone with daylight saving), and
@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import pytest
-from receivers import HTTPReceiver, SMTPCapture
 from sqlalchemy import select
+
+from support.receivers import HTTPReceiver, SMTPCapture
 
 TZ = "Europe/Berlin"
 #: Short schedules: retries come after 0.2–0.5 s instead of minutes.
