@@ -28,7 +28,6 @@ from pathlib import Path
 
 import pytest
 
-from support import notify_fixtures
 from support.helpers import ENGINE, TEST_CONFIG, migrate, need
 from support.servers import PostgresServer, RedisCluster, RedisServer, postgres_available, redis_available
 
@@ -150,6 +149,8 @@ def pytest_collection_modifyitems(config, items):
     ``notify_fixtures.monday()``), or carry the marker themselves. ``scripts/seven-days.sh``
     runs them as if today were each of the next six days (``tests/clockshift``).
     """
+    from support import notify_fixtures  # here: importing a pytest_plugins module earlier defeats assert rewriting
+
     date_helpers = (notify_fixtures.book, notify_fixtures.monday)
     for item in items:
         module = getattr(item, "module", None)

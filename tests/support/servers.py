@@ -187,8 +187,6 @@ class RedisServer(ManagedProcess):
             socket_connect_timeout=timeout,
             decode_responses=True,
             retry=Retry(NoBackoff(), 0),
-            lib_name=None,
-            lib_version=None,
         )
         try:
             conn.send_command(*args)
