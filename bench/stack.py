@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from live import GunicornServer  # noqa: E402
-from servers import PostgresServer, RedisServer  # noqa: E402
+from support.gunicorn_server import GunicornServer  # noqa: E402
+from support.servers import PostgresServer, RedisServer  # noqa: E402
 
 ENGINES = {
     "embedded": "embedded default (SQLite file + SQL hold store)",

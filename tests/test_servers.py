@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from helpers import need
+from support.helpers import need
 from support.process import ManagedProcess, port_open
-from servers import (
+from support.servers import (
     PostgresServer,
     RedisCluster,
     RedisServer,

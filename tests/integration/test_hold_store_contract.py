@@ -307,7 +307,7 @@ def test_cluster_keys_of_different_staff_days_spread_over_the_nodes(request, day
 
 @pytest.mark.engine_independent
 def test_unreachable_redis_reports_unavailable_fast(day):
-    from servers import free_port
+    from support.servers import free_port
 
     dead = RedisHoldStore.from_url(f"redis://127.0.0.1:{free_port()}/0")
     started = _time.monotonic()

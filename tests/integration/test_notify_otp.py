@@ -6,13 +6,13 @@ import re
 import time
 from datetime import timedelta
 
-from notify_fixtures import rows, running_worker
-
 from appointease.db import write_transaction
 from appointease.extensions import db
 from appointease.models import utcnow
 from appointease.notify import request_code, run_once, verify_code
 from appointease.notify.models import MailMessage, OneTimeCode
+
+from support.notify_fixtures import rows, running_worker
 
 
 def ask(app, email: str, now=None) -> None:

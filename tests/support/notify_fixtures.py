@@ -52,11 +52,11 @@ def receiver():
 @pytest.fixture
 def make_app(database_url, redis_url, tmp_path):
     """Build apps on this test's database: ``make_app(**config)`` (FAST settings, demo catalogue)."""
-    from conftest import TEST_CONFIG
-
     from appointease import create_app
     from appointease.commands import seed_catalogue
     from appointease.extensions import db
+
+    from support.helpers import TEST_CONFIG
 
     apps = []
 
