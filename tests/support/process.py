@@ -12,7 +12,9 @@ ready* (:meth:`ManagedProcess.ready`); the base does the rest the same way for a
   an early exit or the time-out raises :class:`RuntimeError`;
 * :meth:`ManagedProcess.stop` sends :attr:`ManagedProcess.stop_signal` (SIGTERM unless the
   server's graceful signal is another), then SIGKILL after ``stop_timeout`` seconds;
-* the child gets SIGTERM if the test process dies (Linux ``PR_SET_PDEATHSIG``), and servers
+* the child gets SIGTERM if the test process dies (Linux ``PR_SET_PDEATHSIG``; only for
+  children started from the main thread, since the kernel sends it when the *thread* that
+  forked the child exits, and the fault tests restart servers from worker threads), and servers
   still running at interpreter exit are stopped (:func:`track` / ``atexit``), so an
   interrupted run does not leak daemons.
 """
@@ -24,6 +26,7 @@ import contextlib
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -197,7 +200,7 @@ class ManagedProcess:
                 user=user,
                 group=user,
                 extra_groups=[] if user else None,
-                preexec_fn=_set_pdeathsig,
+                preexec_fn=_set_pdeathsig if threading.current_thread() is threading.main_thread() else None,
                 close_fds=True,
             )
         track(self)
