@@ -1,7 +1,8 @@
 """The servers one benchmark engine runs on, all on 127.0.0.1 and all stopped on exit.
 
-Reuses the test suite's fixtures (``tests/servers.py`` for PostgreSQL and Redis,
-``tests/live.py`` for gunicorn under the production ``gunicorn.conf.py``) and registers
+Reuses the test suite's server runners (``tests/support/servers.py`` for PostgreSQL and
+Redis, ``tests/support/gunicorn_server.py`` for gunicorn under the production
+``gunicorn.conf.py``; ``tests/`` goes on ``sys.path`` for the ``support`` package) and registers
 every server on a ``contextlib.ExitStack`` so an error or Ctrl-C stops them all.
 """
 
@@ -16,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from live import GunicornServer  # noqa: E402
-from servers import PostgresServer, RedisServer  # noqa: E402
+from support.gunicorn_server import GunicornServer  # noqa: E402
+from support.servers import PostgresServer, RedisServer  # noqa: E402
 
 ENGINES = {
     "embedded": "embedded default (SQLite file + SQL hold store)",

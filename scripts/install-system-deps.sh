@@ -10,7 +10,7 @@
 # It never leaves a service running: package postinst scripts are prevented from
 # starting services while installing (policy-rc.d), and anything they started anyway is
 # stopped and disabled afterwards. The tests start their own throw-away servers
-# (tests/servers.py).
+# (tests/support/servers.py).
 #
 # Usage: scripts/install-system-deps.sh [--check]
 #   --check   only report what is missing; exit 1 if anything is, 0 otherwise.

@@ -12,7 +12,10 @@ Tests whose outcome cannot depend on the matrix (pure functions, tests that star
 own servers or cover both engines themselves, the OpenAPI document) are marked
 ``engine_independent``; ``scripts/test.sh`` runs them in the embedded matrix only.
 Helpers that tests call (``need``, ``migrate``, ``seed``, ``Widget``, ``assert_error``,
-factories) live in ``helpers.py``.
+factories) live in the ``support`` package (``support/helpers.py`` and the kits); ``pytest.ini``
+puts the repository root, ``tests/`` and ``deploy/`` on the path. Fixtures shared from
+``support`` modules are registered here, in :data:`pytest_plugins`, and nowhere else: test
+modules use them as arguments and never import them.
 """
 
 from __future__ import annotations
@@ -20,20 +23,25 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+from support.helpers import ENGINE, TEST_CONFIG, migrate, need
+from support.servers import PostgresServer, RedisCluster, RedisServer, postgres_available, redis_available
 
-from helpers import TEST_CONFIG, migrate, need, seed  # noqa: E402,F401  (re-exported for older imports)
-from servers import PostgresServer, RedisCluster, RedisServer, postgres_available, redis_available  # noqa: E402
+#: The ``support`` modules whose fixtures every test can use (the one place they are shared):
+#: ``smtp``, ``receiver``, ``make_app``, ``notify_app`` (notification tests); ``admin``,
+#: ``staff``, ``anonymous`` (staff and admin API callers); ``browser``, ``visitor`` (headless
+#: Chromium); ``cms``, ``start_live``, ``live``, ``appointments`` (the widget's browser tests).
+pytest_plugins = [
+    "support.notify_fixtures",
+    "support.admin_kit",
+    "support.chromium_kit",
+    "support.widget_kit",
+]
 
-ENGINE = os.environ.get("APPOINTEASE_TEST_ENGINE", "embedded")
 _counter = itertools.count()
 
 
@@ -141,7 +149,7 @@ def pytest_collection_modifyitems(config, items):
     ``notify_fixtures.monday()``), or carry the marker themselves. ``scripts/seven-days.sh``
     runs them as if today were each of the next six days (``tests/clockshift``).
     """
-    import notify_fixtures
+    from support import notify_fixtures  # here: importing a pytest_plugins module earlier defeats assert rewriting
 
     date_helpers = (notify_fixtures.book, notify_fixtures.monday)
     for item in items:
@@ -168,7 +176,3 @@ def strip_workday() -> date:
     while day.weekday() > 3 or (day - date.today()).days % 7 == 6:  # Mon-Thu, not a page's end
         day += timedelta(days=1)
     return day
-
-
-# Notification fixtures (SMTP capture server, webhook receiver, apps with fast retries).
-from notify_fixtures import make_app, notify_app, receiver, smtp  # noqa: E402,F401

@@ -1,15 +1,19 @@
-"""Self-tests for tests/servers.py: real Redis and PostgreSQL, stopped and brought back.
+"""Self-tests for support/process.py and support/servers.py: the managed-process base, real Redis
+and PostgreSQL, stopped and brought back.
 
 They skip only when the binaries are missing *and* CI is not set; under CI=true a
 missing binary is a failure (run scripts/install-system-deps.sh).
 """
 
+import signal
 import socket
+import sys
 
 import pytest
 
-from helpers import need
-from servers import (
+from support.helpers import need
+from support.process import ManagedProcess, port_open
+from support.servers import (
     PostgresServer,
     RedisCluster,
     RedisServer,
@@ -19,6 +23,64 @@ from servers import (
 )
 
 pytestmark = pytest.mark.engine_independent
+
+
+class _Script(ManagedProcess):
+    """A Python one-liner as a managed process; ready once it listens on its port."""
+
+    name = "script"
+
+    def __init__(self, tmp_path, code: str, start_timeout: float = 10.0):
+        super().__init__(start_timeout=start_timeout, stop_timeout=0.5)
+        self.code = code
+        self.log_path = tmp_path / "script.log"
+
+    def argv(self) -> list[str]:
+        return [sys.executable, "-c", self.code]
+
+    def environment(self) -> dict[str, str]:
+        return {"PORT": str(self.port)}
+
+    def ready(self) -> bool:
+        return port_open(self.port)
+
+
+#: Listens on $PORT and ignores SIGTERM: only the SIGKILL fallback stops it.
+_STUBBORN = (
+    "import os, signal, socket, time\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    "s = socket.socket(); s.bind(('127.0.0.1', int(os.environ['PORT']))); s.listen()\n"
+    "time.sleep(60)\n"
+)
+
+
+def test_managed_process_reports_an_early_exit_with_its_log(tmp_path):
+    script = _Script(tmp_path, "print('no config here', flush=True); raise SystemExit(3)")
+    with pytest.raises(RuntimeError, match="exited with code 3") as failed:
+        script.start()
+    assert "no config here" in str(failed.value)
+    assert not script.running
+
+
+def test_managed_process_gives_up_when_never_ready_and_stops_the_child(tmp_path):
+    script = _Script(tmp_path, "import time; print('waiting', flush=True); time.sleep(60)", start_timeout=0.5)
+    with pytest.raises(RuntimeError, match=r"not ready on 127\.0\.0\.1:\d+ within 0\.5 s") as failed:
+        script.start()
+    assert "waiting" in str(failed.value)
+    assert script.proc is None
+
+
+def test_managed_process_kills_a_child_that_ignores_sigterm_and_keeps_its_port(tmp_path):
+    script = _Script(tmp_path, _STUBBORN)
+    with script:
+        port, proc = script.port, script.proc
+        assert script.running and port_open(port)
+        script.stop()  # SIGTERM ignored: SIGKILL after stop_timeout
+        assert proc.returncode == -signal.SIGKILL
+        assert not script.running and _refused(port)
+        script.start()
+        assert script.port == port and port_open(port)
+    assert not script.running
 
 
 def _raw_ping(port: int) -> bytes:
@@ -126,6 +188,7 @@ def test_redis_cluster_three_masters_spread_hash_tags(tmp_path):
     need(redis_cluster_available(), "redis-server and redis-cli")
     from redis.cluster import ClusterNode
     from redis.cluster import RedisCluster as ClusterClient
+    from redis.exceptions import MovedError
 
     with RedisCluster(tmp_path) as cluster:
         ports = cluster.ports
@@ -155,8 +218,10 @@ def test_redis_cluster_three_masters_spread_hash_tags(tmp_path):
                 node = RedisServer(tmp_path, port=port)
                 assert node.command("GET", f"{tag}:a") == "1"
                 other = next(p for p in ports if p != port)
-                with pytest.raises(RuntimeError, match="MOVED"):
+                with pytest.raises(RuntimeError) as refused:
                     RedisServer(tmp_path, port=other).command("GET", f"{tag}:a")
+                assert isinstance(refused.value.__cause__, MovedError)
+                assert refused.value.__cause__.port == port
         finally:
             client.close()
     for port in ports:

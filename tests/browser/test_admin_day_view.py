@@ -7,8 +7,6 @@ Chromium fixtures: ``chromium_kit``. Demo data: services 1 Haircut 30 min; staff
 Mon–Fri 09–17 UTC. ``workday`` is a Monday 2–8 days ahead.
 """
 
-# ruff: noqa: F401, F811  (the browser fixture comes from chromium_kit and is used as a parameter)
-
 from __future__ import annotations
 
 import time
@@ -17,12 +15,12 @@ from datetime import timedelta
 
 import pytest
 import requests
-from admin_kit import ALEX, HAIRCUT, JORDAN, SAM, make_token
-from chromium_kit import ARTIFACTS, Contexts, browser
-from customer_kit import sign_in
 from playwright.sync_api import Page, expect
 
-from live import GunicornServer
+from support.admin_kit import ALEX, HAIRCUT, JORDAN, SAM, make_token
+from support.chromium_kit import ARTIFACTS, Contexts
+from support.customer_kit import sign_in
+from support.gunicorn_server import GunicornServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]
 

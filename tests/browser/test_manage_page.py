@@ -9,8 +9,6 @@ Demo data: services 1 Haircut 30 min; staff 1 Alex; Mon–Fri 09–17 UTC. ``wor
 Monday 2–8 days ahead.
 """
 
-# ruff: noqa: F401, F811  (the browser fixture comes from chromium_kit and is used as a parameter)
-
 from __future__ import annotations
 
 import contextlib
@@ -21,13 +19,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from chromium_kit import ARTIFACTS, Contexts, axe_violations, browser
-from customer_kit import ALEX, HAIRCUT, code_from, db_appointments
-from notify_fixtures import running_worker
 from playwright.sync_api import Page, expect
-from receivers import SMTPCapture
 
-from live import GunicornServer
+from support.chromium_kit import ARTIFACTS, Contexts, axe_violations
+from support.customer_kit import ALEX, HAIRCUT, code_from, db_appointments
+from support.gunicorn_server import GunicornServer
+from support.notify_fixtures import running_worker
+from support.receivers import SMTPCapture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]
 

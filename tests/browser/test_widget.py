@@ -6,15 +6,15 @@ browser context per visitor. Everything listens on 127.0.0.1; every wait is boun
 Fixtures and helpers: ``widget_kit``.
 """
 
-# ruff: noqa: F401, F811  (pytest fixtures come from widget_kit and are used as parameters)
-
 from __future__ import annotations
 
 import time
 import uuid
 
 from playwright.sync_api import expect
-from widget_kit import (
+
+from support.helpers import ROOT
+from support.widget_kit import (
     ALEX,
     ARTIFACTS,
     BROWSER,
@@ -27,25 +27,17 @@ from widget_kit import (
     TAKEN,
     api,
     api_book,
-    appointments,
     book_in_widget,
-    browser,
     client_id,
-    cms,
     confirm,
     hold_body,
-    live,
     open_widget,
     pick,
     root,
     slot,
-    start_live,
     to_review,
     to_time_step,
-    visitor,
 )
-
-from helpers import ROOT
 
 pytestmark = BROWSER
 

@@ -5,8 +5,6 @@ honest messages, open days at a glance, keyboard use, time zones and a flaky net
 their view of a slot is read from ``GET /availability`` as they would see it.
 """
 
-# ruff: noqa: F401, F811  (pytest fixtures come from widget_kit and are used as parameters)
-
 from __future__ import annotations
 
 import json
@@ -19,7 +17,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
-from widget_kit import (
+
+from support.widget_kit import (
     BROWSER,
     DESKTOP,
     HAIRCUT,
@@ -31,10 +30,7 @@ from widget_kit import (
     TAKEN,
     api,
     api_book,
-    appointments,
-    browser,
     client_id,
-    cms,
     confirm,
     hold_body,
     open_widget,
@@ -42,10 +38,8 @@ from widget_kit import (
     root,
     set_hidden,
     slot,
-    start_live,
     to_details,
     to_time_step,
-    visitor,
 )
 
 pytestmark = BROWSER

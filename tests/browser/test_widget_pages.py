@@ -5,8 +5,6 @@ Screenshots of every step go to ``tests/artifacts/`` (or to the folder named by
 ``APPOINTEASE_SCREENSHOTS``, e.g. ``docs`` to refresh the pictures in docs/widget.md and the README).
 """
 
-# ruff: noqa: F401, F811  (pytest fixtures come from widget_kit and are used as parameters)
-
 from __future__ import annotations
 
 import os
@@ -18,7 +16,8 @@ import pytest
 import requests
 from icalendar import Calendar
 from playwright.sync_api import Page, expect
-from widget_kit import (
+
+from support.widget_kit import (
     ARTIFACTS,
     BROWSER,
     DESKTOP,
@@ -28,10 +27,7 @@ from widget_kit import (
     PHONE,
     api,
     api_book,
-    appointments,
     axe_violations,
-    browser,
-    cms,
     confirm,
     hold_body,
     off_screen,
@@ -39,9 +35,7 @@ from widget_kit import (
     pick,
     root,
     slot,
-    start_live,
     to_details,
-    visitor,
     widget_boxes,
 )
 

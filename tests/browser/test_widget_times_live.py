@@ -6,30 +6,14 @@ vanished times leave the page and new ones appear, without a reload, and a chose
 that vanished is dropped with "That time is no longer offered".
 """
 
-# ruff: noqa: F401, F811  (pytest fixtures come from widget_kit and are used as parameters)
-
 from __future__ import annotations
 
 import pytest
 import requests
-from admin_kit import make_token
 from playwright.sync_api import Page, expect
-from widget_kit import (
-    BROWSER,
-    HAIRCUT,
-    JORDAN,
-    LIVE_MS,
-    browser,
-    cms,
-    open_widget,
-    pick,
-    root,
-    slot,
-    start_live,
-    to_details,
-    to_time_step,
-    visitor,
-)
+
+from support.admin_kit import make_token
+from support.widget_kit import BROWSER, JORDAN, LIVE_MS, open_widget, pick, root, slot, to_details, to_time_step
 
 pytestmark = BROWSER
 

@@ -7,34 +7,28 @@ The business is in Europe/Berlin (``APPOINTEASE_TIMEZONE``); visitors are browse
 their own ``timezone_id`` and ``locale``.
 """
 
-# ruff: noqa: F401, F811  (pytest fixtures come from widget_kit and are used as parameters)
-
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from admin_kit import make_token
 from playwright.sync_api import Page, expect
-from widget_kit import (
+
+from support.admin_kit import make_token
+from support.widget_kit import (
     BROWSER,
     HAIRCUT,
     JORDAN,
     api,
-    appointments,
-    browser,
-    cms,
     confirm,
     open_widget,
     pick,
     root,
     slot,
-    start_live,
     to_details,
     to_review,
     to_time_step,
-    visitor,
 )
 
 pytestmark = BROWSER

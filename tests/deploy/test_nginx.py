@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import ENGINE, need, seed
-from nginx import NginxServer, nginx_available
-from slow_clients import SlowClients, answers, stall_point
 from sqlalchemy import create_engine, text
 
-from live import GunicornServer
-from servers import free_port
+from support.gunicorn_server import GunicornServer
+from support.helpers import ENGINE, need, seed
+from support.nginx import NginxServer, nginx_available
+from support.servers import free_port
+from support.slow_clients import SlowClients, answers, stall_point
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 

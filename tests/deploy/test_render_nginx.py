@@ -5,9 +5,10 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from conftest import need
-from nginx import NGINX, nginx_available
+
 from render_nginx import render
+from support.helpers import need
+from support.nginx import NGINX, nginx_available
 
 UPSTREAMS = ["10.0.0.11:8000", "10.0.0.12:8000"]
 

@@ -15,9 +15,9 @@ import time
 import pytest
 import requests
 
-from helpers import need
-from live import GunicornServer
-from servers import RedisServer, redis_available
+from support.gunicorn_server import GunicornServer
+from support.helpers import need
+from support.servers import RedisServer, redis_available
 
 pytestmark = pytest.mark.slow
 

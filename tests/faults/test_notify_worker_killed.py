@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import TEST_CONFIG
-from notify_fixtures import book, register_webhook, rows, wait_until
 
 from appointease.notify.models import WebhookDelivery
+
+from support.helpers import TEST_CONFIG
+from support.notify_fixtures import book, register_webhook, rows, wait_until
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]

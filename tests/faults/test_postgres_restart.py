@@ -20,9 +20,9 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from helpers import migrate, need, seed
-from live import GunicornServer
-from servers import PostgresServer, postgres_available
+from support.gunicorn_server import GunicornServer
+from support.helpers import migrate, need, seed
+from support.servers import PostgresServer, postgres_available
 
 pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
 

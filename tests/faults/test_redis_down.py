@@ -14,9 +14,9 @@ import time
 import pytest
 from sqlalchemy import create_engine, text
 
-from helpers import LiveClient, Widget, assert_error, need
-from live import GunicornServer
-from servers import RedisServer, redis_available
+from support.gunicorn_server import GunicornServer
+from support.helpers import LiveClient, Widget, assert_error, need
+from support.servers import RedisServer, redis_available
 
 pytestmark = pytest.mark.slow
 

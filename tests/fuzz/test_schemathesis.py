@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from live import GunicornServer
+from support.gunicorn_server import GunicornServer
 
 pytestmark = pytest.mark.slow
 

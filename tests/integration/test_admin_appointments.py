@@ -3,31 +3,19 @@ list and filters, staff scoping, and every status change of the state machine.""
 
 from __future__ import annotations
 
-# Fixtures are imported from admin_kit and used as test arguments.
-# ruff: noqa: F401, F811
 import itertools
 from dataclasses import replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from admin_kit import (  # fixtures too
-    ALEX,
-    COLOUR,
-    HAIRCUT,
-    JORDAN,
-    SAM,
-    admin,
-    book,
-    error,
-    ok,
-    staff,
-)
 from sqlalchemy import select
 
 from appointease.extensions import db
 from appointease.lifecycle import Status
 from appointease.models import Appointment, Event
+
+from support.admin_kit import ALEX, COLOUR, HAIRCUT, JORDAN, SAM, book, error, ok
 
 #: SPEC §3: confirmed → checked_in → completed; confirmed → cancelled | no_show.
 ALLOWED = {
@@ -307,7 +295,7 @@ def test_status_change_honours_an_idempotency_key(app, admin, client, workday):
 
 def test_a_staff_check_in_shows_in_the_customers_feed(app, staff, client, workday):
     """Changes made by staff reach the customer's own feed (SPEC §4 ``/me/events``)."""
-    from customer_kit import (
+    from support.customer_kit import (
         sign_in,  # the customers engineer's helper: OTP through the real mail path
     )
 

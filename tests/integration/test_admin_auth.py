@@ -3,27 +3,16 @@ stored hashed, revocation, and the create/list/revoke commands."""
 
 from __future__ import annotations
 
-# Fixtures are imported from admin_kit and used as test arguments.
-# ruff: noqa: F401, F811
 import hashlib
 import re
 
 import pytest
-from admin_kit import (  # fixtures too
-    ALEX,
-    SAM,
-    Caller,
-    admin,
-    anonymous,
-    error,
-    make_token,
-    ok,
-    staff,
-)
 from sqlalchemy import select
 
 from appointease.auth.api_tokens import ApiToken
 from appointease.extensions import db
+
+from support.admin_kit import ALEX, SAM, Caller, error, make_token, ok
 
 #: Every admin route with a sample path: (method, path, admin_only).
 ROUTES = [

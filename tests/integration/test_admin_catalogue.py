@@ -4,25 +4,13 @@ visible to the public API at once."""
 
 from __future__ import annotations
 
-# Fixtures are imported from admin_kit and used as test arguments.
-# ruff: noqa: F401, F811
 import pytest
-from admin_kit import (  # fixtures too
-    ALEX,
-    COLOUR,
-    HAIRCUT,
-    JORDAN,
-    MASSAGE,
-    SAM,
-    admin,
-    book,
-    error,
-    ok,
-)
 from sqlalchemy import select
 
 from appointease.extensions import db
 from appointease.models import Counter
+
+from support.admin_kit import ALEX, COLOUR, HAIRCUT, JORDAN, MASSAGE, SAM, book, error, ok
 
 
 def catalog_version(app) -> int:

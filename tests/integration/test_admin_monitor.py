@@ -3,20 +3,9 @@ staff scoping), ``/admin/holds`` (a day's live holds) and ``/admin/debug``."""
 
 from __future__ import annotations
 
-# Fixtures are imported from admin_kit and used as test arguments.
-# ruff: noqa: F401, F811
 import pytest
-from admin_kit import (  # fixtures too
-    ALEX,
-    HAIRCUT,
-    JORDAN,
-    SAM,
-    admin,
-    book,
-    error,
-    ok,
-    staff,
-)
+
+from support.admin_kit import ALEX, HAIRCUT, JORDAN, SAM, book, error, ok
 
 
 def read_all(caller, since=0, limit=3):

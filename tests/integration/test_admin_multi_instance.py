@@ -11,11 +11,10 @@ import os
 
 import pytest
 import requests
-from admin_kit import ALEX, HAIRCUT, make_token
-from conftest import seed
 
-from helpers import TEST_CONFIG
-from live import GunicornServer
+from support.admin_kit import ALEX, HAIRCUT, make_token
+from support.gunicorn_server import GunicornServer
+from support.helpers import TEST_CONFIG, seed
 
 pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
 

@@ -3,12 +3,11 @@ list/add/delete, ``affected`` references, and availability/heartbeats at once.""
 
 from __future__ import annotations
 
-# Fixtures are imported from admin_kit and used as test arguments.
-# ruff: noqa: F401, F811
 from datetime import timedelta
 
 import pytest
-from admin_kit import ALEX, HAIRCUT, SAM, admin, book, error, ok  # fixtures too
+
+from support.admin_kit import ALEX, HAIRCUT, SAM, book, error, ok
 
 
 def times(client, day, employee_id=ALEX):

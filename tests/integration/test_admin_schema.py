@@ -16,9 +16,10 @@ def test_models_and_migration_agree(app):
 
 
 def test_migration_downgrades_and_upgrades_again(app):
-    from conftest import ROOT
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import inspect
+
+    from support.helpers import ROOT
 
     with app.app_context():
         downgrade(directory=str(ROOT / "migrations"), revision="0003_admin-1")

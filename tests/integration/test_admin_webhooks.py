@@ -4,11 +4,12 @@ secret shown once, signed deliveries and every attempt listed, retries, 410, tes
 from __future__ import annotations
 
 import pytest
-from admin_kit import ALEX, Caller, book, error, make_token, ok
-from notify_fixtures import running_worker, wait_until
 from standardwebhooks.webhooks import Webhook
 
 from appointease.notify_cli import run_once
+
+from support.admin_kit import ALEX, Caller, book, error, make_token, ok
+from support.notify_fixtures import running_worker, wait_until
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from appointease.extensions import db
 from appointease.models import Appointment, Event
 
-from helpers import CLIENT_A as A
-from helpers import CLIENT_B as B
-from helpers import Widget, assert_error, count_rows
+from support.helpers import CLIENT_A as A
+from support.helpers import CLIENT_B as B
+from support.helpers import Widget, assert_error, count_rows
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from appointease.extensions import db
 from appointease.models import Employee, Service
 
-from helpers import assert_error, make_employee, make_service
+from support.helpers import assert_error, make_employee, make_service
 
 
 @pytest.fixture

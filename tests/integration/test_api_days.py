@@ -10,7 +10,7 @@ import pytest
 from appointease.extensions import db
 from appointease.models import TimeOff
 
-from helpers import Widget, assert_error
+from support.helpers import Widget, assert_error
 
 #: Demo staff work Mon–Fri 09:00–17:00 (Sam: lunch 12:30–13:30); Haircut is 30 min.
 FULL_DAY_HAIRCUT = 16

@@ -12,8 +12,8 @@ import pytest
 
 from appointease.models import Appointment
 
-from helpers import CLIENT_A as CLIENT
-from helpers import Widget, assert_error, count_rows
+from support.helpers import CLIENT_A as CLIENT
+from support.helpers import Widget, assert_error, count_rows
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ import pytest
 from appointease.extensions import db
 from appointease.models import TimeOff
 
-from helpers import CLIENT_A as A
-from helpers import CLIENT_B as B
-from helpers import CLIENT_C as C
-from helpers import Widget, assert_error, half_hours, make_employee, make_service
+from support.helpers import CLIENT_A as A
+from support.helpers import CLIENT_B as B
+from support.helpers import CLIENT_C as C
+from support.helpers import Widget, assert_error, half_hours, make_employee, make_service
 
 
 @pytest.fixture
@@ -342,7 +342,7 @@ def short_life_client(database_url, redis_url):
     from appointease import create_app
     from appointease.commands import seed_catalogue
 
-    from helpers import TEST_CONFIG
+    from support.helpers import TEST_CONFIG
 
     config = {**TEST_CONFIG, "APPOINTEASE_LOCK_TTL": 2, "APPOINTEASE_LOCK_MAX_SECONDS": 3}
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url, **config})

@@ -9,7 +9,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from live import GunicornServer
+from support.gunicorn_server import GunicornServer
 
 pytestmark = pytest.mark.slow
 RACERS = 40

@@ -11,7 +11,17 @@ import dataclasses
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from customer_kit import (
+from sqlalchemy import select
+
+from appointease import changes
+from appointease.appointments import get as get_appointment
+from appointease.auth.actor import Actor
+from appointease.context import Context
+from appointease.errors import Forbidden, NotFound
+from appointease.extensions import db
+from appointease.models import Appointment, Event, utcnow
+
+from support.customer_kit import (
     ALEX,
     APPOINTMENT_FIELDS,
     COLOUR,
@@ -26,15 +36,6 @@ from customer_kit import (
     heartbeat,
     sign_in,
 )
-from sqlalchemy import select
-
-from appointease import changes
-from appointease.appointments import get as get_appointment
-from appointease.auth.actor import Actor
-from appointease.context import Context
-from appointease.errors import Forbidden, NotFound
-from appointease.extensions import db
-from appointease.models import Appointment, Event, utcnow
 
 ANN, BOB = "ann@example.com", "bob@example.com"
 

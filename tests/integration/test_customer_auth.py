@@ -11,7 +11,6 @@ import logging
 from datetime import timedelta
 
 import pytest
-from customer_kit import APPOINTMENT_FIELDS, code_from, error_code, latest_mail, mailed_code, sign_in
 from sqlalchemy import select
 
 from appointease.auth.models import CustomerSession
@@ -20,6 +19,8 @@ from appointease.extensions import db
 from appointease.models import utcnow
 from appointease.notify.models import OneTimeCode
 from appointease.notify_cli import run_once
+
+from support.customer_kit import APPOINTMENT_FIELDS, code_from, error_code, latest_mail, mailed_code, sign_in
 
 ANN = "ann@example.com"
 

@@ -8,9 +8,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import icalendar
-from customer_kit import code_from
 
 from appointease.notify_cli import run_once
+
+from support.customer_kit import code_from
 
 TZ = "Europe/Berlin"  # notify_app's business zone
 

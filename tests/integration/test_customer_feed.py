@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from customer_kit import ALEX, JORDAN, MASSAGE, book, error_code, sign_in
 
 from appointease import changes
 from appointease.auth.actor import Actor
 from appointease.context import Context
 from appointease.extensions import db
 from appointease.models import utcnow
+
+from support.customer_kit import ALEX, JORDAN, MASSAGE, book, error_code, sign_in
 
 ANN, BOB = "ann@example.com", "bob@example.com"
 

@@ -11,7 +11,7 @@ import pytest
 from appointease.extensions import db
 from appointease.models import Appointment, Employee, TimeOff, WorkingHours
 
-from helpers import Widget, assert_error
+from support.helpers import Widget, assert_error
 
 ME = "client-cache-0001"
 

@@ -16,7 +16,7 @@ from appointease.config import build_rules
 from appointease.context import Context
 from appointease.extensions import db
 
-from helpers import Widget
+from support.helpers import Widget
 
 ME, OTHER, THIRD = "client-me-000001", "client-other-0002", "client-third-0003"
 

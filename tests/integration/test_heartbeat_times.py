@@ -9,12 +9,10 @@ only polls the heartbeat once a day is shown.
 
 from __future__ import annotations
 
-# Fixtures are imported from admin_kit and used as test arguments.
-# ruff: noqa: F401, F811
 import pytest
-from admin_kit import ALEX, HAIRCUT, JORDAN, SAM, admin, ok
 
-from helpers import Widget
+from support.admin_kit import ALEX, HAIRCUT, JORDAN, SAM, ok
+from support.helpers import Widget
 
 WATCHER = "watcher-times-0001"
 

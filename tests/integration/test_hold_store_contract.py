@@ -27,8 +27,8 @@ from appointease.holds import (
     SqlHoldStore,
 )
 
-from helpers import TEST_CONFIG, need
-from servers import RedisServer, free_port, redis_available
+from support.helpers import TEST_CONFIG, need
+from support.servers import RedisServer, free_port, redis_available
 
 A, B, C = "client-aaaa-0001", "client-bbbb-0002", "client-cccc-0003"
 

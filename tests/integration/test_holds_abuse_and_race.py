@@ -10,7 +10,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from live import GunicornServer
+from support.gunicorn_server import GunicornServer
 
 ATTACKER, VISITOR = "203.0.113.66", "198.51.100.10"
 
@@ -46,7 +46,7 @@ def test_the_cap_can_be_switched_off_for_load_tests(app, database_url, redis_url
     """``APPOINTEASE_MAX_HOLDS_PER_IP=0`` (SPEC §8, benchmarks only)."""
     from appointease import create_app
 
-    from helpers import TEST_CONFIG
+    from support.helpers import TEST_CONFIG
 
     uncapped = create_app(
         {

@@ -15,7 +15,7 @@ from appointease.extensions import db
 from appointease.idempotency import IdempotencyKey
 from appointease.models import IdempotencyRecord
 
-from helpers import Widget
+from support.helpers import Widget
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

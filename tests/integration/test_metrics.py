@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from helpers import LiveClient, Widget, assert_error
-from live import GunicornServer
+from support.gunicorn_server import GunicornServer
+from support.helpers import LiveClient, Widget, assert_error
 
 pytestmark = pytest.mark.slow
 

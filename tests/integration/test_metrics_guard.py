@@ -7,7 +7,8 @@ tested in test_metrics.py.
 from __future__ import annotations
 
 import pytest
-from conftest import TEST_CONFIG
+
+from support.helpers import TEST_CONFIG
 
 TOKEN = "metrics-token-7f3a9c"
 

@@ -15,8 +15,8 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from helpers import seed
-from live import GunicornServer
+from support.gunicorn_server import GunicornServer
+from support.helpers import seed
 
 pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
 

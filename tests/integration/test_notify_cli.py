@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import TEST_CONFIG
-from notify_fixtures import book
+
+from support.helpers import TEST_CONFIG
+from support.notify_fixtures import book
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
-from notify_fixtures import TZ, book, monday, reschedule, rows, running_worker, set_status, wait_until
 
 from appointease.notify.models import MailMessage
 from appointease.notify_cli import run_once
+
+from support.notify_fixtures import TZ, book, monday, reschedule, rows, running_worker, set_status, wait_until
 
 
 def calendar_of(msg) -> icalendar.Calendar:

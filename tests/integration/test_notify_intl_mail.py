@@ -12,11 +12,12 @@ import email
 import email.policy
 
 import pytest
-from notify_fixtures import book, rows
-from receivers import SMTPCapture
 
 from appointease.notify.models import MailMessage
 from appointease.notify_cli import run_once
+
+from support.notify_fixtures import book, rows
+from support.receivers import SMTPCapture
 
 JOHN = "jöhn@exämple.com"
 JOHN_WIRE = "jöhn@xn--exmple-cua.com"  # the domain in IDNA A-labels (RFC 5891)

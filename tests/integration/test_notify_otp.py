@@ -6,14 +6,14 @@ import re
 import time
 from datetime import timedelta
 
-from notify_fixtures import rows, running_worker
-
 from appointease.db import write_transaction
 from appointease.extensions import db
 from appointease.models import utcnow
 from appointease.notify import request_code, verify_code
 from appointease.notify.models import MailMessage, OneTimeCode
 from appointease.notify_cli import run_once
+
+from support.notify_fixtures import rows, running_worker
 
 
 def ask(app, email: str, now=None) -> None:

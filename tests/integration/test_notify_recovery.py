@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from notify_fixtures import book, register_webhook, rows
-
 from appointease.extensions import db
 from appointease.models import utcnow
 from appointease.notify.consumers import EMAIL, WEBHOOKS, follow, queue_confirmations, queue_webhooks
@@ -12,6 +10,8 @@ from appointease.notify.outbox import claim_due_mail
 from appointease.notify.settings import NotifySettings
 from appointease.notify.webhook_delivery import claim_head
 from appointease.notify_cli import run_once
+
+from support.notify_fixtures import book, register_webhook, rows
 
 
 def test_a_mail_claimed_by_a_dead_worker_is_sent_after_its_lease(notify_app, smtp):

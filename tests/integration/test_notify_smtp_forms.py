@@ -8,11 +8,12 @@ from __future__ import annotations
 import ssl
 
 import pytest
-from notify_fixtures import book, rows
-from receivers import SMTPCapture, self_signed_certificate
 
 from appointease.notify.models import MailMessage
 from appointease.notify_cli import run_once
+
+from support.notify_fixtures import book, rows
+from support.receivers import SMTPCapture, self_signed_certificate
 
 
 @pytest.fixture

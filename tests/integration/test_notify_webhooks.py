@@ -7,8 +7,6 @@ import time
 from itertools import pairwise
 
 import pytest
-from customer_kit import APPOINTMENT_FIELDS
-from notify_fixtures import book, register_webhook, rows, running_worker, set_status, wait_until
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from appointease.errors import NotFound, ValidationFailed
@@ -24,6 +22,9 @@ from appointease.notify import (
 )
 from appointease.notify.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from appointease.notify_cli import run_once
+
+from support.customer_kit import APPOINTMENT_FIELDS
+from support.notify_fixtures import book, register_webhook, rows, running_worker, set_status, wait_until
 
 
 @pytest.fixture

@@ -16,13 +16,14 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from admin_kit import Caller, error, make_token, ok
-from notify_fixtures import book, register_webhook, rows
-from receivers import self_signed_certificate
 
 from appointease import outbound
 from appointease.notify.models import WebhookAttempt, WebhookDelivery
 from appointease.notify_cli import run_once
+
+from support.admin_kit import Caller, error, make_token, ok
+from support.notify_fixtures import book, register_webhook, rows
+from support.receivers import self_signed_certificate
 
 REFUSED_AT_REGISTRATION = [
     "http://localhost:6379/",  # a name resolving to 127.0.0.1: the Redis port

@@ -6,10 +6,11 @@ The nginx fixture test (tests/deploy/test_nginx.py) shows the same through a rea
 from __future__ import annotations
 
 import pytest
-from conftest import TEST_CONFIG
 from flask import jsonify, request
 
 from appointease.config import load_config
+
+from support.helpers import TEST_CONFIG
 
 FORWARDED = {"X-Forwarded-For": "198.51.100.7, 203.0.113.20", "X-Forwarded-Proto": "https"}
 

@@ -18,7 +18,7 @@ from appointease.commands import seed_catalogue
 from appointease.config import load_config
 from appointease.extensions import db
 
-from helpers import TEST_CONFIG
+from support.helpers import TEST_CONFIG
 
 IP_A, IP_B = "198.51.100.7", "203.0.113.9"
 

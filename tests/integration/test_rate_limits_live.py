@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from live import GunicornServer
+from support.gunicorn_server import GunicornServer
 
 pytestmark = pytest.mark.slow
 

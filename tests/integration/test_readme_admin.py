@@ -11,9 +11,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
 
-from live import SECRET_KEY, GunicornServer
+from support.gunicorn_server import SECRET_KEY, GunicornServer
+from support.helpers import ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from notify_fixtures import running_worker
 
-from live import GunicornServer
+from support.gunicorn_server import GunicornServer
+from support.notify_fixtures import running_worker
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]

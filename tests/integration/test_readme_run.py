@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from servers import free_port
+from support.servers import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import TEST_CONFIG
+from support.helpers import TEST_CONFIG
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from live import GunicornServer
+from support.gunicorn_server import GunicornServer
 
 LIMIT = 64 * 1024
 

@@ -11,10 +11,10 @@ from itertools import combinations
 
 import pytest
 import requests
-from customer_kit import ALEX, HAIRCUT, code_from, latest_mail
 from sqlalchemy import create_engine, text
 
-from live import GunicornServer
+from support.customer_kit import ALEX, HAIRCUT, code_from, latest_mail
+from support.gunicorn_server import GunicornServer
 
 pytestmark = pytest.mark.slow
 ANN = "ann@example.com"

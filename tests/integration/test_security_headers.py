@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ROOT, TEST_CONFIG
 
 from appointease.security import HTML_CSP, OTHER_CSP
+
+from support.helpers import ROOT, TEST_CONFIG
 
 SHOP = "https://shop.example"
 WIDGET_HEADERS = "content-type, idempotency-key, x-idempotency-key, if-none-match, authorization"

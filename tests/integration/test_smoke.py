@@ -1,6 +1,6 @@
 """A first end-to-end pass through the public API."""
 
-from helpers import Widget, assert_error
+from support.helpers import Widget, assert_error
 
 
 def test_select_heartbeat_lock_book(client, workday):

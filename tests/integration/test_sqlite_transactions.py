@@ -11,7 +11,7 @@ from appointease.db import write_transaction
 from appointease.extensions import db
 from appointease.models import Service
 
-from helpers import TEST_CONFIG
+from support.helpers import TEST_CONFIG
 
 #: SQLite's recipe is tested on SQLite whatever the matrix (it never uses ``database_url``).
 pytestmark = pytest.mark.engine_independent

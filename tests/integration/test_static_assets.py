@@ -7,9 +7,10 @@ import os
 import re
 
 import rjsmin
-from conftest import ROOT
 
 from appointease.assets import KEEP_BUILDS, build_assets, minify
+
+from support.helpers import ROOT
 
 WIDGET = ROOT / "static" / "appointease.js"
 #: What is served for the widget: the minified build of the readable source.

@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from admin_kit import Caller, make_token
-from customer_kit import latest_mail, outbox, sign_in
 from sqlalchemy import inspect
 
 from appointease.notify_cli import run_once
+
+from support.admin_kit import Caller, make_token
+from support.customer_kit import latest_mail, outbox, sign_in
 
 BERLIN, NEW_YORK = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")
 
@@ -158,10 +159,11 @@ def test_migration_adds_and_drops_the_column(app):
     """Revision 0008_visitor_tz: the model's column exists after upgrade, goes on downgrade."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    from conftest import ROOT
     from flask_migrate import downgrade, upgrade
 
     from appointease.extensions import db
+
+    from support.helpers import ROOT
 
     def columns() -> set[str]:
         return {c["name"] for c in inspect(db.engine).get_columns("appointments")}

@@ -8,10 +8,11 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, TEST_CONFIG
 from sqlalchemy import text
 
 from appointease.config import load_config
+
+from support.helpers import ROOT, TEST_CONFIG
 
 #: Prints the settings gunicorn.conf.py computes under the given environment.
 READ_CONF = (

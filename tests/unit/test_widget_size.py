@@ -11,7 +11,7 @@ import pytest
 
 from bench.widget_size import BUDGET_BYTES, WIDGET_FILES, Size, measure, report
 
-from helpers import ROOT
+from support.helpers import ROOT
 
 pytestmark = pytest.mark.engine_independent
 

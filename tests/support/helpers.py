@@ -1,8 +1,10 @@
 """Shared test helpers: the widget's API calls, SPEC §4 error assertions, small factories.
 
-Test modules import these (``from helpers import Widget, assert_error``); ``conftest.py``
-puts ``tests/`` on ``sys.path``. Fixtures stay in ``conftest.py``; anything a test module
-or a fixture module needs to *call* lives here, so no test imports ``conftest``.
+Test modules import these (``from support.helpers import Widget, assert_error``);
+``pytest.ini`` puts ``tests/`` on the path (``pythonpath``). Fixtures live in
+``conftest.py`` or in ``support`` modules that ``conftest.py`` registers with
+``pytest_plugins``; anything a test module or a fixture module needs to *call* lives here
+or in another ``support`` module, so no test imports ``conftest``.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ from sqlalchemy.orm import Session
 
 from appointease.config import RATE_LIMITS
 
-from live import SECRET_KEY
+from support.gunicorn_server import SECRET_KEY
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
+#: The test matrix (``APPOINTEASE_TEST_ENGINE``): ``embedded`` (default, SQLite + SQL hold
+#: store) or ``production`` (PostgreSQL + Redis); see ``tests/conftest.py``.
+ENGINE = os.environ.get("APPOINTEASE_TEST_ENGINE", "embedded")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 #: Rate limits so high no test reaches them: in-process tests send many requests from one

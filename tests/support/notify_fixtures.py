@@ -1,4 +1,4 @@
-"""Fixtures and helpers for the notification tests (``tests/conftest.py`` exposes the fixtures).
+"""Fixtures and helpers for the notification tests (registered by ``tests/conftest.py``, ``pytest_plugins``).
 
 ``notify_app`` is the app on the matrix's database with mail going to a real SMTP
 capture server, the business in Europe/Berlin (a zone with daylight saving), and
@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import pytest
-from receivers import HTTPReceiver, SMTPCapture
 from sqlalchemy import select
+
+from support.receivers import HTTPReceiver, SMTPCapture
 
 TZ = "Europe/Berlin"
 #: Short schedules: retries come after 0.2–0.5 s instead of minutes.
@@ -51,11 +52,11 @@ def receiver():
 @pytest.fixture
 def make_app(database_url, redis_url, tmp_path):
     """Build apps on this test's database: ``make_app(**config)`` (FAST settings, demo catalogue)."""
-    from conftest import TEST_CONFIG
-
     from appointease import create_app
     from appointease.commands import seed_catalogue
     from appointease.extensions import db
+
+    from support.helpers import TEST_CONFIG
 
     apps = []
 

@@ -1,8 +1,7 @@
 """Fixtures and helpers shared by the widget's browser tests (tests/browser/test_*.py).
 
-A plain module, not a ``conftest.py`` (a second ``conftest.py`` would replace the suite's
-top-level ``conftest`` module, which some tests import): test modules load its fixtures
-with ``pytest_plugins = ["widget_kit"]`` and import its helpers by name.
+``tests/conftest.py`` registers its fixtures (``pytest_plugins``); test modules use them
+as arguments and import its helpers by name.
 
 Every page is real: gunicorn (2 workers) on the test's seeded database, Debian's Chromium
 driven by Playwright, a second loopback origin for "CMS" pages. axe-core comes from the
@@ -22,17 +21,18 @@ from pathlib import Path
 
 import pytest
 import requests
-from chromium_kit import ARTIFACTS, axe_violations, browser, visitor  # noqa: F401  (re-exported)
 from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from live import GunicornServer
+from support.chromium_kit import ARTIFACTS, axe_violations  # noqa: F401  (re-exported)
+from support.gunicorn_server import GunicornServer
+from support.helpers import ROOT
 
 #: Every browser test module sets ``pytestmark = BROWSER``.
 BROWSER = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]
 
-PAGES = Path(__file__).resolve().parent / "pages"
+PAGES = ROOT / "tests" / "browser" / "pages"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 

@@ -1,7 +1,7 @@
 """The one headless Chromium every browser test drives, and fresh contexts on it.
 
-A plain module (see ``widget_kit`` on why there is no ``conftest.py`` here): test modules
-import the fixtures ``browser`` and ``visitor`` by name, or build their own on ``Contexts``. Debian's Chromium
+``tests/conftest.py`` registers this module's fixtures ``browser`` and ``visitor``
+(``pytest_plugins``); test modules use them as arguments, or build their own on ``Contexts``. Debian's Chromium
 (``/usr/bin/chromium``, installed by ``scripts/install-system-deps.sh``) is driven by
 Playwright; no browser is ever downloaded.
 """
@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, need
+from support.helpers import ROOT, need
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -27,7 +26,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 #: axe-core from the npm registry (tests/browser/package-lock.json; scripts/setup.sh --dev).
-AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 #: Screenshots and traces a test leaves for people to look at (git-ignored).
 ARTIFACTS = ROOT / "tests" / "artifacts"
 

@@ -1,7 +1,7 @@
 """Helpers and fixtures for the staff and admin tests (SPEC §4 "Staff and admin").
 
-Test modules import the fixtures they use (``from admin_kit import admin, staff``), so
-the shared ``conftest.py`` stays as it is. Demo data: services 1 Haircut 30 min,
+``tests/conftest.py`` registers the fixtures ``admin``, ``staff`` and ``anonymous``
+(``pytest_plugins``); test modules import the helpers by name. Demo data: services 1 Haircut 30 min,
 2 Colour 45, 3 Massage 60; staff 1 Alex (1, 2), 2 Sam (1, 3; lunch 12:30–13:30),
 3 Jordan (1, 2, 3); Mon–Fri 09–17 UTC.
 """

@@ -1,15 +1,18 @@
-"""Throw-away Redis and PostgreSQL servers for the test suite (stdlib only).
+"""Throw-away Redis and PostgreSQL servers for the test suite.
 
 Used by pytest fixtures and by the fault tests, which stop a server and bring it back on
-the same port while the application keeps running.
+the same port while the application keeps running. Both run on
+:class:`support.process.ManagedProcess` (free loopback port kept across restarts, bounded
+waits, SIGTERM-then-SIGKILL stops, log tails in every failure message).
 
 * :class:`RedisServer` runs ``/usr/bin/redis-server`` (Debian's 7.0) as a child process
-  bound to 127.0.0.1 on a free port, with persistence off.
+  bound to 127.0.0.1 on a free port, with persistence off; :meth:`RedisServer.command`
+  talks to it through redis-py.
 * :class:`RedisCluster` runs three (or more) such servers with ``--cluster-enabled yes``
   and joins them with ``redis-cli --cluster create`` into a cluster of masters.
-* :class:`PostgresServer` runs PostgreSQL 15 from ``/usr/lib/postgresql/15/bin`` in a
-  private data directory (trust auth, fsync off unless ``durable=True``). As root the binaries run as the
-  ``postgres`` OS user through ``runuser`` (initdb refuses root).
+* :class:`PostgresServer` runs PostgreSQL 15's ``postgres`` from ``/usr/lib/postgresql/15/bin``
+  in a private data directory (trust auth, fsync off unless ``durable=True``). As root the
+  binaries run as the ``postgres`` OS user (initdb refuses root).
 
 Install the binaries with ``scripts/install-system-deps.sh``. Every wait is bounded; a
 failure raises :class:`RuntimeError` carrying the tail of the server log.
@@ -17,18 +20,20 @@ failure raises :class:`RuntimeError` carrying the tail of the server log.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import os
 import re
-import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from support.process import HOST, ManagedProcess, free_port, tail, track, untrack
 
 __all__ = [
     "REDIS_SERVER",
@@ -47,36 +52,8 @@ __all__ = [
 REDIS_SERVER = "/usr/bin/redis-server"
 #: Redis command-line client (Debian ``redis-tools``); builds clusters.
 REDIS_CLI = "/usr/bin/redis-cli"
-#: Directory with the PostgreSQL 15 binaries (initdb, pg_ctl, postgres, psql).
+#: Directory with the PostgreSQL 15 binaries (initdb, postgres, pg_isready, psql).
 PG_BIN = "/usr/lib/postgresql/15/bin"
-
-HOST = "127.0.0.1"
-
-# Servers still running at interpreter exit are stopped (and temp dirs removed) so a
-# crashed or interrupted test run does not leak daemons.
-_LIVE: set = set()
-
-
-@atexit.register
-def _stop_all() -> None:  # pragma: no cover - exit path
-    for server in list(_LIVE):
-        with contextlib.suppress(Exception):
-            server._atexit()  # type: ignore[attr-defined]
-
-
-def free_port(host: str = HOST) -> int:
-    """Return a TCP port that is free on ``host`` right now.
-
-    Args:
-        host: address to bind the probe socket to (default ``127.0.0.1``).
-
-    Returns:
-        A port number chosen by the kernel (bind to port 0). It is released before
-        returning, so another process could in principle take it first.
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 def redis_available() -> bool:
@@ -91,48 +68,18 @@ def redis_cluster_available() -> bool:
 
 def postgres_available() -> bool:
     """Return True if the PostgreSQL 15 binaries this module needs are installed."""
-    return all(os.access(os.path.join(PG_BIN, b), os.X_OK) for b in ("initdb", "pg_ctl", "postgres", "psql"))
-
-
-def _tail(path: Path | None, lines: int = 30) -> str:
-    if path is None:
-        return "(no log)"
-    try:
-        text = Path(path).read_text(errors="replace")
-    except OSError as exc:
-        return f"(log {path} unreadable: {exc})"
-    return "\n".join(text.splitlines()[-lines:]) or "(log empty)"
-
-
-def _port_open(port: int, host: str = HOST, timeout: float = 0.5) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def _set_pdeathsig() -> None:  # runs in the child between fork and exec
-    """Ask Linux to SIGTERM the child if the test process dies (best effort)."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        PR_SET_PDEATHSIG = 1
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except Exception:
-        pass
+    return all(os.access(os.path.join(PG_BIN, b), os.X_OK) for b in ("initdb", "postgres", "pg_isready", "psql"))
 
 
 # --------------------------------------------------------------------------- Redis
 
 
-class RedisServer:
+class RedisServer(ManagedProcess):
     """A private ``redis-server`` on 127.0.0.1 for one test session or test.
 
-    The port is picked once (first :meth:`start`) and kept, so :meth:`stop` followed by
-    :meth:`start` brings the server back at the same :attr:`url` — which is what the
-    fault tests rely on. Data does not survive a stop (``--save ""``, no AOF).
+    The port is picked once and kept, so :meth:`stop` followed by :meth:`start` brings the
+    server back at the same :attr:`url` — which is what the fault tests rely on. Data does
+    not survive a stop (``--save ""``, no AOF).
 
     Usage::
 
@@ -140,13 +87,15 @@ class RedisServer:
             os.environ["REDIS_URL"] = redis.url
 
     Args:
-        tmpdir: existing directory (str or Path) used as Redis' ``--dir`` and for the
-            log file ``redis-<port>.log``.
-        port: fixed port to use; default ``None`` picks a free one on first start.
-        start_timeout: seconds to wait for ``PING`` to answer ``+PONG`` (default 10).
+        tmpdir: directory (str or Path, created if missing) used as Redis' ``--dir`` and
+            for the log file ``redis-<port>.log``.
+        port: fixed port to use; default ``None`` picks a free one.
+        start_timeout: seconds to wait for ``PING`` to answer ``PONG`` (default 10).
         extra_args: more ``redis-server`` options appended to the command line, e.g.
             ``("--cluster-enabled", "yes")`` (used by :class:`RedisCluster`).
     """
+
+    name = "redis-server"
 
     def __init__(
         self,
@@ -155,47 +104,33 @@ class RedisServer:
         start_timeout: float = 10.0,
         extra_args: tuple[str, ...] = (),
     ) -> None:
+        super().__init__(port=port, start_timeout=start_timeout, stop_timeout=5.0)
         self.tmpdir = Path(tmpdir)
-        self.port: int | None = port
         self.extra_args = tuple(extra_args)
-        self.host = HOST
-        self.start_timeout = start_timeout
-        self.proc: subprocess.Popen | None = None
-        self.log_path: Path | None = None
+        self.log_path = self.tmpdir / f"redis-{self.port}.log"
 
-    # -- properties
     @property
     def url(self) -> str:
-        """``redis://127.0.0.1:PORT/0``. Raises RuntimeError before the first start."""
-        if self.port is None:
-            raise RuntimeError("RedisServer has no port yet; call start() first")
+        """``redis://127.0.0.1:PORT/0``."""
         return f"redis://{self.host}:{self.port}/0"
 
-    @property
-    def running(self) -> bool:
-        """True while the child process is alive (it may still be starting up)."""
-        return self.proc is not None and self.proc.poll() is None
-
-    # -- lifecycle
-    def start(self) -> RedisServer:
-        """Start the server (no-op if already running) and wait until it answers PING.
-
-        Returns:
-            self, for chaining.
+    def before_start(self) -> None:
+        """Check the binary is installed and create :attr:`tmpdir`.
 
         Raises:
-            RuntimeError: binary missing, process exited early, or no ``+PONG`` within
-                ``start_timeout`` seconds; the message includes the log tail.
+            RuntimeError: ``redis-server`` is not installed.
         """
-        if self.running:
-            return self
         if not redis_available():
             raise RuntimeError(f"{REDIS_SERVER} not found; run scripts/install-system-deps.sh")
         self.tmpdir.mkdir(parents=True, exist_ok=True)
-        if self.port is None:
-            self.port = free_port(self.host)
-        self.log_path = self.tmpdir / f"redis-{self.port}.log"
-        cmd = [
+
+    def cwd(self) -> Path:
+        """Redis runs in :attr:`tmpdir`."""
+        return self.tmpdir
+
+    def argv(self) -> list[str]:
+        """``redis-server`` on 127.0.0.1:PORT, no persistence, logging to stdout, 16 databases."""
+        return [
             REDIS_SERVER,
             "--bind",
             self.host,
@@ -215,137 +150,53 @@ class RedisServer:
             "16",
             *self.extra_args,
         ]
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                cmd,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=self.tmpdir,
-                preexec_fn=_set_pdeathsig,
-                close_fds=True,
-            )
-        _LIVE.add(self)
-        deadline = time.monotonic() + self.start_timeout
-        while True:
-            if self.proc.poll() is not None:
-                rc = self.proc.returncode
-                self.proc = None
-                raise RuntimeError(
-                    f"redis-server exited with code {rc} while starting on port "
-                    f"{self.port}; log tail:\n{_tail(self.log_path)}"
-                )
-            if self.ping(timeout=0.5):
-                return self
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(
-                    f"redis-server did not answer PING on {self.host}:{self.port} within "
-                    f"{self.start_timeout:g} s; log tail:\n{_tail(self.log_path)}"
-                )
-            time.sleep(0.05)
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop the server: SIGTERM, then SIGKILL after ``timeout`` seconds; waits.
-
-        Safe to call when not running. The port is kept for the next :meth:`start`.
-        """
-        proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=timeout)
-        _LIVE.discard(self)
-
-    def kill(self) -> None:
-        """SIGKILL the server (a crash, for fault tests) and reap it."""
-        proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=5)
-        _LIVE.discard(self)
-
-    def restart(self) -> RedisServer:
-        """:meth:`stop` then :meth:`start` on the same port. Returns self."""
-        self.stop()
-        return self.start()
+    def ready(self) -> bool:
+        """True when ``PING`` answers ``PONG`` within 0.5 s."""
+        return self.ping(timeout=0.5)
 
     # -- talking to it
     def ping(self, timeout: float = 1.0) -> bool:
-        """Send ``PING`` on a raw socket. Returns True on ``+PONG``, False otherwise."""
-        if self.port is None:
-            return False
+        """Send ``PING``. Returns True on ``PONG``, False otherwise (refused, timed out, error)."""
         try:
             return self.command("PING", timeout=timeout) == "PONG"
         except (OSError, RuntimeError):
             return False
 
     def command(self, *args: str, timeout: float = 2.0):
-        """Send one command as RESP and return the parsed reply (minimal client).
+        """Send one command on a fresh redis-py connection and return the raw reply.
+
+        No redis-py response callbacks apply: the reply is what the server sent.
 
         Args:
             *args: command and arguments, e.g. ``("SET", "k", "v")``.
-            timeout: socket timeout in seconds.
+            timeout: connect and read timeout in seconds.
 
         Returns:
             str for simple/bulk strings, int for integers, None for nil, list for arrays.
 
         Raises:
             OSError: connection failed or timed out.
-            RuntimeError: the server replied with an error (``-ERR ...``).
+            RuntimeError: the server replied with an error (``-ERR …``, ``-MOVED …``); the
+                redis-py ``ResponseError`` subclass is its ``__cause__``.
         """
-        if self.port is None:
-            raise RuntimeError("RedisServer has no port yet; call start() first")
-        payload = f"*{len(args)}\r\n".encode()
-        for a in args:
-            b = str(a).encode()
-            payload += b"$%d\r\n%s\r\n" % (len(b), b)
-        with socket.create_connection((self.host, self.port), timeout=timeout) as s:
-            s.sendall(payload)
-            f = s.makefile("rb")
-            return _read_resp(f)
-
-    # -- context manager / cleanup
-    def __enter__(self) -> RedisServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def _atexit(self) -> None:
-        self.stop(timeout=2)
-
-    def __repr__(self) -> str:
-        state = "running" if self.running else "stopped"
-        return f"<RedisServer {self.host}:{self.port} {state}>"
-
-
-def _read_resp(f):
-    line = f.readline()
-    if not line.endswith(b"\r\n"):
-        raise OSError("connection closed by redis")
-    kind, rest = line[:1], line[1:-2].decode()
-    if kind == b"+":
-        return rest
-    if kind == b"-":
-        raise RuntimeError(f"redis error: {rest}")
-    if kind == b":":
-        return int(rest)
-    if kind == b"$":
-        n = int(rest)
-        if n < 0:
-            return None
-        data = f.read(n + 2)
-        return data[:-2].decode(errors="replace")
-    if kind == b"*":
-        n = int(rest)
-        return None if n < 0 else [_read_resp(f) for _ in range(n)]
-    raise OSError(f"unexpected redis reply: {line!r}")
+        conn = redis.Connection(
+            host=self.host,
+            port=self.port,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            decode_responses=True,
+            retry=Retry(NoBackoff(), 0),
+        )
+        try:
+            conn.send_command(*args)
+            return conn.read_response()
+        except redis.ResponseError as exc:
+            raise RuntimeError(f"redis error: {exc}") from exc
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise OSError(f"redis on {self.host}:{self.port}: {exc}") from exc
+        finally:
+            conn.disconnect()
 
 
 # -------------------------------------------------------------------- Redis Cluster
@@ -415,7 +266,7 @@ class RedisCluster:
         if not redis_cluster_available():
             raise RuntimeError(f"{REDIS_SERVER} or {REDIS_CLI} not found; run scripts/install-system-deps.sh")
         self.tmpdir.mkdir(parents=True, exist_ok=True)
-        _LIVE.add(self)
+        track(self)
         try:
             for i in range(self.masters):
                 folder = self.tmpdir / f"node-{i}"
@@ -461,11 +312,11 @@ class RedisCluster:
             except subprocess.TimeoutExpired:
                 raise RuntimeError(
                     f"redis-cli --cluster create did not finish within {self.timeout:g} s; "
-                    f"output:\n{_tail(self.log_path)}"
+                    f"output:\n{tail(self.log_path)}"
                 ) from None
         if proc.returncode != 0:
             raise RuntimeError(
-                f"redis-cli --cluster create failed (exit {proc.returncode}); output:\n{_tail(self.log_path)}"
+                f"redis-cli --cluster create failed (exit {proc.returncode}); output:\n{tail(self.log_path)}"
             )
 
     def cluster_info(self, node: int = 0) -> dict[str, str]:
@@ -501,7 +352,7 @@ class RedisCluster:
         nodes, self.nodes = self.nodes, []
         for node in nodes:
             node.stop()
-        _LIVE.discard(self)
+        untrack(self)
 
     def __enter__(self) -> RedisCluster:
         return self.start()
@@ -519,12 +370,16 @@ class RedisCluster:
 # ----------------------------------------------------------------------- PostgreSQL
 
 _DBNAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+#: ``PostgresServer.stop`` modes and the postmaster signals for them (PostgreSQL 15 docs,
+#: "Shutting Down the Server").
+_SHUTDOWN_SIGNALS = {"smart": signal.SIGTERM, "fast": signal.SIGINT, "immediate": signal.SIGQUIT}
 
 
-class PostgresServer:
+class PostgresServer(ManagedProcess):
     """A private PostgreSQL 15 server on 127.0.0.1 for one test session.
 
-    The cluster lives in a fresh ``tempfile.mkdtemp(prefix="ae-pg-")`` directory when
+    ``postgres`` runs in the foreground as a child (as the ``postgres`` OS user when
+    running as root). The cluster lives in a fresh ``tempfile.mkdtemp(prefix="ae-pg-")`` directory when
     running as root (so the ``postgres`` user can reach it; pytest's tmp dirs are mode
     700 and owned by root) and under ``tmpdir/postgres`` otherwise. initdb runs on the
     first :meth:`start`; :meth:`stop` / :meth:`start` / :meth:`restart` keep the same
@@ -547,6 +402,10 @@ class PostgresServer:
             measure what a production server does (default False: fast tests).
     """
 
+    name = "PostgreSQL"
+    #: SIGINT is PostgreSQL's "fast" shutdown (SIGTERM would wait for every client to leave).
+    stop_signal = signal.SIGINT
+
     def __init__(
         self,
         tmpdir: str | os.PathLike,
@@ -555,10 +414,9 @@ class PostgresServer:
         default_db: str = "appointease",
         durable: bool = False,
     ) -> None:
+        super().__init__(port=port, start_timeout=timeout, stop_timeout=timeout)
         self.tmpdir = Path(tmpdir)
         self.durable = durable
-        self.port: int | None = port
-        self.host = HOST
         self.timeout = timeout
         self.default_db = default_db
         self.as_root = os.geteuid() == 0
@@ -591,14 +449,7 @@ class PostgresServer:
     def url_for(self, name: str) -> str:
         """SQLAlchemy URL (``postgresql+psycopg://postgres@127.0.0.1:PORT/name``) of a
         database on this server; does not create it."""
-        if self.port is None:
-            raise RuntimeError("PostgresServer has no port yet; call start() first")
         return f"postgresql+psycopg://postgres@{self.host}:{self.port}/{name}"
-
-    @property
-    def running(self) -> bool:
-        """True if the postmaster accepts TCP connections on :attr:`port`."""
-        return self.port is not None and _port_open(self.port, self.host)
 
     def _base(self) -> Path:
         if self.base_dir is None:
@@ -640,7 +491,7 @@ class PostgresServer:
                 raise RuntimeError(
                     f"PostgreSQL {what} did not finish within {timeout:g} s: "
                     f"{' '.join(cmd)}\n{out.read().decode(errors='replace')}\n"
-                    f"server log tail:\n{_tail(self._log_if_any())}"
+                    f"server log tail:\n{tail(self._log_if_any())}"
                 ) from None
             out.seek(0)
             output = out.read().decode(errors="replace")
@@ -648,7 +499,7 @@ class PostgresServer:
         if check and proc.returncode != 0:
             raise RuntimeError(
                 f"PostgreSQL {what} failed (exit {proc.returncode}): {' '.join(cmd)}\n"
-                f"{output}\nserver log tail:\n{_tail(self._log_if_any())}"
+                f"{output}\nserver log tail:\n{tail(self._log_if_any())}"
             )
         return proc
 
@@ -692,6 +543,52 @@ class PostgresServer:
         )
         self._initialized = True
 
+    def before_start(self) -> None:
+        """Check the binaries are installed and run initdb unless the cluster exists.
+
+        Raises:
+            RuntimeError: binaries missing, or initdb failed (message includes its output).
+        """
+        if not postgres_available():
+            raise RuntimeError(f"PostgreSQL 15 binaries not found in {PG_BIN}; run scripts/install-system-deps.sh")
+        self._initdb()
+
+    def argv(self) -> list[str]:
+        """``postgres -D DATA -h 127.0.0.1 -p PORT -k SOCKDIR`` with durability off unless
+        ``durable``, and room for 200 connections."""
+        speed = [] if self.durable else ["-F", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        return [
+            os.path.join(PG_BIN, "postgres"),
+            "-D",
+            str(self.data_dir),
+            "-h",
+            self.host,
+            "-p",
+            str(self.port),
+            "-k",
+            str(self.socket_dir),
+            *speed,
+            "-c",
+            "max_connections=200",
+        ]
+
+    def environment(self) -> dict[str, str]:
+        """This process's environment without libpq's ``PG*`` variables, in the C.UTF-8 locale."""
+        return self._env()
+
+    def cwd(self) -> Path:
+        """The cluster's base folder (readable by the ``postgres`` user)."""
+        return self._base()
+
+    def run_as(self) -> str | None:
+        """``postgres`` when running as root (the server refuses root), else None."""
+        return "postgres" if self.as_root else None
+
+    def ready(self) -> bool:
+        """True when ``pg_isready`` reports that the server accepts connections."""
+        cmd = [os.path.join(PG_BIN, "pg_isready"), "-h", self.host, "-p", str(self.port), "-U", "postgres"]
+        return self._run([*cmd, "-d", "postgres", "-t", "1"], "pg_isready", timeout=10, check=False).returncode == 0
+
     def start(self) -> PostgresServer:
         """Start the server (initdb on first call) and wait until it accepts
         connections; on first start also create the default database.
@@ -699,110 +596,28 @@ class PostgresServer:
         No-op if already running. Returns self.
 
         Raises:
-            RuntimeError: binaries missing, initdb/pg_ctl failed, or the server did not
+            RuntimeError: binaries missing, initdb failed, or the server exited or did not
                 come up within ``timeout`` seconds (message includes the log tail).
         """
-        if not postgres_available():
-            raise RuntimeError(f"PostgreSQL 15 binaries not found in {PG_BIN}; run scripts/install-system-deps.sh")
-        if self.port is None:
-            self.port = free_port(self.host)
-        elif self._initialized and self.running:
+        if self.running:
             return self
         first = not self._initialized
-        self._initdb()
-        speed = "" if self.durable else "-F -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-        opts = f"-h {self.host} -p {self.port} -k {shlex.quote(str(self.socket_dir))} {speed}-c max_connections=200"
-        _LIVE.add(self)
-        self._run(
-            self._cmd(
-                "pg_ctl",
-                "start",
-                "-w",
-                "-t",
-                str(int(self.timeout)),
-                "-D",
-                str(self.data_dir),
-                "-l",
-                str(self.log_path),
-                "-o",
-                opts,
-            ),
-            "start",
-            timeout=self.timeout + 5,
-        )
-        self._wait_ready()
+        super().start()
         if first:
             self.create_database(self.default_db, exist_ok=True)
         return self
 
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + self.timeout
-        while True:
-            r = self._run(
-                [
-                    os.path.join(PG_BIN, "pg_isready"),
-                    "-h",
-                    self.host,
-                    "-p",
-                    str(self.port),
-                    "-U",
-                    "postgres",
-                    "-d",
-                    "postgres",
-                    "-t",
-                    "2",
-                ],
-                "pg_isready",
-                timeout=10,
-                check=False,
-            )
-            if r.returncode == 0:
-                return
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"PostgreSQL on {self.host}:{self.port} not ready within "
-                    f"{self.timeout:g} s; server log tail:\n{_tail(self.log_path)}"
-                )
-            time.sleep(0.1)
-
-    def _pid(self) -> int | None:
-        try:
-            return int((self.data_dir / "postmaster.pid").read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
-
     def stop(self, mode: str = "fast") -> None:
-        """Stop the server with ``pg_ctl stop -m <mode>`` (``fast`` default,
-        ``immediate`` to simulate a crash), bounded by ``timeout`` seconds; falls back to
-        SIGKILL of the postmaster. Safe to call when not running; keeps port and data.
+        """Stop the server with PostgreSQL's shutdown signal for ``mode`` (``fast``
+        default: SIGINT; ``smart``: SIGTERM; ``immediate``: SIGQUIT, to simulate a crash),
+        then SIGKILL after ``timeout`` seconds. Safe to call when not running; keeps port and data.
+
+        Raises:
+            ValueError: unknown ``mode``.
         """
-        if self.base_dir is None or not (self.data_dir / "PG_VERSION").exists():
-            return
-        status = self._run(self._cmd("pg_ctl", "status", "-D", str(self.data_dir)), "status", timeout=10, check=False)
-        if status.returncode == 0:  # 3 = not running
-            r = self._run(
-                self._cmd("pg_ctl", "stop", "-w", "-t", str(int(self.timeout)), "-m", mode, "-D", str(self.data_dir)),
-                "stop",
-                timeout=self.timeout + 5,
-                check=False,
-            )
-            if r.returncode != 0:
-                pid = self._pid()
-                if pid:
-                    with contextlib.suppress(OSError):
-                        os.kill(pid, signal.SIGKILL)
-                deadline = time.monotonic() + 10
-                while self._port_busy() and time.monotonic() < deadline:
-                    time.sleep(0.1)
-        _LIVE.discard(self)
-
-    def _port_busy(self) -> bool:
-        return self.port is not None and _port_open(self.port, self.host, timeout=0.2)
-
-    def restart(self) -> PostgresServer:
-        """:meth:`stop` then :meth:`start`, same port and data. Returns self."""
-        self.stop()
-        return self.start()
+        if mode not in _SHUTDOWN_SIGNALS:
+            raise ValueError(f"unknown PostgreSQL shutdown mode {mode!r}")
+        self._terminate(_SHUTDOWN_SIGNALS[mode], self.stop_timeout)
 
     def cleanup(self) -> None:
         """Stop the server if needed and delete its temporary directory (data and log).
@@ -815,7 +630,7 @@ class PostgresServer:
             self.base_dir = None
             self._owns_base = False
             self._initialized = False
-            _LIVE.discard(self)
+            untrack(self)
 
     # -- databases
     def psql(self, sql: str, dbname: str = "postgres") -> str:
@@ -831,8 +646,6 @@ class PostgresServer:
         Raises:
             RuntimeError: psql failed or timed out (message includes its output).
         """
-        if self.port is None:
-            raise RuntimeError("PostgresServer has no port yet; call start() first")
         # psql is a client: it needs no special user, but run it the same way as the
         # server binaries so a root-only cwd never matters.
         r = self._run(
