@@ -63,7 +63,9 @@ def asset_version(static_dir: Path) -> str:
 
 
 def build_assets(static_dir: Path, build_root: Path, version: str) -> Path:
-    """Copy ``static_dir`` to ``build_root/version``, minify it, and put a ``.gz`` beside each text file.
+    """Copy ``static_dir`` to ``build_root/version``, write each ``BUNDLES`` script over its
+    source of the same name (``bundle_source``), minify it all, and put a ``.gz`` beside each
+    text file.
 
     Built in a private temporary folder and renamed into place, so processes starting
     together never see a half-written file; an existing build is reused.
