@@ -13,6 +13,10 @@ versioned script gets the versioned stylesheet too. What is served is a build, m
 and whitespace go, names and string contents, template literals included, stay), then a
 gzip copy (``.gz``, WhiteNoise's compressor) beside each text file. ``static/`` holds the
 readable sources.
+
+A script named in ``BUNDLES`` is served as the concatenation of its sources in the declared
+order, inside one function scope, so a definition both pages need (``slot-states.js``, the
+slot-state precedence) is written once and still reaches each page in a single file.
 """
 
 from __future__ import annotations
@@ -36,8 +40,16 @@ ASSET_MAX_AGE = 300
 #: Builds kept in ``instance/static-build/``: this version's and the newest others, so a
 #: process still running an older version during a rolling restart keeps its files.
 KEEP_BUILDS = 3
-#: Part of every version: a new minifier makes a new build, never reuses an old one.
-BUILD_FORMAT = f"rjsmin {rjsmin.__version__}; rcssmin {rcssmin.__version__}".encode()
+#: Served scripts assembled from several sources of ``static/``, in this order: the served file
+#: (``appointease.js``, ``manage.js``) replaces the source of the same name in the build. The
+#: sources share one ``(() => { 'use strict'; … })();`` scope, so their top-level names stay
+#: private (an embedding page never sees them).
+BUNDLES: dict[str, tuple[str, ...]] = {
+    "appointease.js": ("slot-states.js", "appointease.js"),
+    "manage.js": ("slot-states.js", "manage.js"),
+}
+#: Part of every version: a new minifier or bundle order makes a new build, never reuses an old one.
+BUILD_FORMAT = f"rjsmin {rjsmin.__version__}; rcssmin {rcssmin.__version__}; bundles {BUNDLES!r}".encode()
 
 
 def asset_version(static_dir: Path) -> str:
@@ -51,7 +63,9 @@ def asset_version(static_dir: Path) -> str:
 
 
 def build_assets(static_dir: Path, build_root: Path, version: str) -> Path:
-    """Copy ``static_dir`` to ``build_root/version``, minify it, and put a ``.gz`` beside each text file.
+    """Copy ``static_dir`` to ``build_root/version``, write each ``BUNDLES`` script over its
+    source of the same name (``bundle_source``), minify it all, and put a ``.gz`` beside each
+    text file.
 
     Built in a private temporary folder and renamed into place, so processes starting
     together never see a half-written file; an existing build is reused.
@@ -66,6 +80,10 @@ def build_assets(static_dir: Path, build_root: Path, version: str) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=build_root))
     try:
         shutil.copytree(static_dir, tmp, dirs_exist_ok=True)
+        for name in BUNDLES:
+            source = bundle_source(static_dir, name)
+            if source is not None:
+                (tmp / name).write_text(source, encoding="utf-8")
         for path in tmp.rglob("*"):
             if path.is_file():
                 minify(path)
@@ -81,6 +99,22 @@ def build_assets(static_dir: Path, build_root: Path, version: str) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
     prune_builds(build_root, keep=version)
     return target
+
+
+def bundle_source(static_dir: Path, name: str) -> str | None:
+    """Return the readable source served as ``name``: its ``BUNDLES`` parts, read from
+    ``static_dir`` and joined in order inside one strict-mode arrow-function scope.
+
+    Returns:
+        The joined source (before minifying), or None when ``name`` is not a bundle or one of
+        its parts is not in ``static_dir`` (a folder of other files, e.g. a test's): the
+        file, if any, is then served as it is.
+    """
+    parts = [static_dir / part for part in BUNDLES.get(name, ())]
+    if not parts or not all(part.is_file() for part in parts):
+        return None
+    body = "\n".join(f"// ---- {part.name} ----\n{part.read_text(encoding='utf-8')}" for part in parts)
+    return f"(() => {{\n'use strict';\n{body}\n}})();\n"
 
 
 def minify(path: Path) -> bool:

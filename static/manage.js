@@ -11,6 +11,8 @@
  *
  * The bearer token lives in sessionStorage of this (the booking) origin only: it is gone
  * when the tab closes, and a host page embedding the widget never sees it.
+ *
+ * Served as a bundle (appointease/assets.py BUNDLES): slot-states.js comes first.
  */
 (function () {
   'use strict';
@@ -561,12 +563,11 @@
 
   function apply(mv, d) {
     const now = Date.parse(d.server_time);
-    const [booked, locked, processing] = ['booked', 'locked', 'processing'].map((k) => new Set(d[k] || []));
     const mine = d.mine && d.mine.time;
+    const stateOf = slotStateReader(d, mine); // slot-states.js, bundled in front of this file
     for (const [t, v] of mv.times) {
       if (v.start && Date.parse(v.start) <= now) { mv.times.delete(t); continue; }
-      v.status = booked.has(t) ? 'booked' : t === mine ? 'mine'
-        : locked.has(t) ? 'locked' : processing.has(t) ? 'processing' : 'available';
+      v.status = stateOf(t);
     }
     if (mv.hold && mine !== mv.pick) {  // our selection lapsed or the time was taken
       mv.hold = false;

@@ -8,13 +8,12 @@ import re
 
 import rjsmin
 
-from appointease.assets import KEEP_BUILDS, build_assets, minify
+from appointease.assets import KEEP_BUILDS, build_assets, bundle_source, minify
 
 from support.helpers import ROOT
 
-WIDGET = ROOT / "static" / "appointease.js"
-#: What is served for the widget: the minified build of the readable source.
-SERVED = rjsmin.jsmin(WIDGET.read_text(encoding="utf-8")).encode()
+#: What is served for the widget: the minified build of its readable sources (a bundle).
+SERVED = rjsmin.jsmin(bundle_source(ROOT / "static", "appointease.js")).encode()
 
 
 def fetch(client, url: str, **headers):
