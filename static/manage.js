@@ -46,7 +46,9 @@
     unavailable: 'The booking service is busy. Please try again in a moment.',
     idempotency_in_progress: 'Your previous request is still being processed. Please wait a moment.',
   };
-  const STATES = { available: 'Free', processing: 'Choosing', locked: 'Booking', booked: 'Booked', mine: 'Your pick', current: 'Now' };
+  const STATES = {
+    available: 'Free', processing: 'Choosing', locked: 'Booking', booked: 'Booked', mine: 'Your pick', current: 'Now',
+  };
   const WINDOW = 14; // days shown in the date strip
 
   function uuid() {
@@ -169,7 +171,11 @@
       init.body = JSON.stringify(body);
     }
     let res;
-    try { res = await fetch(API + path, init); } catch (e) { return { ok: false, status: 0, error: { code: 'network' } }; }
+    try {
+      res = await fetch(API + path, init);
+    } catch (e) {
+      return { ok: false, status: 0, error: { code: 'network' } };
+    }
     let data = null;
     if (res.status !== 204 && res.status !== 202) { try { data = await res.json(); } catch (e) { /* empty */ } }
     if (res.ok) return { ok: true, status: res.status, data };
@@ -233,7 +239,11 @@
   el.emailForm.addEventListener('submit', (e) => {
     e.preventDefault();
     const email = el.email.value.trim();
-    if (!email || !email.includes('@')) { say('Please enter a valid email address.', 'error'); el.email.focus(); return; }
+    if (!email || !email.includes('@')) {
+      say('Please enter a valid email address.', 'error');
+      el.email.focus();
+      return;
+    }
     requestCode(email);
   });
   el.resend.addEventListener('click', () => requestCode(s.email));
@@ -252,7 +262,8 @@
     const r = await call('POST', '/auth/verify', { email: s.email, code });
     busy(el.verify, false);
     if (!r.ok) {
-      say(r.status === 401 ? 'That code is wrong or has expired. Try again, or ask for a new code.' : human(r.error), 'error');
+      const wrong = 'That code is wrong or has expired. Try again, or ask for a new code.';
+      say(r.status === 401 ? wrong : human(r.error), 'error');
       el.code.select();
       return;
     }
@@ -305,11 +316,13 @@
         h('p', { class: 'm-confirm-text', text: 'Cancel this appointment?' }),
         h('button', { class: 'ae-btn ae-btn-secondary', type: 'button', text: 'Keep it',
           on: { click: () => { s.confirming = null; renderList(); } } }),
-        h('button', { class: 'ae-btn ae-btn-danger', type: 'button', text: 'Yes, cancel it', 'data-action': 'confirm-cancel',
+        h('button', {
+          class: 'ae-btn ae-btn-danger', type: 'button', text: 'Yes, cancel it', 'data-action': 'confirm-cancel',
           on: { click: (e) => cancel(a, e.currentTarget) } }));
     } else if (changeable(a)) {
       actions.append(
-        h('button', { class: 'ae-btn ae-btn-secondary', type: 'button', text: 'Change time', 'data-action': 'reschedule',
+        h('button', {
+          class: 'ae-btn ae-btn-secondary', type: 'button', text: 'Change time', 'data-action': 'reschedule',
           'aria-label': `Change time, ${a.reference}`, on: { click: () => openMove(a) } }),
         h('button', { class: 'ae-btn ae-btn-danger', type: 'button', text: 'Cancel', 'data-action': 'cancel',
           'aria-label': `Cancel ${a.reference}`, on: { click: () => { s.confirming = a.reference; renderList(); } } }));
@@ -354,7 +367,8 @@
     el.staff.replaceChildren(h('option', { value: a.employee_id, text: a.employee_name }));
     const staff = await call('GET', '/staff?' + new URLSearchParams({ service_id: a.service_id }));
     if (staff.ok && s.mv && s.mv.apt === a) {
-      el.staff.replaceChildren(...staff.data.map((e) => h('option', { value: e.id, text: e.name, selected: e.id === a.employee_id })));
+      el.staff.replaceChildren(...staff.data.map(
+        (e) => h('option', { value: e.id, text: e.name, selected: e.id === a.employee_id })));
     }
     await loadDays(a.date);
   }
@@ -399,7 +413,7 @@
     }));
     const open = prefer && free.has(prefer) ? prefer : (r.data.days.find((d) => d.free > 0) || {}).date;
     if (open) await pickDay(open);
-    else { el.slots.replaceChildren(h('p', { class: 'ae-empty', text: 'No free times in these days. Try later dates.' })); }
+    else el.slots.replaceChildren(h('p', { class: 'ae-empty', text: 'No free times in these days. Try later dates.' }));
   }
 
   async function pickDay(date) {
@@ -442,7 +456,8 @@
         disabled: st === 'booked' || st === 'current', 'aria-pressed': String(st === 'mine'),
         on: { click: () => choose(t) } }, [
         h('span', { class: 'ae-slot-time', text: slotText(t, v) }), ' ',
-        h('span', { class: 'ae-slot-state', text: st === 'available' ? '' : STATES[st] || st }), // only exceptions are labelled
+        // only exceptions are labelled
+        h('span', { class: 'ae-slot-state', text: st === 'available' ? '' : STATES[st] || st }),
       ]));
     }
     el.slots.replaceChildren(...buttons);
