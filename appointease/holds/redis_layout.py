@@ -13,6 +13,12 @@ hold life (``appointease.holds.base.hold_life``), expiring a cool-down after its
 Expired entries are pruned by score inside each script (``ZRANGEBYSCORE``), so no
 ``KEYS``/``SCAN`` ever runs, and both keys carry a ``PEXPIREAT`` past their last hold.
 Works on Redis 7.0 (no hash-field TTLs). Time is Redis ``TIME``, one clock for all hosts.
+
+Two sets of scripts use this one layout. On one server ``ACQUIRE_ONE`` and ``POLL_ONE`` each
+do a whole call atomically, across every key above (one server lets a script reach keys of
+different tags). On a Redis Cluster, whose scripts may touch one slot only, the per-slot
+scripts (``LIFE``, ``RESERVE``, ``ACQUIRE``, ``RELEASE``, ``SNAPSHOT``, ``LIFE_RENEW``) run
+one after another (``RedisHoldStore._acquire_per_slot`` says what that guarantees).
 """
 
 from __future__ import annotations

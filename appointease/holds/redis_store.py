@@ -48,7 +48,11 @@ class RedisHoldStore(HoldStore, HoldStats):
         max_life_seconds, cooldown_seconds: the bounded hold life (``hold_life``; 0 = no
             bound), kept per client on ``ae:life:{<client>}`` by one script, atomically.
 
-    Every script touches keys of one hash tag only (one Cluster slot). Every method
+    On one server an ``acquire`` and a ``poll`` are one ``EVALSHA`` each, atomic over every
+    rule (the life, the per-IP cap, the overlap check, one hold per client). On a Cluster
+    every script touches keys of one hash tag only (one slot): each rule is atomic on its
+    own slot, and one hold per client is reached a step after the new hold is written
+    (``_acquire_per_slot``); a poll is one ``EVALSHA`` per staff member. Every method
     raises ``Unavailable`` when Redis cannot be reached (``redis.ConnectionError`` /
     ``redis.TimeoutError``), so a fallback can take over.
     """
@@ -194,9 +198,11 @@ class RedisHoldStore(HoldStore, HoldStats):
         Each step is atomic on its own slot, in this order: the life (``{client}``), the IP's
         count (``{ip}``, given back if the hold is refused), the overlap check and write
         (``{e<staff>:<day>}``), the pointer swap (``SET … GET`` on ``{client}``), then the release
-        of the previous hold on its own slot. So a client's two holds may both be visible for
-        the moment between the write and that release, and after concurrent acquires of one
-        client settle at most one of them is left (each pointer swap releases the hold before it).
+        of the previous hold on its own slot. So between the write and that release a reader
+        may see two holds of the client (several, while one client's acquires race), and once
+        they settle at most one is left: each pointer swap releases the hold named before it
+        (``tests/integration/test_redis_round_trips.py``). A process dying between the steps
+        leaves the old hold until its TTL. Same (staff, day): replaced atomically (one field).
         """
         keys = day_keys(req.employee_id, req.day)
         first_ms, cap_ms, ttl_ms = self._take_life(req)
