@@ -163,7 +163,9 @@ class HoldStore(ABC):
 
     Every implementation must be correct across processes and hosts: the check for a
     conflicting hold and the write are one atomic step, and no hold write rides on the
-    caller's database transaction. ``storage`` names the engine the next request would be
+    caller's database transaction. (The one exception: on a Redis Cluster the release of
+    the client's previous hold on another staff member or day is a step after the write,
+    ``RedisHoldStore._acquire_per_slot``.) ``storage`` names the engine the next request would be
     served by (``database`` or ``redis``, ``/admin/debug``); what served a call is in its
     result (``HoldInfo.storage``, ``PollResult.storage``).
     """

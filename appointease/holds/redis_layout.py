@@ -13,6 +13,12 @@ hold life (``appointease.holds.base.hold_life``), expiring a cool-down after its
 Expired entries are pruned by score inside each script (``ZRANGEBYSCORE``), so no
 ``KEYS``/``SCAN`` ever runs, and both keys carry a ``PEXPIREAT`` past their last hold.
 Works on Redis 7.0 (no hash-field TTLs). Time is Redis ``TIME``, one clock for all hosts.
+
+Two sets of scripts use this one layout. On one server ``ACQUIRE_ONE`` and ``POLL_ONE`` each
+do a whole call atomically, across every key above (one server lets a script reach keys of
+different tags). On a Redis Cluster, whose scripts may touch one slot only, the per-slot
+scripts (``LIFE``, ``RESERVE``, ``ACQUIRE``, ``RELEASE``, ``SNAPSHOT``, ``LIFE_RENEW``) run
+one after another (``RedisHoldStore._acquire_per_slot`` says what that guarantees).
 """
 
 from __future__ import annotations
@@ -24,49 +30,76 @@ from appointease.holds.base import HoldInfo
 #: What ``HoldInfo.storage`` and ``PollResult.storage`` say of this store.
 STORAGE = "redis"
 
-_PRUNE = """
+_BASE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
-if #gone > 0 then
-  redis.call('HDEL', KEYS[1], unpack(gone))
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-end
 local function fields(v)
   local f = {}
   for x in string.gmatch(v, '[^|]+') do f[#f + 1] = x end
   return f
 end
-local function touch()
-  local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+local function prune(h, z)
+  local gone = redis.call('ZRANGEBYSCORE', z, '-inf', now)
+  if #gone > 0 then
+    redis.call('HDEL', h, unpack(gone))
+    redis.call('ZREMRANGEBYSCORE', z, '-inf', now)
+  end
+end
+local function touch(h, z)
+  local last = redis.call('ZRANGE', z, -1, -1, 'WITHSCORES')
   if #last == 2 then
     local at = tonumber(last[2]) + 1000
-    redis.call('PEXPIREAT', KEYS[1], at)
-    redis.call('PEXPIREAT', KEYS[2], at)
+    redis.call('PEXPIREAT', h, at)
+    redis.call('PEXPIREAT', z, at)
   end
+end
+local function expire_after_last(z)
+  local last = redis.call('ZRANGE', z, -1, -1, 'WITHSCORES')
+  if #last == 2 then redis.call('PEXPIREAT', z, tonumber(last[2]) + 1000) end
+end
+local function conflict(h, client, s, e)
+  local all = redis.call('HGETALL', h)
+  for i = 1, #all, 2 do
+    if all[i] ~= client then
+      local f = fields(all[i + 1])
+      if tonumber(f[2]) < e and s < tonumber(f[3]) then return true end
+    end
+  end
+  return false
+end
+-- Renew client's selection at hhmm on (h, z) to now + ttl (never past first + life, never
+-- shorter); return the new expiry, or 0 when nothing was renewed.
+local function renew(h, z, client, hhmm, ttl, life)
+  if client == '' then return 0 end
+  local v = redis.call('HGET', h, client)
+  if not v then return 0 end
+  local f = fields(v)
+  if f[1] ~= hhmm or f[4] ~= 'selection' then return 0 end
+  local exp = now + ttl
+  local first = tonumber(f[6] or '0')
+  if life > 0 and first > 0 and exp > first + life then exp = first + life end
+  if exp <= tonumber(f[5]) then return 0 end
+  redis.call('HSET', h, client, f[1] .. '|' .. f[2] .. '|' .. f[3] .. '|' .. f[4] .. '|' .. exp .. '|' .. (f[6] or '0'))
+  redis.call('ZADD', z, exp, client)
+  touch(h, z)
+  return exp
 end
 """
 
 # ARGV: client, time, start_ms, end_ms, kind, ttl_ms, first_ms, cap_ms (0 = none)
 # → {1, expires_ms} or {0, 0} when held.
 ACQUIRE = (
-    _PRUNE
+    _BASE
     + """
-local s, e = tonumber(ARGV[3]), tonumber(ARGV[4])
-local all = redis.call('HGETALL', KEYS[1])
-for i = 1, #all, 2 do
-  if all[i] ~= ARGV[1] then
-    local f = fields(all[i + 1])
-    if tonumber(f[2]) < e and s < tonumber(f[3]) then return {0, 0} end
-  end
-end
+prune(KEYS[1], KEYS[2])
+if conflict(KEYS[1], ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4])) then return {0, 0} end
 local exp = now + tonumber(ARGV[6])
 local cap = tonumber(ARGV[8])
 if cap > 0 and exp > cap then exp = cap end
 redis.call('HSET', KEYS[1], ARGV[1],
   ARGV[2] .. '|' .. ARGV[3] .. '|' .. ARGV[4] .. '|' .. ARGV[5] .. '|' .. exp .. '|' .. ARGV[7])
 redis.call('ZADD', KEYS[2], exp, ARGV[1])
-touch()
+touch(KEYS[1], KEYS[2])
 return {1, exp}
 """
 )
@@ -74,26 +107,10 @@ return {1, exp}
 # ARGV: renew_client ('' = none), renew_time, ttl_ms, max_life_ms (0 = none)
 # → {now_ms, field, value, ...}. A renewal never passes first_ms + max_life_ms.
 SNAPSHOT = (
-    _PRUNE
+    _BASE
     + """
-if ARGV[1] ~= '' then
-  local v = redis.call('HGET', KEYS[1], ARGV[1])
-  if v then
-    local f = fields(v)
-    if f[1] == ARGV[2] and f[4] == 'selection' then
-      local exp = now + tonumber(ARGV[3])
-      local first = tonumber(f[6] or '0')
-      local life = tonumber(ARGV[4] or '0')
-      if life > 0 and first > 0 and exp > first + life then exp = first + life end
-      if exp > tonumber(f[5]) then
-        redis.call('HSET', KEYS[1], ARGV[1],
-          f[1] .. '|' .. f[2] .. '|' .. f[3] .. '|' .. f[4] .. '|' .. exp .. '|' .. (f[6] or '0'))
-        redis.call('ZADD', KEYS[2], exp, ARGV[1])
-        touch()
-      end
-    end
-  end
-end
+prune(KEYS[1], KEYS[2])
+renew(KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4] or '0'))
 local out = redis.call('HGETALL', KEYS[1])
 table.insert(out, 1, now)
 return out
@@ -182,6 +199,116 @@ redis.call('HSET', KEYS[1], 'x', now)
 redis.call('PEXPIREAT', KEYS[1], now + tonumber(ARGV[1]))
 return 1
 """
+
+
+# --- One server: each call is one script, so every rule below holds atomically ---------
+# (Redis Cluster cannot run these: their keys span slots; ``RedisHoldStore`` runs the
+# per-slot scripts above there.) The previous hold's day keys and the old IP's key are
+# derived from the client's pointer inside the script (``day_keys``/``ip_key`` spelled in
+# Lua), which one server allows.
+_KEYS_LUA = """
+local function dkeys(where)
+  local emp, d = string.match(where, '^([^|]+)|([^|]+)')
+  local tag = 'ae:{e' .. emp .. ':' .. d .. '}'
+  return tag .. ':h', tag .. ':z'
+end
+"""
+
+# KEYS: day hash, day zset, client pointer, client life, ip set, idx selection, idx lock.
+# ARGV: 1 client, 2 time, 3 start_ms, 4 end_ms, 5 kind, 6 ttl_ms, 7 max_life_ms (0 = none),
+# 8 cooldown_ms, 9 bounded (1/0), 10 ip ('' = none), 11 ip cap (0 = none), 12 "emp|day",
+# 13 pointer ttl_ms → {1, expires_ms, first_ms} taken; {0, 'life', now} life over;
+# {0, 'ip', now, earliest_ms} IP cap; {0, 'held', now} overlap. Refused: nothing written.
+ACQUIRE_ONE = (
+    _BASE
+    + _KEYS_LUA
+    + """
+local client, where = ARGV[1], ARGV[12]
+prune(KEYS[1], KEYS[2])
+local exp = now + tonumber(ARGV[6])
+local life, cool = tonumber(ARGV[7]), tonumber(ARGV[8])
+local first, last = 0, 0
+if life > 0 then
+  first = tonumber(redis.call('HGET', KEYS[4], 'f') or now)
+  last = tonumber(redis.call('HGET', KEYS[4], 'x') or 0)
+  if ARGV[9] == '1' then
+    if now >= first + life then return {0, 'life', now} end
+    if exp > first + life then exp = first + life end
+  end
+end
+local ip, ipcap = ARGV[10], tonumber(ARGV[11])
+local capped = ip ~= '' and ipcap > 0
+if capped then
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
+  if not redis.call('ZSCORE', KEYS[5], client) and redis.call('ZCARD', KEYS[5]) >= ipcap then
+    local soonest = redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')
+    return {0, 'ip', now, tonumber(soonest[2])}
+  end
+end
+if conflict(KEYS[1], client, tonumber(ARGV[3]), tonumber(ARGV[4])) then return {0, 'held', now} end
+if life > 0 then
+  if exp > last then last = exp end
+  redis.call('HSET', KEYS[4], 'f', first, 'x', last)
+  redis.call('PEXPIREAT', KEYS[4], last + cool)
+end
+if capped then
+  redis.call('ZADD', KEYS[5], 'GT', exp, client)
+  expire_after_last(KEYS[5])
+end
+redis.call('HSET', KEYS[1], client,
+  ARGV[2] .. '|' .. ARGV[3] .. '|' .. ARGV[4] .. '|' .. ARGV[5] .. '|' .. exp .. '|' .. first)
+redis.call('ZADD', KEYS[2], exp, client)
+touch(KEYS[1], KEYS[2])
+local old = redis.call('GET', KEYS[3])
+redis.call('SET', KEYS[3], where .. '|' .. ip, 'PX', ARGV[13])
+local members = {where .. '|' .. client}
+if old then
+  local prev, old_ip = string.match(old, '^([^|]+|[^|]+)|?(.*)$')
+  if old_ip ~= '' and old_ip ~= ip then redis.call('ZREM', 'ae:ip:{' .. old_ip .. '}', client) end
+  if prev ~= where then
+    local h, z = dkeys(prev)
+    redis.call('HDEL', h, client)
+    redis.call('ZREM', z, client)
+    members[2] = prev .. '|' .. client
+  end
+end
+for _, idx in ipairs({KEYS[6], KEYS[7]}) do
+  redis.call('ZREM', idx, unpack(members))
+  redis.call('ZREMRANGEBYSCORE', idx, '-inf', now)
+end
+redis.call('ZADD', ARGV[5] == 'lock' and KEYS[7] or KEYS[6], exp, where .. '|' .. client)
+return {1, exp, first}
+"""
+)
+
+# KEYS: idx selection, client life, ip set, then (day hash, day zset) per staff member.
+# ARGV: client ('' = renew nothing), time, ttl_ms, max_life_ms, cooldown_ms, ip ('' = none),
+# ip cap, day, then the staff ids in KEYS order → {now_ms, {field, value, ...} per staff}.
+# A renewed selection moves the metrics index, the IP's count and the life on with it.
+POLL_ONE = (
+    _BASE
+    + """
+local client, hhmm, ttl, life = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local out = {now}
+for i = 4, #KEYS, 2 do
+  prune(KEYS[i], KEYS[i + 1])
+  local exp = renew(KEYS[i], KEYS[i + 1], client, hhmm, ttl, life)
+  if exp > 0 then
+    redis.call('ZADD', KEYS[1], 'XX', exp, ARGV[9 + (i - 4) / 2] .. '|' .. ARGV[8] .. '|' .. client)
+    if ARGV[6] ~= '' and tonumber(ARGV[7]) > 0 then
+      redis.call('ZADD', KEYS[3], 'XX', 'GT', exp, client)
+      expire_after_last(KEYS[3])
+    end
+    if redis.call('HGET', KEYS[2], 'f') and exp > tonumber(redis.call('HGET', KEYS[2], 'x') or 0) then
+      redis.call('HSET', KEYS[2], 'x', exp)
+      redis.call('PEXPIREAT', KEYS[2], exp + tonumber(ARGV[5]))
+    end
+  end
+  out[#out + 1] = redis.call('HGETALL', KEYS[i])
+end
+return out
+"""
+)
 
 
 def day_keys(employee_id: int, day: date) -> list[str]:

@@ -16,11 +16,13 @@ from appointease.errors import RateLimited, SlotHeld, Unavailable
 from appointease.holds.base import HoldInfo, HoldRequest, HoldStats, HoldStore, PollRequest, PollResult
 from appointease.holds.redis_layout import (
     ACQUIRE,
+    ACQUIRE_ONE,
     INDEX,
     LIFE,
     LIFE_END,
     LIFE_RENEW,
     POINTER_TTL_MS,
+    POLL_ONE,
     RELEASE,
     RESERVE,
     SNAPSHOT,
@@ -46,7 +48,11 @@ class RedisHoldStore(HoldStore, HoldStats):
         max_life_seconds, cooldown_seconds: the bounded hold life (``hold_life``; 0 = no
             bound), kept per client on ``ae:life:{<client>}`` by one script, atomically.
 
-    Every script touches keys of one hash tag only (one Cluster slot). Every method
+    On one server an ``acquire`` and a ``poll`` are one ``EVALSHA`` each, atomic over every
+    rule (the life, the per-IP cap, the overlap check, one hold per client). On a Cluster
+    every script touches keys of one hash tag only (one slot): each rule is atomic on its
+    own slot, and one hold per client is reached a step after the new hold is written
+    (``_acquire_per_slot``); a poll is one ``EVALSHA`` per staff member. Every method
     raises ``Unavailable`` when Redis cannot be reached (``redis.ConnectionError`` /
     ``redis.TimeoutError``), so a fallback can take over.
     """
@@ -73,6 +79,8 @@ class RedisHoldStore(HoldStore, HoldStats):
         self._snapshot = client.register_script(SNAPSHOT)
         self._release = client.register_script(RELEASE)
         self._reserve = client.register_script(RESERVE)
+        self._acquire_one = client.register_script(ACQUIRE_ONE)
+        self._poll_one = client.register_script(POLL_ONE)
 
     @classmethod
     def from_url(
@@ -143,6 +151,59 @@ class RedisHoldStore(HoldStore, HoldStats):
         return int(first), int(exp) if req.bounded else 0, int(exp) - int(now)
 
     def acquire(self, req: HoldRequest) -> HoldInfo:
+        """Take the hold (``HoldStore.acquire``): one ``EVALSHA`` on one server, where the life,
+        the per-IP cap, the overlap check, the write and the release of the client's previous
+        hold are one atomic step; on a Cluster, one script per slot (``_acquire_per_slot``)."""
+        if self._cluster:
+            return self._acquire_per_slot(req)
+        where = f"{req.employee_id}|{req.day.isoformat()}"
+        keys = [
+            *day_keys(req.employee_id, req.day),
+            client_key(req.client_id),
+            life_key(req.client_id),
+            ip_key(req.ip or ""),
+            INDEX["selection"],
+            INDEX["lock"],
+        ]
+        args = [
+            req.client_id,
+            req.time,
+            ms(req.start),
+            ms(req.end),
+            req.kind,
+            req.ttl_seconds * 1000,
+            self.max_life_seconds * 1000,
+            self.cooldown_seconds * 1000,
+            1 if req.bounded else 0,
+            req.ip or "",
+            self.max_holds_per_ip,
+            where,
+            POINTER_TTL_MS,
+        ]
+        out = self._call(self._acquire_one, keys=keys, args=args)
+        if not out[0]:
+            if out[1] == "ip":
+                wait = math.ceil((int(out[3]) - int(out[2])) / 1000)
+                raise RateLimited("Too many live holds from your network; try again shortly.", retry_after=wait)
+            raise SlotHeld()
+        exp, first_ms = int(out[1]), int(out[2])
+        first = dt(first_ms) if first_ms else None
+        return HoldInfo(
+            req.client_id, req.employee_id, req.day, req.time, req.start, req.end, req.kind, dt(exp), first, STORAGE
+        )
+
+    def _acquire_per_slot(self, req: HoldRequest) -> HoldInfo:
+        """Take the hold on a Cluster, whose slots one script cannot span.
+
+        Each step is atomic on its own slot, in this order: the life (``{client}``), the IP's
+        count (``{ip}``, given back if the hold is refused), the overlap check and write
+        (``{e<staff>:<day>}``), the pointer swap (``SET … GET`` on ``{client}``), then the release
+        of the previous hold on its own slot. So between the write and that release a reader
+        may see two holds of the client (several, while one client's acquires race), and once
+        they settle at most one is left: each pointer swap releases the hold named before it
+        (``tests/integration/test_redis_round_trips.py``). A process dying between the steps
+        leaves the old hold until its TTL. Same (staff, day): replaced atomically (one field).
+        """
         keys = day_keys(req.employee_id, req.day)
         first_ms, cap_ms, ttl_ms = self._take_life(req)
         capped = bool(self.max_holds_per_ip and req.ip)
@@ -200,41 +261,46 @@ class RedisHoldStore(HoldStore, HoldStats):
         return parse_snapshot(out, employee_id, day)
 
     def poll(self, req: PollRequest) -> PollResult:
-        """Renew and read every (staff, day) in one pipelined round trip (one script per staff)."""
+        """Renew and read every (staff, day): one ``EVALSHA`` on one server (the renewal, its
+        index, IP count and life, and every staff member's holds, atomically); on a Cluster, one
+        script per staff member (``_poll_per_slot``)."""
+        if self._cluster:
+            return self._poll_per_slot(req)
+        day = req.day.isoformat()
+        keys = [INDEX["selection"], life_key(req.client_id), ip_key(req.ip or "")]
+        for employee_id in req.employee_ids:
+            keys += day_keys(employee_id, req.day)
+        renew = [req.client_id, req.selected_time, req.ttl_seconds * 1000] if req.selected_time else ["", "", 0]
+        args = [*renew, self.max_life_seconds * 1000, self.cooldown_seconds * 1000, req.ip or ""]
+        args += [self.max_holds_per_ip, day, *req.employee_ids]
+        out = self._call(self._poll_one, keys=keys, args=args)
+        holds = {
+            e: parse_snapshot([out[0], *found], e, req.day) for e, found in zip(req.employee_ids, out[1:], strict=True)
+        }
+        return PollResult(holds, STORAGE)
+
+    def _poll_per_slot(self, req: PollRequest) -> PollResult:
+        """Serve a poll on a Cluster: one script per staff member, each to its slot's node (redis-py
+        pipelines no scripts on a Cluster), then the renewed selection's index, IP count and life."""
         employee_ids, day, client_id, selected_time = req.employee_ids, req.day, req.client_id, req.selected_time
         ttl_seconds, ip = req.ttl_seconds, req.ip
         life_ms = self.max_life_seconds * 1000
         args = [client_id, selected_time, ttl_seconds * 1000, life_ms] if selected_time else ["", "", 0, 0]
-        pipe = self._pipeline()
-        if self._cluster:
-            # Cluster pipelines refuse scripts: one call per staff member, each to its slot's node.
-            results = [self._call(self._snapshot, keys=day_keys(e, day), args=args) for e in employee_ids]
-        else:
-            for employee_id in employee_ids:
-                self._snapshot(keys=day_keys(employee_id, day), args=args, client=pipe)
+        results = [self._call(self._snapshot, keys=day_keys(e, day), args=args) for e in employee_ids]
         if selected_time:
             # Keep the metrics index and the per-IP count in step with a renewed selection
             # (XX: only entries that exist; GT: never shorten a lock's count).
             expires = ms(datetime.now(UTC)) + ttl_seconds * 1000
             members = {f"{e}|{day.isoformat()}|{client_id}": expires for e in employee_ids}
+            pipe = self._pipeline()
             pipe.zadd(INDEX["selection"], members, xx=True)
             if ip and self.max_holds_per_ip:
                 pipe.zadd(ip_key(ip), {client_id: expires}, xx=True, gt=True)
+            self._call(pipe.execute)
             if life_ms > 0:
                 # The life remembers how long the renewed selection may now live.
-                life = {
-                    "keys": [life_key(client_id)],
-                    "args": [ttl_seconds * 1000, life_ms, self.cooldown_seconds * 1000],
-                }
-                if self._cluster:
-                    self._call(self._life_renew, **life)
-                else:
-                    self._life_renew(**life, client=pipe)
-        if self._cluster:
-            if selected_time:
-                self._call(pipe.execute)
-        else:
-            results = self._call(pipe.execute)[: len(employee_ids)]
+                life_args = [ttl_seconds * 1000, life_ms, self.cooldown_seconds * 1000]
+                self._call(self._life_renew, keys=[life_key(client_id)], args=life_args)
         holds = {e: parse_snapshot(out, e, day) for e, out in zip(employee_ids, results, strict=True)}
         return PollResult(holds, STORAGE)
 

@@ -215,6 +215,21 @@ def test_one_hold_per_client_across_employees_and_days(store, day):
     store.acquire(req(C, day, "14:00", employee=3))
 
 
+def test_a_refused_acquire_keeps_the_clients_previous_hold(store, day):
+    """A refusal changes nothing: the client's hold elsewhere stays (one hold, never zero)."""
+    store.acquire(req(B, day, "14:00", employee=3, kind=LOCK, ttl=600))
+    store.acquire(req(A, day, "10:00", ip="203.0.113.30"))
+    with pytest.raises(SlotHeld):
+        store.acquire(req(A, day, "14:00", employee=3, ip="203.0.113.30"))
+    assert held(store, day) == {A: ("10:00", SELECTION)}
+    store.max_holds_per_ip = 1
+    store.acquire(req(C, day, "16:00", employee=2, ip="203.0.113.31"))
+    with pytest.raises(RateLimited):
+        store.acquire(req(A, day, "09:00", employee=2, ip="203.0.113.31"))
+    assert held(store, day) == {A: ("10:00", SELECTION)}
+    assert held(store, day, employee=2) == {C: ("16:00", SELECTION)}
+
+
 def test_lock_replaces_the_clients_own_selection(store, day):
     store.acquire(req(A, day, "10:00", kind=SELECTION, ttl=2))
     info = store.acquire(req(A, day, "10:00", kind=LOCK, ttl=600))
