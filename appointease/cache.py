@@ -118,16 +118,17 @@ class SingleFlight(Generic[T]):
         Raises:
             Whatever that ``read()`` raised.
         """
+        joined, after = False, None
         with self._lock:
-            after = None
             if self._running is None:
                 flight = self._running = _Flight()
             elif self._next is not None:
-                flight = self._next
-                return self._wait(flight)
+                flight, joined = self._next, True
             else:
                 after, flight = self._running, _Flight()
                 self._next = flight
+        if joined:
+            return self._wait(flight)
         if after is not None:
             after.done.wait()
             with self._lock:
