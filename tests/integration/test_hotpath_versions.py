@@ -12,6 +12,7 @@ from appointease.catalog import CATALOG_VERSION
 from appointease.db import upsert, write_transaction
 from appointease.extensions import db
 from appointease.models import Counter
+
 from support.helpers import Widget
 
 TZ = ZoneInfo("Europe/Berlin")
