@@ -12,15 +12,26 @@ small query per request (``LiveCache.versions``):
   the cache's position name the (staff, day) entries to drop, so a booking shows at
   the next poll and a rolled-back one never (SPEC §5.2), while other days stay warm.
 
+The same query also reads ``holds_fallback_at`` (``HOLDS_FALLBACK_AT``), the minute of
+the latest Redis outage any process served holds from the database in; it feeds
+``fallback_signal``, so the fallback hold store learns at no extra cost whether
+database holds may be live (``appointease.holds.fallback``).
+
+Concurrent requests of one process may share one versions read (``SingleFlight``),
+but only a read that started after they arrived: exactly as fresh as reading alone.
+
 Nothing here is needed for correctness across processes: a cold cache just loads.
 """
 
 from __future__ import annotations
 
+import time as _time
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
+from threading import Event as _Event
 from threading import Lock
+from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
@@ -32,7 +43,10 @@ from appointease.models import Counter, Event
 
 #: The event log's sequence counter (``events.append_event`` bumps it).
 EVENT_SEQ = "event_seq"
-_VERSIONS = select(Counter.name, Counter.value).where(Counter.name.in_((CATALOG_VERSION, EVENT_SEQ)))
+#: The counters row holding the minute (Unix time // 60, rounded up) of the latest Redis
+#: outage in which some process served holds from the database (``holds.fallback``).
+HOLDS_FALLBACK_AT = "holds_fallback_at"
+_VERSIONS = select(Counter.name, Counter.value).where(Counter.name.in_((CATALOG_VERSION, EVENT_SEQ, HOLDS_FALLBACK_AT)))
 _EVENTS_BETWEEN = select(Event.type, Event.employee_id, Event.start_at).where(
     Event.seq > bindparam("after"), Event.seq <= bindparam("upto")
 )
@@ -40,18 +54,123 @@ _EVENTS_BETWEEN = select(Event.type, Event.employee_id, Event.start_at).where(
 MAX_EVENTS_TO_REPLAY = 200
 RESCHEDULED = "appointment.rescheduled"
 
+T = TypeVar("T")
+
+
+class FallbackSignal:
+    """The last value of the ``holds_fallback_at`` counter this process read, and when.
+
+    Written by every versions read (``LiveCache.versions``) and by the fallback hold
+    store when it records an outage; read by that store to decide whether database
+    holds may be live (``appointease.holds.fallback``). Plain attribute writes: a
+    reader sees one whole ``(value, seen_at)`` pair (a tuple swapped in one step).
+    """
+
+    def __init__(self) -> None:
+        self._state: tuple[int, float] | None = None
+
+    def observe(self, value: int) -> None:
+        """Note that the counter read ``value`` (minutes; 0 when no fallback was ever recorded) now."""
+        self._state = (value, _time.monotonic())
+
+    def fresh_value(self, max_age_seconds: float) -> int | None:
+        """Return the value seen less than ``max_age_seconds`` ago (monotonic), else None."""
+        state = self._state
+        if state is None or _time.monotonic() - state[1] >= max_age_seconds:
+            return None
+        return state[0]
+
+
+#: The process-wide signal the versions read feeds (one per process, like the cache).
+fallback_signal = FallbackSignal()
+
+
+class _Flight(Generic[T]):
+    """One shared read: its result or error, and an event set when it is known."""
+
+    __slots__ = ("done", "error", "result")
+
+    def __init__(self) -> None:
+        self.done = _Event()
+        self.result: T | None = None
+        self.error: BaseException | None = None
+
+
+class SingleFlight(Generic[T]):
+    """Share one read among concurrent callers, never a read that started before a caller arrived.
+
+    A caller arriving while no read runs starts one at once. Callers arriving while a
+    read runs join the *next* read (one is queued at a time; its first caller leads it),
+    which starts when the running one ends, so the result each caller gets comes from a
+    read that began after it called ``run``: exactly as fresh as reading alone. The
+    leader runs the read in its own thread (its own session); an exception it raises is
+    raised to every caller of that read, and the next call reads again. Plain threading.
+    """
+
+    def __init__(self) -> None:
+        self._lock = Lock()
+        self._running: _Flight[T] | None = None
+        self._next: _Flight[T] | None = None
+
+    def run(self, read: Callable[[], T]) -> T:
+        """Return the result of a ``read()`` that started after this call (this thread's or shared).
+
+        Raises:
+            Whatever that ``read()`` raised.
+        """
+        joined, after = False, None
+        with self._lock:
+            if self._running is None:
+                flight = self._running = _Flight()
+            elif self._next is not None:
+                flight, joined = self._next, True
+            else:
+                after, flight = self._running, _Flight()
+                self._next = flight
+        if joined:
+            return self._wait(flight)
+        if after is not None:
+            after.done.wait()
+            with self._lock:
+                # From here on nobody joins this read: it is about to start.
+                if self._next is flight:
+                    self._next = None
+                self._running = flight
+        try:
+            flight.result = read()
+            return flight.result
+        except BaseException as exc:
+            flight.error = exc
+            raise
+        finally:
+            with self._lock:
+                if self._running is flight:
+                    self._running = None
+            flight.done.set()
+
+    @staticmethod
+    def _wait(flight: _Flight[T]) -> T:
+        flight.done.wait()
+        if flight.error is not None:
+            raise flight.error
+        return flight.result  # type: ignore[return-value]
+
 
 class LiveCache:
     """The catalogue snapshot and booked intervals per (staff, day), for one process.
 
     Args:
         max_days: how many (staff, day) entries of booked intervals to keep (LRU).
+        signal: where versions reads report the ``holds_fallback_at`` counter (default:
+            the process-wide ``fallback_signal``).
 
     Thread-safe (gthread workers): each structure is swapped or updated under a lock.
     """
 
-    def __init__(self, max_days: int = 4096):
+    def __init__(self, max_days: int = 4096, signal: FallbackSignal | None = None):
         self.max_days = max_days
+        self.signal = fallback_signal if signal is None else signal
+        self._versions_flight: SingleFlight[tuple[int, int]] = SingleFlight()
         self._catalog: Catalog | None = None
         self._grids: OrderedDict[tuple, list[Slot]] = OrderedDict()
         self._grids_version: int | None = None
@@ -60,23 +179,34 @@ class LiveCache:
         self._lock = Lock()
 
     @staticmethod
-    def versions(session: Session) -> tuple[int, int]:
+    def versions(session: Session, signal: FallbackSignal = fallback_signal) -> tuple[int, int]:
         """Return ``(catalog_version, event_seq)`` as committed now (one query; 0 when unset).
 
         Runs on the session's connection (Core, a prebuilt statement): the ORM layer
-        would cost more than the query.
+        would cost more than the query. The same query's ``holds_fallback_at`` row goes
+        to ``signal`` (0 when absent).
         """
         found = dict(session.connection().execute(_VERSIONS).all())
+        signal.observe(found.get(HOLDS_FALLBACK_AT, 0))
         return found.get(CATALOG_VERSION, 0), found.get(EVENT_SEQ, 0)
 
-    def snapshot(self, session: Session, tz: ZoneInfo) -> tuple[Catalog, int]:
+    def snapshot(self, session: Session, tz: ZoneInfo, *, shared: bool = False) -> tuple[Catalog, int]:
         """Read this request's versions once and return ``(catalogue snapshot, event seq)``.
 
         The one entry of a request into the cache: ``versions``, then the booked-interval
         cache brought up to that ``seq`` (``sync_booked``, days local to ``tz``), then the
         catalogue for that version. Pass both results on to ``grid`` and ``booked``.
+
+        Args:
+            shared: read-only requests (heartbeat, availability) pass True to share a
+                concurrent versions read that started after they arrived (``SingleFlight``,
+                run on the leading request's own session). Leave it False in a request
+                that writes (booking): its checks must read on its own transaction.
         """
-        catalog_version, seq = self.versions(session)
+        if shared:
+            catalog_version, seq = self._versions_flight.run(lambda: self.versions(session, self.signal))
+        else:
+            catalog_version, seq = self.versions(session, self.signal)
         self.sync_booked(session, seq, tz)
         return self.catalog(session, catalog_version), seq
 
@@ -122,6 +252,12 @@ class LiveCache:
         every other day; a reschedule (whose old slot is not in its event), a jump of
         more than ``MAX_EVENTS_TO_REPLAY`` events, or a first sync drops everything.
         Never moves backwards: a request that read an older ``seq`` changes nothing.
+
+        The events are read outside the lock, so other threads keep hitting the cache at
+        its current position meanwhile. They are applied only if the position is still
+        below ``seq``; it may have moved meanwhile (another thread synced to some ``p``
+        with ``current <= p < seq``), and the events read, ``(current, seq]``, cover
+        ``(p, seq]``, so dropping what they touch is still exact.
         """
         with self._lock:
             current = self._booked_seq
@@ -129,10 +265,16 @@ class LiveCache:
                 return
             if current is None or seq - current > MAX_EVENTS_TO_REPLAY:
                 self._booked.clear()
+                self._booked_seq = seq
+                return
+        rows = session.connection().execute(_EVENTS_BETWEEN, {"after": current, "upto": seq}).all()
+        with self._lock:
+            position = self._booked_seq
+            if position is None or position >= seq:
+                return
+            if position < current or any(row.type == RESCHEDULED for row in rows):
+                self._booked.clear()
             else:
-                rows = session.connection().execute(_EVENTS_BETWEEN, {"after": current, "upto": seq}).all()
-                if any(row.type == RESCHEDULED for row in rows):
-                    self._booked.clear()
                 for row in rows:
                     self._booked.pop((row.employee_id, row.start_at.astimezone(tz).date()), None)
             self._booked_seq = seq

@@ -95,7 +95,7 @@ def availability(ctx: Context, day: date, employee_id: int, service_id: int, cli
         NotFound: unknown service or employee. ValidationFailed: the employee does not
         perform the service. Unavailable: the hold store and its fallback are down.
     """
-    catalog, seq = ctx.cache.snapshot(ctx.session, ctx.rules.tz)
+    catalog, seq = ctx.cache.snapshot(ctx.session, ctx.rules.tz, shared=True)
     service = cached_service(catalog, service_id)
     staff = cached_staff(catalog, employee_id, service_id)
     states = day_states(
@@ -127,7 +127,7 @@ def days_overview(ctx: Context, first: date, last: date, service_id: int, employ
         raise ValidationFailed(fields={"to": ["Must not be before 'from'."]})
     if (last - first).days + 1 > MAX_DAYS:
         raise ValidationFailed(fields={"to": [f"At most {MAX_DAYS} days per request."]})
-    catalog, seq = ctx.cache.snapshot(ctx.session, ctx.rules.tz)
+    catalog, seq = ctx.cache.snapshot(ctx.session, ctx.rules.tz, shared=True)
     service = cached_service(catalog, service_id)
     if employee_id is not None:
         staff = [cached_staff(catalog, employee_id, service_id)]
@@ -251,7 +251,7 @@ def heartbeat(
     """
     multi = employee_ids is not None
     ids = list(dict.fromkeys(employee_ids)) if multi else [employee_id]
-    catalog, seq = ctx.cache.snapshot(ctx.session, ctx.rules.tz)
+    catalog, seq = ctx.cache.snapshot(ctx.session, ctx.rules.tz, shared=True)
     duration = cached_service(catalog, service_id).duration_minutes if service_id is not None else ctx.rules.slot_step
     staff = [catalog.staff.get(i) if multi else cached_staff(catalog, i) for i in ids]
     if None in staff:

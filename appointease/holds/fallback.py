@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import logging
+import math
 import time as _time
 from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
 
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from appointease.cache import HOLDS_FALLBACK_AT, FallbackSignal, fallback_signal
+from appointease.db import upsert, write_transaction
 from appointease.errors import SlotHeld, Unavailable
 from appointease.holds.base import (
     HoldInfo,
@@ -20,8 +27,14 @@ from appointease.holds.base import (
 )
 from appointease.holds.redis_store import RedisHoldStore
 from appointease.holds.sql import SqlHoldStore
+from appointease.models import Counter
 
 log = logging.getLogger(__name__)
+
+#: Seconds of wall-clock difference allowed between hosts when reading another
+#: process's recorded fallback minute.
+CLOCK_MARGIN_SECONDS = 60
+_FALLBACK_AT = select(Counter.value).where(Counter.name == HOLDS_FALLBACK_AT)
 
 T = TypeVar("T")
 
@@ -33,10 +46,20 @@ class FallbackHoldStore(HoldStore, HoldStats):
     ``retry_seconds`` ago); if Redis fails during the call, the call is served by the
     database instead. While Redis answers but database holds may still be live — for
     ``remember_seconds`` after this process saw Redis fail (long enough for a lock
-    taken in the database to expire), or while the holds table has any live rows,
-    checked at most every ``retry_seconds`` (another worker or host may have fallen
-    back; SPEC §2: nothing correct depends on process memory) — reads merge the
-    database holds in and acquires check them, so outage-time holds keep blocking.
+    taken in the database to expire), or after *any* process recorded a fallback
+    (another worker or host may have fallen back; SPEC §2: nothing correct depends on
+    process memory) — reads merge the database holds in and acquires check them, so
+    outage-time holds keep blocking.
+
+    Recording: each time this store sees Redis fail (once per ``retry_seconds`` window
+    of an outage), before it serves anything from the database, it commits the
+    current minute (rounded up) into the ``holds_fallback_at`` counters row. Every
+    database hold written in that window expires within ``remember_seconds`` of the
+    window's end, so any process merges while its wall clock is before that minute +
+    ``remember_seconds`` + ``retry_seconds`` + ``CLOCK_MARGIN_SECONDS``. Learning it
+    costs nothing while healthy: the row comes with the heartbeat's versions query
+    (``appointease.cache.fallback_signal``); only when no request fed it for
+    ``retry_seconds`` does the store read the row itself (a primary-key lookup).
 
     Args:
         primary: the Redis store.
@@ -45,16 +68,22 @@ class FallbackHoldStore(HoldStore, HoldStats):
             (the lock TTL).
         retry_seconds: after a failure, seconds to skip Redis before trying it again,
             so a dead Redis costs one connect timeout per window, not per request.
+        signal: where this process's versions reads leave the ``holds_fallback_at`` row
+            (default: the process-wide ``appointease.cache.fallback_signal``).
     """
 
     def __init__(
-        self, primary: RedisHoldStore, secondary: SqlHoldStore, remember_seconds: int = 600, retry_seconds: float = 2.0
+        self,
+        primary: RedisHoldStore,
+        secondary: SqlHoldStore,
+        remember_seconds: int = 600,
+        retry_seconds: float = 2.0,
+        signal: FallbackSignal | None = None,
     ):
         self.primary, self.secondary = primary, secondary
         self.remember_seconds, self.retry_seconds = remember_seconds, retry_seconds
+        self.signal = fallback_signal if signal is None else signal
         self._failed_at: float | None = None
-        self._table_checked_at: float | None = None
-        self._table_has_holds = False
 
     @property
     def storage(self) -> str:
@@ -104,15 +133,42 @@ class FallbackHoldStore(HoldStore, HoldStats):
     def _failed(self) -> None:
         log.warning("Redis hold store unreachable; falling back to the database store")
         self._failed_at = _time.monotonic()
+        self._record_fallback()
+
+    def _record_fallback(self) -> None:
+        """Commit this minute (rounded up) into the ``holds_fallback_at`` row, before any database hold.
+
+        A database that cannot take it cannot take the holds either: the failure is
+        logged and the call goes on to the database store, which raises in turn.
+        """
+        minute = math.ceil(_time.time() / 60)
+        try:
+            with Session(self.secondary._engine) as session, write_transaction(session):
+                session.execute(
+                    upsert(session, Counter, {"name": HOLDS_FALLBACK_AT, "value": minute}, ["name"], ["value"])
+                )
+        except SQLAlchemyError:
+            log.exception("Could not record the hold-store fallback")
+            return
+        self.signal.observe(minute)
+
+    def _fallback_minute(self) -> int:
+        """The latest recorded fallback minute (0: none), from a recent versions read, else read now."""
+        value = self.signal.fresh_value(self.retry_seconds)
+        if value is None:
+            with self.secondary._engine.connect() as connection:
+                value = connection.execute(_FALLBACK_AT).scalar() or 0
+            self.signal.observe(value)
+        return value
 
     def _merging(self) -> bool:
-        now = _time.monotonic()
-        if self._failed_at is not None and now - self._failed_at < self.remember_seconds:
+        if self._failed_at is not None and _time.monotonic() - self._failed_at < self.remember_seconds:
             return True
-        if self._table_checked_at is None or now - self._table_checked_at >= self.retry_seconds:
-            self._table_has_holds = any(self.secondary.count_active().values())
-            self._table_checked_at = now
-        return self._table_has_holds
+        minute = self._fallback_minute()
+        if not minute:
+            return False
+        horizon = self.remember_seconds + self.retry_seconds + CLOCK_MARGIN_SECONDS
+        return _time.time() < minute * 60 + horizon
 
     def _redis_else_sql(self, on_redis: Callable[[], T], on_sql: Callable[[], T]) -> T:
         """Run ``on_redis`` unless Redis is being skipped; when it raises ``Unavailable``,
