@@ -9,8 +9,8 @@ with the template's own ``worker_processes auto``. All on 127.0.0.1, free ports,
 run's temporary folder; everything is stopped when the run's ``ExitStack`` closes.
 
 Both legs replay the same heartbeat mix at the same connection count, one after the other:
-*direct* is two wrk processes at once, half the connections on each instance (their rates
-added, the worse p99 kept); *through nginx* is one wrk on nginx's port.
+*direct* is two wrk processes at once, one thread and half the connections on each instance
+(their rates added, the worse p99 kept), so both legs run two wrk threads; *through nginx* is one wrk on nginx's port.
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ def proxy_cost(env: dict, workers: int, workdir: Path, data: Path, conns: int, s
         nginx = _nginx(workdir / "nginx", [f"{a.host}:{a.port}", f"{b.host}:{b.port}"], local)
         wrk.run(nginx.url, data, conns, 1)  # warm both instances and nginx's upstream keepalive
         half = max(1, conns // 2)
-        legs = [wrk.start(s.url, data, half, seconds) for s in (a, b)]
+        # One wrk thread each: the direct leg's load generator uses as many threads (2) as the proxied one's.
+        legs = [wrk.start(s.url, data, half, seconds, threads=1) for s in (a, b)]
         direct = [wrk.finish(p, seconds) for p in legs]
         proxied = wrk.run(nginx.url, data, conns, seconds)
         nginx_errors = nginx.error_log.count("[error]")

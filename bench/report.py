@@ -322,7 +322,9 @@ def _profile(prof: dict | None) -> list[str]:
         return lines + [f"not profiled: {prof['why']}"]
     n = prof["samples"] or 1
     lines += [
-        f"{prof['samples']} samples; raw stacks (speedscope / flamegraph.pl input): `{Path(prof['file']).name}`",
+        f"{prof['samples']} samples; raw stacks (speedscope / flamegraph.pl input): `{Path(prof['file']).name}`. "
+        "Samples are wall-clock samples of non-idle threads: a thread blocked on a database or Redis "
+        "socket counts as its driver's read/wait function.",
         "",
         "| function (by own time) | own samples | own % |",
         "|---|---|---|",
