@@ -3,8 +3,10 @@
 Phases: backing servers → ``flask db upgrade`` → seeded state → the app and the bare
 Flask app under ``gunicorn.conf.py`` → 200 selections and 50 locks through the API →
 current versions → caching probe → warm-up → for 32 and 128 connections: ``/healthz``,
-the heartbeat mix (with the write trickle) and the bare app → booking throughput →
-commit-to-visible (under heartbeat load) → a refused booking → the soak (RSS).
+the heartbeat mix (with the write trickle; under ``py-spy record`` at the first count with
+``--profile``) and the bare app → the proxy's cost (two instances behind nginx, against
+the same two direct) → booking throughput → commit-to-visible (under heartbeat load) →
+a refused booking → the soak (RSS).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import clients, probes, state, wrk
+from bench import clients, probes, pyspy, state, wrk
+from bench.proxy import proxy_cost
 from bench.stack import ENGINES, app_env, children, cpu_seconds, open_backing, start_gunicorn, worker_rss
 
 STAFF = 20
@@ -43,6 +46,12 @@ class Options:
     book_concurrency: int = 8
     c2v_samples: int = 20
     quick: bool = False
+    #: ``py-spy record`` one app worker during the first heartbeat row (``--profile``).
+    profile: bool = False
+    #: Where the profile's raw stacks are written (``bench/results/`` by ``run.py``).
+    profile_dir: str = ""
+    #: Measure the proxy's cost (two instances behind nginx vs direct), ``--no-proxy`` skips it.
+    proxy: bool = True
 
 
 def _log(message: str) -> None:
@@ -81,6 +90,22 @@ def _row(server, backing_pids: list[int], data: Path, conns: int, seconds: float
     stats["cpu_app_ms"] = (after[0] - before[0]) * 1000 / n if n else None
     stats["cpu_backing_ms"] = (after[1] - before[1]) * 1000 / n if n else None
     return stats
+
+
+def _ratio_text(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _start_profile(engine: str, server, conns: int, opts: Options) -> tuple:
+    """Start ``py-spy record`` on the server's first worker for one row; returns :func:`pyspy.finish`'s arguments."""
+    workers = children(server.proc.pid)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    output = Path(opts.profile_dir) / f"{stamp}-{engine}-profile-heartbeat-c{conns}.txt"
+    if not workers:
+        return None, "the server has no worker to profile", output
+    _log(f"  py-spy record on worker {workers[0]} for {opts.duration:g} s")
+    proc, why = pyspy.start(workers[0], opts.duration, output)
+    return proc, why, output
 
 
 def _server_errors(path: Path) -> int:
@@ -152,9 +177,30 @@ def measure(engine: str, opts: Options, workdir: Path) -> dict:
             out["points"].append(_point("healthz", conns, _row(app, backing_pids, hz, conns, opts.duration)))
             trickle = clients.Trickle(app.url, trickle_slots)
             trickle.start()
+            profiling = opts.profile and "profile" not in out
+            if profiling:
+                spy = _start_profile(engine, app, conns, opts)
             stats = _row(app, backing_pids, hb, conns, opts.duration)
+            if profiling:
+                out["profile"] = {"conns": conns, **pyspy.finish(*spy, timeout=opts.duration + 30)}
+                _log(f"  profile: {out['profile'].get('file') or out['profile'].get('why')}")
             out["points"].append(_point("heartbeat", conns, stats, trickle=dict(trickle.stop())))
             out["points"].append(_point("bare", conns, _row(bare, [], hz, conns, opts.duration)))
+
+        if opts.proxy:
+            conns = opts.connections[0]
+            _log(
+                f"{engine}: proxy cost (2 instances × {max(1, opts.workers // 2)} workers, nginx vs direct, c={conns})"
+            )
+            out["proxy"] = proxy_cost(env, opts.workers, workdir, hb, conns, opts.duration)
+            px = out["proxy"]
+            if px["available"]:
+                _log(
+                    f"  direct {px['direct']['rps']:.1f} req/s, nginx {px['proxy']['rps']:.1f} req/s, "
+                    f"ratio {_ratio_text(px['ratio'])}"
+                )
+            else:
+                _log(f"  not measured: {px['why']}")
 
         _log(f"{engine}: booking throughput ({opts.book_seconds:g} s, {opts.book_concurrency} clients)")
         out["booking"] = probes.booking_throughput(app.url, elsewhere[100:], opts.book_seconds, opts.book_concurrency)

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 from dataclasses import replace
@@ -50,13 +51,25 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--connections", default="32,128", help="wrk connection counts, comma-separated (default 32,128)")
     p.add_argument("--note", help="a note for the report, e.g. 'machine shared with other jobs'")
     p.add_argument("--no-write", action="store_true", help="print the report only; write nothing to bench/results/")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="py-spy record one app worker during the first heartbeat row (raw stacks to bench/results/)",
+    )
+    p.add_argument("--no-proxy", action="store_true", help="skip the proxy-cost phase (2 instances behind nginx)")
     return p.parse_args(argv)
 
 
 def options(args: argparse.Namespace) -> Options:
     """Build :class:`Options` from the command line."""
     opts = QUICK if args.quick else Options()
-    changes = {"workers": args.workers, "connections": tuple(int(c) for c in args.connections.split(","))}
+    changes = {
+        "workers": args.workers,
+        "connections": tuple(int(c) for c in args.connections.split(",")),
+        "profile": args.profile,
+        "profile_dir": str(RESULTS),
+        "proxy": not args.no_proxy,
+    }
     if args.duration is not None:
         changes["duration"] = args.duration
     if args.soak is not None:
@@ -84,6 +97,28 @@ def write(reports: list[tuple[str, str, dict]], quick: bool) -> list[Path]:
     return paths + [latest]
 
 
+def widget_traffic(timeout: float = 600) -> str:
+    """Run ``bench/widget_traffic.py`` (its own helper: one widget's requests per minute, tab visible
+    and hidden, in headless Chromium) and return its printed output verbatim, or why it was not measured.
+
+    Its interface is its own: it is run without arguments, with this interpreter, from the
+    repository root; its standard output is what the report shows. A missing file, a
+    failure (exit status ≠ 0, with the tail of its output) or a timeout is said in one line.
+    """
+    script = ROOT / "bench" / "widget_traffic.py"
+    if not script.exists():
+        return "not measured: bench/widget_traffic.py missing"
+    try:
+        proc = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"not measured: bench/widget_traffic.py did not finish within {timeout:g} s"
+    out = proc.stdout.strip()
+    if proc.returncode != 0:
+        tail = " / ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
+        return f"bench/widget_traffic.py exited with {proc.returncode}: {tail}" + (f"\n\n{out}" if out else "")
+    return out or "bench/widget_traffic.py printed nothing"
+
+
 def main(argv: list[str]) -> int:
     """Run the benchmark; returns the exit status (0 when it ran, whatever the targets say)."""
     args = parse(argv)
@@ -95,6 +130,8 @@ def main(argv: list[str]) -> int:
     machine = machine_info(args.note)
     if machine["load_before"] > 0.5:
         print(f"warning: load average is {machine['load_before']:.2f}; the machine is not quiet", flush=True)
+    print("widget traffic (bench/widget_traffic.py) …", flush=True)
+    traffic = widget_traffic()
     reports = []
     for engine in engines:
         workdir = Path(tempfile.mkdtemp(prefix=f"ae-bench-{engine}-"))
@@ -109,6 +146,7 @@ def main(argv: list[str]) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
         machine["load_after"] = os.getloadavg()[0]
         res["machine"] = dict(machine)
+        res["widget_traffic"] = traffic
         text = markdown(res, machine)
         print("\n" + text, flush=True)
         reports.append((engine, text, res))

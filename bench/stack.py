@@ -45,7 +45,7 @@ def open_backing(engine: str, workdir: Path, stack: ExitStack) -> tuple[dict, li
     redis = RedisServer(workdir / "redis")
     stack.callback(redis.stop)
     redis.start()
-    return {"DATABASE_URL": pg.url, "REDIS_URL": redis.url}, [pg._pid(), redis.proc.pid]
+    return {"DATABASE_URL": pg.url, "REDIS_URL": redis.url}, [pg.proc.pid, redis.proc.pid]
 
 
 def _stat(pid: int) -> list[str] | None:
