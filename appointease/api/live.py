@@ -5,7 +5,11 @@ from flask import Response, request
 from appointease import live, slots
 from appointease.api import limits
 from appointease.api.common import Blueprint, domain
+from appointease.api.fast_json import fast_arguments, json_response
 from appointease.schemas import AvailabilityOut, AvailabilityQuery, DaysOut, DaysQuery, HeartbeatIn, HeartbeatOut
+
+#: The answer's schema, built once (``@blp.response`` documents ``HeartbeatOut`` itself).
+HEARTBEAT_OUT = HeartbeatOut()
 
 blp = Blueprint("live", __name__, url_prefix="/api/v1", description="Live slot states.")
 
@@ -46,7 +50,7 @@ def availability_days(args):
 
 @blp.post("/heartbeat")
 @limits.per_ip("APPOINTEASE_RATE_HEARTBEAT_PER_IP")
-@blp.arguments(HeartbeatIn())
+@fast_arguments(blp.arguments(HeartbeatIn()))
 @blp.response(200, HeartbeatOut, headers=ETAG_HEADER)
 @blp.alt_response(304, description="Not Modified: the If-None-Match version is current (no body).")
 @blp.errors(400, 404, 422)
@@ -57,5 +61,6 @@ def heartbeat(args):
     etag = f'"{beat.version}"'
     if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
         return Response(status=304, headers={"ETag": etag})
-    # HeartbeatOut sends the short answer itself when nothing changed.
-    return beat, 200, {"ETag": etag}
+    # HeartbeatOut (the answer's one owner) sends the short answer itself when nothing changed;
+    # msgspec then writes what flask-smorest's jsonify would (the 200 documented above).
+    return json_response(HEARTBEAT_OUT.dump(beat), {"ETag": etag})
