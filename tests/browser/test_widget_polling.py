@@ -71,7 +71,7 @@ class Traffic:
         requests it started to be answered, so each next timer is set when the page sets it."""
         for _ in range(int(seconds * 1000 / step_ms)):
             self.page.clock.run_for(step_ms)
-            for _ in range(200):
+            for _ in range(30):  # a request whose end is never reported waits at most 0.3 s
                 self.page.wait_for_timeout(10)
                 if not self.in_flight:
                     break
