@@ -114,8 +114,9 @@ def test_a_visible_time_step_polls_every_interval_a_hidden_one_every_30_s(start_
     assert traffic.count() == before + 1
 
 
-def test_jittered_delays_differ_between_tabs_opened_together(start_live, visitor, workday):
-    """Two tabs opened at the same moment do not keep polling at the same moments."""
+def test_poll_delays_vary_by_20_percent_so_tabs_opened_together_drift_apart(start_live, visitor, workday):
+    """Each delay is the interval ± 20 % at random, not one fixed period: two tabs opened at the
+    same moment do not keep polling at the same moments."""
     live = start_live(APPOINTEASE_HEARTBEAT_INTERVAL=INTERVAL)
     page = visitor()
     traffic = open_on_time_step(page, live.url + "/static/index.html", workday.isoformat())
