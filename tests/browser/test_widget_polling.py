@@ -49,38 +49,38 @@ class Traffic:
     def __init__(self, page: Page):
         self.page = page
         self.sent: list[str] = []
-        self.in_flight = 0
+        self.pending: set = set()  # requests started and not answered yet
         page.on("request", self._started)
-        page.on("requestfinished", self._ended)
-        page.on("requestfailed", self._ended)
+        page.on("requestfinished", lambda request: self.pending.discard(request))
+        page.on("requestfailed", lambda request: self.pending.discard(request))
 
     def _started(self, request) -> None:
         if "/api/v1/" in request.url:
             self.sent.append(request.method + " " + request.url.split("/api/v1", 1)[1].split("?")[0])
-            self.in_flight += 1
-
-    def _ended(self, request) -> None:
-        if "/api/v1/" in request.url:
-            self.in_flight -= 1
+            self.pending.add(request)
 
     def count(self, what: str = "POST /heartbeat") -> int:
         return self.sent.count(what)
 
     def run(self, seconds: float, step_ms: int = 250) -> None:
-        """Let ``seconds`` of fake time pass in steps, waiting (real time) after each for the
-        requests it started to be answered, so each next timer is set when the page sets it."""
+        """Let ``seconds`` of fake time pass in steps, waiting (real time, at most 0.3 s) after
+        each for the requests it started to be answered, so each next timer is set when the
+        page sets it. (A beacon's end may never be reported: older requests are not waited for.)"""
         for _ in range(int(seconds * 1000 / step_ms)):
+            self.pending.clear()
             self.page.clock.run_for(step_ms)
-            for _ in range(30):  # a request whose end is never reported waits at most 0.3 s
-                self.page.wait_for_timeout(10)
-                if not self.in_flight:
+            self.page.wait_for_timeout(10)
+            for _ in range(30):
+                if not self.pending:
                     break
+                self.page.wait_for_timeout(10)
 
 
 def pause_clock(page: Page) -> None:
-    """Stop the fake clock where the page's time is now (it ran at real speed until here)."""
+    """Stop the fake clock 1 s past the page's time now (it ran at real speed until here; the
+    margin covers the round trip, as pause_at cannot go back)."""
     now_ms = page.evaluate("Date.now()")
-    page.clock.pause_at(datetime.fromtimestamp(now_ms / 1000 + 0.1, UTC))
+    page.clock.pause_at(datetime.fromtimestamp(now_ms / 1000 + 1, UTC))
 
 
 def open_on_time_step(page: Page, url: str, day: str) -> Traffic:
