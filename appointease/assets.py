@@ -11,8 +11,9 @@ The script finds its stylesheet relative to its own URL, so a page that loads th
 versioned script gets the versioned stylesheet too. What is served is a build, made once per version in
 ``instance/static-build/``: scripts and stylesheets minified (rJSmin and rCSSmin: comments
 and whitespace go, names and string contents, template literals included, stay), then a
-gzip copy (``.gz``, WhiteNoise's compressor) beside each text file. ``static/`` holds the
-readable sources.
+gzip copy (``.gz``) beside each text file, compressed by Zopfli (``ZopfliCompressor``: a
+standard gzip stream every browser reads, ~4 % smaller than zlib's level 9). ``static/``
+holds the readable sources.
 
 A script named in ``BUNDLES`` is served as the concatenation of its sources in the declared
 order, inside one function scope, so a definition both pages need (``slot-states.js``, the
@@ -29,6 +30,8 @@ from pathlib import Path
 
 import rcssmin
 import rjsmin
+import zopfli
+import zopfli.gzip
 from flask import Flask
 from whitenoise import WhiteNoise
 from whitenoise.compress import Compressor
@@ -48,8 +51,26 @@ BUNDLES: dict[str, tuple[str, ...]] = {
     "appointease.js": ("slot-states.js", "appointease.js"),
     "manage.js": ("slot-states.js", "manage.js"),
 }
-#: Part of every version: a new minifier or bundle order makes a new build, never reuses an old one.
-BUILD_FORMAT = f"rjsmin {rjsmin.__version__}; rcssmin {rcssmin.__version__}; bundles {BUNDLES!r}".encode()
+#: Zopfli's passes over each file (its own default; more gain nothing measurable on the widget).
+ZOPFLI_ITERATIONS = 15
+#: Part of every version: a new minifier, compressor or bundle order makes a new build, never
+#: reuses an old one.
+BUILD_FORMAT = (
+    f"rjsmin {rjsmin.__version__}; rcssmin {rcssmin.__version__}; "
+    f"zopfli {zopfli.__version__} x{ZOPFLI_ITERATIONS}; bundles {BUNDLES!r}"
+).encode()
+
+
+class ZopfliCompressor(Compressor):
+    """WhiteNoise's compressor (which files, when a ``.gz`` is worth keeping, where it goes)
+    with Zopfli writing the gzip stream (RFC 1952, deflate: what ``Content-Encoding: gzip``
+    means to every browser). Zopfli's header carries no file name and ``MTIME`` 0, so the same
+    bytes in give the same bytes out: a build is reproducible."""
+
+    @staticmethod
+    def compress_gzip(data: bytes) -> bytes:
+        """Return ``data`` as one gzip member (``ZOPFLI_ITERATIONS`` passes)."""
+        return zopfli.gzip.compress(data, numiterations=ZOPFLI_ITERATIONS)
 
 
 def asset_version(static_dir: Path) -> str:
@@ -87,7 +108,7 @@ def build_assets(static_dir: Path, build_root: Path, version: str) -> Path:
         for path in tmp.rglob("*"):
             if path.is_file():
                 minify(path)
-        compressor = Compressor(use_brotli=False, quiet=True)
+        compressor = ZopfliCompressor(use_brotli=False, quiet=True)
         for path in tmp.rglob("*"):
             if path.is_file() and compressor.should_compress(path.name):
                 compressor.compress(str(path))

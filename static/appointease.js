@@ -21,8 +21,15 @@ const scriptUrl = script ? script.src : location.href;
 
 /** The steps in order; "done" is the confirmation after step 5. */
 const STEPS = ['service', 'staff', 'time', 'details', 'review', 'done'];
-/** Steps whose chosen day is kept live by polling. */
+/**
+ * Steps whose chosen day is kept live by polling (the time grid and the held time); the service,
+ * staff and done steps send no heartbeat.
+ */
 const POLLED_STEPS = ['time', 'details', 'review'];
+/** Seconds between polls while the tab is hidden (a selection may lapse; a lock is renewed). */
+const HIDDEN_POLL_SECONDS = 30;
+/** Each delay between polls varies by ±20 % so tabs opened together do not poll together. */
+const POLL_JITTER = 0.2;
 const STEP_TITLES = {
   service: 'Choose a service', staff: 'Who would you like to see?', time: 'Pick a day and time',
   details: 'Your details', review: 'Review and confirm', done: 'You’re booked',
@@ -266,8 +273,10 @@ class Widget {
       new ResizeObserver(() => ui.root.style.setProperty('--ae-bar', ui.bar.offsetHeight + 'px')).observe(ui.bar);
     }
 
+    // Hidden: the next poll comes after HIDDEN_POLL_SECONDS (a poll in flight schedules it when
+    // it ends); visible again: a poll at once, then the server's interval.
     document.addEventListener('visibilitychange',
-      () => (document.hidden ? this.stopPolling() : this.schedulePoll(true)));
+      () => (!document.hidden ? this.schedulePoll(true) : this.state.polling || this.schedulePoll()));
     addEventListener('pagehide', () => this.release(true));
     addEventListener('pageshow', (event) => event.persisted && this.schedulePoll(true));
     this.goTo('service', { focus: false });
@@ -1124,20 +1133,25 @@ class Widget {
   }
 
   /**
-   * Schedule the next poll on a polled step with a day chosen while the page is visible: at
-   * once with `now`, else after the delay (shorter while a selection needs renewing).
+   * Schedule the next poll on a polled step with a day chosen: at once with `now`, else after
+   * the delay ± POLL_JITTER. Visible: the delay is the server's interval (after failures the
+   * back-off), shorter while a selection needs renewing. Hidden: at least HIDDEN_POLL_SECONDS,
+   * so a selection may lapse (taken again on return when still free) while a lock, renewed
+   * at half its ttl by pollOnce, does not lapse when its ttl exceeds 2 × 36 s.
    */
   schedulePoll(now) {
     const { state } = this;
     const { booking } = state;
     this.stopPolling();
-    if (!POLLED_STEPS.includes(booking.step) || !booking.date || document.hidden) return;
+    if (!POLLED_STEPS.includes(booking.step) || !booking.date) return;
     if (state.polling) {
       state.pollAgain = true;
       return;
     }
     const renewal = !state.failures && booking.hold === 'selection' && state.selectionTtl;
-    const seconds = now ? 0 : renewal ? Math.min(state.delaySeconds, renewal / 2) : state.delaySeconds;
+    const delay = document.hidden ? Math.max(HIDDEN_POLL_SECONDS, state.delaySeconds)
+      : renewal ? Math.min(state.delaySeconds, renewal / 2) : state.delaySeconds;
+    const seconds = now ? 0 : delay * (1 + POLL_JITTER * (2 * Math.random() - 1));
     state.pollTimer = setTimeout(() => this.pollOnce(), seconds * 1000);
   }
 

@@ -78,7 +78,8 @@ def active(page: Page):
 def test_hidden_tab_for_30_s_on_details_keeps_the_hold(start_live, visitor, workday, appointments):
     """A visitor switches apps for 30 s on the details step (selections live 4 s here): the
     10-minute lock taken on entering details keeps the time theirs; nobody can take it, the
-    hidden tab sends nothing, and back in the tab they book without a word of complaint."""
+    hidden tab sends at most one heartbeat (every 30 s ± 20 %), and back in the tab they book
+    without a word of complaint."""
     live = start_live()
     day = workday.isoformat()
     a, b = visitor(), visitor()
@@ -101,7 +102,8 @@ def test_hidden_tab_for_30_s_on_details_keeps_the_hold(start_live, visitor, work
     assert seen == {"locked"}
     r = api(live, "POST", "/slots/select", json=hold_body(day, "10:00", JORDAN, OTHER))
     assert r.status_code == 409 and r.json()["error"]["code"] == "slot_held"
-    assert sent == []  # a hidden tab does not poll
+    # A hidden tab polls every 30 s ± 20 % (issue 18): at most one heartbeat, nothing else.
+    assert len(sent) <= 1 and all(url.endswith("/heartbeat") for url in sent), sent
 
     set_hidden(a, False)
     a.wait_for_timeout(INTERVAL * 1000 + 500)  # the poll on return has answered

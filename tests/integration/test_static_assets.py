@@ -8,7 +8,7 @@ import re
 
 import rjsmin
 
-from appointease.assets import KEEP_BUILDS, build_assets, bundle_source, minify
+from appointease.assets import KEEP_BUILDS, ZopfliCompressor, build_assets, bundle_source, minify
 
 from support.helpers import ROOT
 
@@ -33,6 +33,7 @@ def test_stable_url_is_gzipped_cached_and_revalidated(client):
     assert r.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
     assert "max-age=300" in r.headers["Cache-Control"] and "immutable" not in r.headers["Cache-Control"]
     assert gzip.decompress(r.get_data()) == SERVED
+    assert r.get_data() == ZopfliCompressor.compress_gzip(SERVED)  # the build's Zopfli .gz, as written
     assert len(r.get_data()) < len(SERVED) / 2
 
     again = fetch(client, "/static/appointease.js", **{"If-None-Match": r.headers["ETag"]})

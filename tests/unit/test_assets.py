@@ -1,5 +1,6 @@
 """The static build (``appointease.assets``): bundles, minified output that still parses,
-and the one JS definition of the slot-state precedence (issue 17).
+the one JS definition of the slot-state precedence (issue 17), and reproducible Zopfli
+``.gz`` copies (issue 18).
 
 ``node --check`` parses each built script; node comes with ``scripts/setup.sh --dev`` (the
 browser tests' npm packages), and these tests are skipped where it is missing.
@@ -7,6 +8,7 @@ browser tests' npm packages), and these tests are skipped where it is missing.
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import subprocess
@@ -90,3 +92,19 @@ def test_the_shared_slot_states_follow_the_servers_precedence(tmp_path):
     )
     done = subprocess.run([NODE, str(script)], capture_output=True, text=True, timeout=60, check=True)
     assert json.loads(done.stdout) == [case[3] for case in cases]
+
+
+def test_gz_copies_are_zopfli_gzip_streams_reproducible_and_smaller_than_zlib(built, tmp_path):
+    """Each ``.gz`` is a plain gzip stream of its file (what browsers decode), with no name and
+    MTIME 0 in its header, byte for byte the same in a second build, and smaller than zlib -9."""
+    again = build_assets(STATIC, tmp_path / "again", "test")
+    packed = sorted(built.rglob("*.gz"))
+    assert {p.name for p in packed} >= {"appointease.js.gz", "appointease.css.gz", "index.html.gz"}
+    for path in packed:
+        data = path.read_bytes()
+        plain = path.with_suffix("").read_bytes()
+        assert gzip.decompress(data) == plain, path.name
+        assert data[:4] == b"\x1f\x8b\x08\x00" and data[4:8] == b"\0\0\0\0", path.name  # no FNAME, MTIME 0
+        assert data == (again / path.relative_to(built)).read_bytes(), path.name
+    widget = built / "appointease.js"
+    assert (built / "appointease.js.gz").stat().st_size < len(gzip.compress(widget.read_bytes(), 9, mtime=0))
