@@ -20,6 +20,7 @@ import msgspec
 from flask import Response, current_app, request
 
 from appointease import schemas
+from appointease.api.common import read_body
 
 _Id = Annotated[int, msgspec.Meta(ge=schemas.ID["validate"].min, le=schemas.ID["validate"].max)]
 _UNSET = msgspec.UNSET
@@ -97,7 +98,7 @@ def fast_arguments(slow_arguments):
         @wraps(slow)
         def wrapper(*f_args, **f_kwargs):
             if request.mimetype == "application/json":
-                args = heartbeat_args(request.get_data(cache=True))
+                args = heartbeat_args(read_body())  # MAX_CONTENT_LENGTH, chunked bodies too (413)
                 if args is not None:
                     return func(args, *f_args, **f_kwargs)
             return slow(*f_args, **f_kwargs)
