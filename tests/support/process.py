@@ -21,6 +21,7 @@ ready* (:meth:`ManagedProcess.ready`); the base does the rest the same way for a
 
 from __future__ import annotations
 
+import abc
 import atexit
 import contextlib
 import signal
@@ -103,7 +104,7 @@ def _set_pdeathsig() -> None:  # runs in the child between fork and exec
         pass
 
 
-class ManagedProcess:
+class ManagedProcess(abc.ABC):
     """A server run as a child process on a loopback port; subclasses say what and when ready.
 
     Subclasses implement :meth:`argv` and :meth:`ready`, and may override :meth:`environment`,
@@ -138,13 +139,13 @@ class ManagedProcess:
         self.proc: subprocess.Popen | None = None
 
     # -- what subclasses say
+    @abc.abstractmethod
     def argv(self) -> list[str]:
         """The command line to run (list of str)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def ready(self) -> bool:
         """Return True once the server answers; called every 50 ms by :meth:`start`."""
-        raise NotImplementedError
 
     def environment(self) -> dict[str, str] | None:
         """The child's whole environment, or None to inherit this process's (default)."""
@@ -160,6 +161,7 @@ class ManagedProcess:
 
     def before_start(self) -> None:
         """Prepare files before each start (default: nothing); may raise RuntimeError."""
+        return
 
     def failure_log(self) -> str:
         """Text appended to every failure message: by default the tail of :attr:`log_path`."""
