@@ -23,11 +23,12 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from support.dates import strip_workday_after, workday_after
 from support.helpers import ENGINE, TEST_CONFIG, migrate, need
 from support.servers import PostgresServer, RedisCluster, RedisServer, postgres_available, redis_available
 
@@ -107,12 +108,22 @@ def redis_url(request) -> str | None:
     return server.url
 
 
-def _make_app(database_url: str, redis_url: str | None, *, demo: bool):
+def _make_app(database_url: str, redis_url: str | None, outbox: Path, *, demo: bool):
     from appointease import create_app
     from appointease.commands import seed_catalogue
     from appointease.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url, **TEST_CONFIG})
+    # The test's own outbox: the repository's instance/outbox is shared by every run and
+    # every xdist worker, and its newest mail may be another test's (a seven-day run writes
+    # files dated days ahead).
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REDIS_URL": redis_url,
+            "APPOINTEASE_OUTBOX_DIR": str(outbox),
+            **TEST_CONFIG,
+        }
+    )
     if demo:
         with app.app_context():
             seed_catalogue(db.session())
@@ -124,16 +135,16 @@ def _make_app(database_url: str, redis_url: str | None, *, demo: bool):
 
 
 @pytest.fixture
-def app(database_url, redis_url):
+def app(database_url, redis_url, tmp_path):
     """The app on a fresh migrated database, with the demo catalogue loaded."""
-    yield from _make_app(database_url, redis_url, demo=True)
+    yield from _make_app(database_url, redis_url, tmp_path / "outbox", demo=True)
 
 
 @pytest.fixture
-def bare_app(database_url, redis_url):
+def bare_app(database_url, redis_url, tmp_path):
     """The app on a fresh migrated database with an empty catalogue (tests build theirs
     with ``helpers.make_service`` / ``make_employee``)."""
-    yield from _make_app(database_url, redis_url, demo=False)
+    yield from _make_app(database_url, redis_url, tmp_path / "outbox", demo=False)
 
 
 @pytest.fixture
@@ -161,9 +172,9 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def workday() -> date:
-    """A Monday at least 2 days ahead (inside the 90-day horizon): every demo staff works."""
-    day = date.today() + timedelta(days=2)
-    return day + timedelta(days=(7 - day.weekday()) % 7)
+    """A Monday 2–8 days ahead (inside the 90-day horizon): every demo staff works
+    (``support.dates.workday_after``)."""
+    return workday_after(date.today())
 
 
 @pytest.fixture
@@ -171,8 +182,6 @@ def strip_workday() -> date:
     """A working day at least 2 days ahead whose next day is a working day on the same page
     of the widget's 7-day strip (pages start at today, today + 7, …): for tests that move
     from one day to the next on screen. Not always a Monday: when today is a Tuesday, every
-    Monday is the last day of its page (the seven-day run found that, issue 16)."""
-    day = date.today() + timedelta(days=2)
-    while day.weekday() > 3 or (day - date.today()).days % 7 == 6:  # Mon-Thu, not a page's end
-        day += timedelta(days=1)
-    return day
+    Monday is the last day of its page (the seven-day run found that, issue 16;
+    ``support.dates.strip_workday_after``)."""
+    return strip_workday_after(date.today())

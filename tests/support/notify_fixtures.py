@@ -11,11 +11,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
 
+from support.dates import workday_after
 from support.receivers import HTTPReceiver, SMTPCapture
 
 TZ = "Europe/Berlin"
@@ -90,9 +91,9 @@ def notify_app(make_app, smtp):
 
 
 def monday() -> date:
-    """A Monday at least 2 days ahead: every demo staff member works 09:00–17:00 local."""
-    day = date.today() + timedelta(days=2)
-    return day + timedelta(days=(7 - day.weekday()) % 7)
+    """A Monday 2–8 days ahead: every demo staff member works 09:00–17:00 local
+    (``support.dates.workday_after``)."""
+    return workday_after(date.today())
 
 
 def book(
