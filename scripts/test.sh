@@ -7,6 +7,11 @@
 #   3. seven days: the tests marked date_relative again, as if today were each of the next six
 #      days (scripts/seven-days.sh, tests/clockshift), so main is green on every day of the week.
 # System servers (redis-server, PostgreSQL 15, Chromium) are installed when missing.
+# Stages 1 and 2 run in TEST_WORKERS pytest-xdist workers (4: the tests mostly wait on servers,
+# polls and TTLs, so four overlap on two cores; the long ones start first, tests/conftest.py).
+# Under that load a timing bound can be missed once, so a failed test is run again up to
+# TEST_RERUNS times (2; pytest-rerunfailures, each rerun an R in the output and listed at the
+# end). TEST_WORKERS=0 runs one test at a time.
 # Extra arguments go to pytest in both matrices (e.g. scripts/test.sh -k heartbeat); a
 # "-m EXPR" of yours is combined with the production matrix's own marker filter.
 set -euo pipefail
@@ -28,13 +33,15 @@ while (($#)); do
   esac
 done
 
+parallel=(-n "${TEST_WORKERS:-4}" --dist worksteal --reruns "${TEST_RERUNS:-2}" --reruns-delay 1)
+
 status=0
 echo "== matrix 1/2: embedded (SQLite + SQL hold store) =="
-APPOINTEASE_TEST_ENGINE=embedded .venv/bin/python -m pytest "${all_args[@]}" || status=$?
+APPOINTEASE_TEST_ENGINE=embedded .venv/bin/python -m pytest "${parallel[@]}" "${all_args[@]}" || status=$?
 echo "== matrix 2/2: production (PostgreSQL + Redis), -m \"$marker\" =="
 # Exit code 5 = no test selected: the caller's selection may hold only engine-independent
 # tests, which matrix 1 ran. Any other failure counts.
-APPOINTEASE_TEST_ENGINE=production .venv/bin/python -m pytest "${production_args[@]}" -m "$marker" || {
+APPOINTEASE_TEST_ENGINE=production .venv/bin/python -m pytest "${parallel[@]}" "${production_args[@]}" -m "$marker" || {
   rc=$?
   [ "$rc" -eq 5 ] || status=$rc
 }

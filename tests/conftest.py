@@ -168,6 +168,11 @@ def pytest_collection_modifyitems(config, items):
         uses_helpers = any(getattr(module, name, None) in date_helpers for name in ("book", "monday"))
         if {"workday", "strip_workday"} & set(getattr(item, "fixturenames", ())) or uses_helpers:
             item.add_marker(pytest.mark.date_relative)
+    if getattr(config.option, "numprocesses", None):
+        # Under pytest-xdist the long tests (browser, processes, faults: marked slow) go first,
+        # so that short ones fill the gaps instead of a few long ones ending the run alone.
+        # A stable sort: the order within each group stays as collected.
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture
