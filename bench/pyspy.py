@@ -2,7 +2,8 @@
 
 Issue 18: "profile the real server, not the test client". py-spy (pinned in
 ``requirements-dev.txt``, installed in ``.venv/bin``) samples the worker from outside
-(``--nonblocking``: the worker is never paused, so the row's numbers stay comparable)
+(``--nonblocking``: the worker is never paused; the sampling still takes CPU, so the
+profiled row is an extra one, not in the table)
 and writes ``--format raw``: one line per distinct stack, ``frame;frame;…;leaf COUNT``,
 which speedscope and ``flamegraph.pl`` read. :func:`top` sums the samples by leaf frame
 (a function's *own* time, as ``py-spy top`` shows it) and by every frame on the stack

@@ -54,7 +54,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--profile",
         action="store_true",
-        help="py-spy record one app worker during the first heartbeat row (raw stacks to bench/results/)",
+        help="py-spy record one app worker in an extra heartbeat row, not in the table (stacks to bench/results/)",
     )
     p.add_argument("--no-proxy", action="store_true", help="skip the proxy-cost phase (2 instances behind nginx)")
     return p.parse_args(argv)

@@ -7,7 +7,7 @@
 #   scripts/bench.sh                     both engines, full length (about 8 minutes each)
 #   scripts/bench.sh --quick             about 1 minute per engine: a smoke test of the harness
 #   scripts/bench.sh --engine embedded --duration 30 --soak 600 --note "quiet machine"
-#   scripts/bench.sh --profile           also py-spy record one app worker during the first heartbeat row
+#   scripts/bench.sh --profile           also py-spy record one app worker in an extra heartbeat row (not in the table)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
